@@ -16,7 +16,7 @@ dma4j_find_jdk() {
   local cand best="" best_v=0 v seen=""
   if [ -n "${JAVA_HOME:-}" ]; then
     v=$(_dma4j_jdk_major "$JAVA_HOME")
-    if [ -n "$v" ] && [ "$v" -ge 22 ]; then export JAVA_HOME; return 0; fi
+    if [ -n "$v" ] && [ "$v" -ge 22 ]; then export JAVA_HOME; _dma4j_maven_opts "$v"; return 0; fi
     seen="JAVA_HOME=$JAVA_HOME is ${v:-not a JDK}"
   fi
   for cand in /usr/lib/jvm/*/ $(dirname "$(dirname "$(readlink -f "$(command -v javac 2>/dev/null || echo /nonexistent/bin/javac)")")"); do
@@ -24,7 +24,14 @@ dma4j_find_jdk() {
     v=$(_dma4j_jdk_major "$cand")
     if [ -n "$v" ] && [ "$v" -ge 22 ] && [ "$v" -gt "$best_v" ]; then best=$cand; best_v=$v; fi
   done
-  if [ -n "$best" ]; then export JAVA_HOME=$best; return 0; fi
+  if [ -n "$best" ]; then export JAVA_HOME=$best; _dma4j_maven_opts "$best_v"; return 0; fi
   echo "dma4j needs a JDK 22 or newer (FFM API) and found none${seen:+ ($seen)}; install a JDK 25 (e.g. Temurin 25) under /usr/lib/jvm or set JAVA_HOME to one" >&2
   exit 1
+}
+
+# Maven 3.8's bundled Guava calls sun.misc.Unsafe, which JDK 23+ warns about on every run.
+_dma4j_maven_opts() {
+  if [ "$1" -ge 23 ]; then
+    case " ${MAVEN_OPTS:-} " in *sun-misc-unsafe*) ;; *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;; esac
+  fi
 }
