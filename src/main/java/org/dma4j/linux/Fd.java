@@ -72,6 +72,11 @@ public final class Fd implements AutoCloseable {
         return Syscalls.pread(raw(), buf, offset, name);
     }
 
+    /** {@code pwrite} of {@code buf} at {@code offset}; returns the bytes written. */
+    public long pwrite(MemorySegment buf, long offset) {
+        return Syscalls.pwrite(raw(), buf, offset, name);
+    }
+
     @Override
     public void close() {
         int v = fd.getAndSet(CLOSED);

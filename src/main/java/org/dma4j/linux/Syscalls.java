@@ -53,6 +53,7 @@ public final class Syscalls {
     private static final MethodHandle MUNLOCK;
     private static final MethodHandle MADVISE;
     private static final MethodHandle PREAD;
+    private static final MethodHandle PWRITE;
     private static final MethodHandle READ;
     private static final MethodHandle WRITE;
     private static final MethodHandle MEMFD_CREATE;
@@ -82,6 +83,7 @@ public final class Syscalls {
             MUNLOCK = capturing(libc_h.munlock$address(), libc_h.munlock$descriptor());
             MADVISE = capturing(libc_h.madvise$address(), libc_h.madvise$descriptor());
             PREAD = capturing(libc_h.pread$address(), libc_h.pread$descriptor());
+            PWRITE = capturing(libc_h.pwrite$address(), libc_h.pwrite$descriptor());
             READ = capturing(libc_h.read$address(), libc_h.read$descriptor());
             WRITE = capturing(libc_h.write$address(), libc_h.write$descriptor());
             MEMFD_CREATE = capturing(libc_h.memfd_create$address(), libc_h.memfd_create$descriptor());
@@ -175,6 +177,20 @@ public final class Syscalls {
             long n = (long) PREAD.invokeExact(c, fd, buf, buf.byteSize(), offset);
             if (n < 0) {
                 throw fail("read " + buf.byteSize() + " bytes at offset " + offset + " of " + name, c);
+            }
+            return n;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code pwrite}: writes up to {@code buf.byteSize()} bytes at {@code offset}; returns the count. */
+    public static long pwrite(int fd, MemorySegment buf, long offset, String name) {
+        MemorySegment c = capture();
+        try {
+            long n = (long) PWRITE.invokeExact(c, fd, buf, buf.byteSize(), offset);
+            if (n < 0) {
+                throw fail("write " + buf.byteSize() + " bytes at offset " + offset + " of " + name, c);
             }
             return n;
         } catch (Throwable t) {

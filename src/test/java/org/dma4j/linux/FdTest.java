@@ -41,6 +41,14 @@ class FdTest {
             assertEquals("3456", new String(buf.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
             assertEquals(0, fd.pread(buf, 100));
         }
+        try (Fd fd = Fd.open(f.toString(), org.dma4j.linux.gen.libc.libc_h.O_RDWR()); Arena a = Arena.ofConfined()) {
+            assertEquals(3, fd.pwrite(a.allocateFrom("abc", java.nio.charset.StandardCharsets.US_ASCII).asSlice(0, 3), 8));
+        }
+        assertEquals("01234567abc", Files.readString(f));
+        try (Fd ro = Fd.open(f.toString(), O_RDONLY()); Arena a = Arena.ofConfined()) {
+            var e = assertThrows(ErrnoException.class, () -> ro.pwrite(a.allocate(1), 0));
+            assertEquals("EBADF", e.errnoName());
+        }
     }
 
     @Test
