@@ -93,11 +93,26 @@ public final class Doctor {
     }
 
     Check iommuGroups() {
-        long groups = countDir("/sys/kernel/iommu_groups");
+        long groups = 0;
+        long noIommu = 0;
+        try (Stream<Path> s = Files.list(at("/sys/kernel/iommu_groups"))) {
+            for (Path g : s.toList()) {
+                // VFIO's no-IOMMU mode makes groups of its own, named so; they are no IOMMU.
+                boolean fake = read("/sys/kernel/iommu_groups/" + g.getFileName() + "/name").orElse("").equals("vfio-noiommu");
+                if (fake) {
+                    noIommu++;
+                } else {
+                    groups++;
+                }
+            }
+        } catch (IOException e) {
+            // no such directory: no IOMMU groups
+        }
         if (groups > 0) {
             return Check.ok("iommu", groups + " IOMMU groups");
         }
-        return Check.missing("iommu", "no IOMMU groups in /sys/kernel/iommu_groups (no IOMMU is active)",
+        return Check.missing("iommu", "no IOMMU groups in /sys/kernel/iommu_groups (no IOMMU is active"
+                        + (noIommu > 0 ? "; " + noIommu + " are VFIO no-IOMMU groups" : "") + ")",
                 "enable VT-d / AMD-Vi in firmware and boot with intel_iommu=on (or amd_iommu=on); without one, only no-IOMMU mode works");
     }
 

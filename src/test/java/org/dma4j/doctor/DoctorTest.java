@@ -32,6 +32,7 @@ class DoctorTest {
         write(root, "proc/self/status", "Name:\tjava\nUid:\t1000\t1000\t1000\t1000\n");
         Files.createDirectories(root.resolve("sys/kernel/iommu_groups/0"));
         Files.createDirectories(root.resolve("sys/kernel/iommu_groups/1"));
+        write(root, "sys/kernel/iommu_groups/2/name", "vfio-noiommu\n"); // not an IOMMU
         Files.createDirectories(root.resolve("sys/bus/pci/drivers/vfio-pci"));
         write(root, "dev/vfio/vfio", ""); // a regular file, not the VFIO container: ioctl gives ENOTTY
         write(root, "sys/module/vfio/parameters/enable_unsafe_noiommu_mode", "Y\n");
@@ -72,6 +73,7 @@ class DoctorTest {
         }
         Map<String, Check> c = byName(checks);
         assertEquals(Status.MISSING, c.get("iommu").status());
+        assertEquals("no IOMMU groups in /sys/kernel/iommu_groups (no IOMMU is active)", c.get("iommu").detail());
         assertEquals(Status.MISSING, c.get("vfio-type1").status());
         assertTrue(c.get("vfio-type1").fix().contains("modprobe vfio-pci"));
         assertEquals(Status.MISSING, c.get("no-iommu").status());

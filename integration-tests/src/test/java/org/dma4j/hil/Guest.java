@@ -1,0 +1,107 @@
+package org.dma4j.hil;
+
+import static org.dma4j.linux.gen.libc.libc_h.O_NONBLOCK;
+import static org.dma4j.linux.gen.libc.libc_h.O_RDONLY;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.dma4j.ErrnoException;
+import org.dma4j.linux.Fd;
+import org.dma4j.linux.Syscalls;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * What a guest test needs to know about the QEMU guest it runs in: which variant it is, where
+ * the NVMe controller under test is (bound to vfio-pci by the rig), and the kernel log.
+ * Outside the guest every guest test skips with one line saying how to run it.
+ */
+final class Guest {
+    /** PCI class code of an NVMe controller (mass storage, NVM, NVMe). */
+    static final String NVME_CLASS = "0x010802";
+
+    private Guest() {}
+
+    /** Skips the calling test unless it runs in the rig's guest, in {@code variant}. */
+    static void require(String variant) {
+        String v = System.getProperty("dma4j.hil.variant");
+        Assumptions.assumeTrue(v != null && System.getenv("DMA4J_GUEST") != null,
+                "needs the QEMU guest (tools/test runs it; tools/hil gives a shell)");
+        Assumptions.assumeTrue(v.equals(variant), "for the " + variant + " guest, this is " + v);
+    }
+
+    /** The NVMe controller under test: its PCI address, bound to vfio-pci. */
+    static String nvmeBdf() {
+        try (Stream<Path> devs = Files.list(Path.of("/sys/bus/pci/devices"))) {
+            for (Path d : devs.sorted().toList()) {
+                if (Files.readString(d.resolve("class")).trim().equals(NVME_CLASS)) {
+                    return d.getFileName().toString();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no NVMe controller in this guest");
+    }
+
+    /** The IOMMU group number of a device. */
+    static String iommuGroup(String bdf) {
+        try {
+            return Files.readSymbolicLink(Path.of("/sys/bus/pci/devices", bdf, "iommu_group")).getFileName().toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The device's VFIO cdev, {@code /dev/vfio/devices/vfioN}. */
+    static String vfioCdev(String bdf) {
+        try (Stream<Path> s = Files.list(Path.of("/sys/bus/pci/devices", bdf, "vfio-dev"))) {
+            return "/dev/vfio/devices/" + s.findFirst().orElseThrow().getFileName();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every record now in the kernel log ({@code /dev/kmsg}), as text lines. */
+    static List<String> kernelLog() {
+        List<String> lines = new ArrayList<>();
+        try (Fd kmsg = Fd.open("/dev/kmsg", O_RDONLY() | O_NONBLOCK()); Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(8192);
+            while (true) {
+                long n;
+                try {
+                    n = Syscalls.read(kmsg.raw(), buf, kmsg.name());
+                } catch (ErrnoException e) {
+                    if (e.errnoName().equals("EAGAIN")) {
+                        return lines; // no more records
+                    }
+                    if (e.errnoName().equals("EPIPE")) {
+                        continue; // a record was overwritten while we read; go on
+                    }
+                    throw e;
+                }
+                String record = new String(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+                        StandardCharsets.UTF_8);
+                lines.add(record.substring(record.indexOf(';') + 1).trim());
+            }
+        }
+    }
+
+    /** IOVA ranges as {@code [0x0-0xfedfffff, ...]} (inclusive, unsigned). */
+    static String ranges(List<long[]> ranges) {
+        return ranges.stream().map(r -> "0x" + Long.toHexString(r[0]) + "-0x" + Long.toHexString(r[1]))
+                .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+    }
+
+    /** The kernel log lines reporting an IOMMU (DMAR) fault. */
+    static List<String> dmarFaults() {
+        return kernelLog().stream().filter(l -> l.contains("DMAR") && l.contains("fault addr")).toList();
+    }
+}

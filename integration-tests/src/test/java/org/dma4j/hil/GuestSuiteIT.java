@@ -1,0 +1,114 @@
+package org.dma4j.hil;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/**
+ * The host side of the hardware-in-the-loop rig: boots the QEMU guest once per variant with
+ * {@code tools/hil}, runs that variant's tagged suite inside it ({@code junit-in-guest}), reads
+ * the JUnit XML report back and fails with the guest's output when anything failed. Adding a
+ * guest test is adding a class tagged {@code type1}, {@code iommufd} or {@code noiommu}.
+ */
+class GuestSuiteIT {
+    private static final long RUN_TIMEOUT_S = 1200;
+
+    @ParameterizedTest(name = "guest suite: {0}")
+    @ValueSource(strings = {"type1", "iommufd", "noiommu"})
+    void runInGuest(String variant) throws Exception {
+        Path results = Path.of("target", "hil", variant).toAbsolutePath();
+        Files.createDirectories(results);
+        deleteReports(results.resolve("reports"));
+        List<String> cmd = new ArrayList<>(List.of("tools/hil", "--quiet", "--bind", "--results", results.toString(),
+                "--timeout", String.valueOf(RUN_TIMEOUT_S)));
+        if (variant.equals("noiommu")) {
+            cmd.add("--no-iommu");
+        }
+        cmd.addAll(List.of("--", "integration-tests/guest/junit-in-guest", variant));
+
+        long start = System.nanoTime();
+        Path hostLog = results.resolve("host.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(hostLog.toFile()).start();
+        if (!p.waitFor(RUN_TIMEOUT_S + 300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("tools/hil did not return for the " + variant + " guest\n" + tail(hostLog));
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+
+        Path report = results.resolve("reports").resolve("TEST-junit-jupiter.xml");
+        if (!Files.exists(report)) {
+            fail("the " + variant + " guest wrote no JUnit report (tools/hil exit " + p.exitValue() + ")\n"
+                    + tail(hostLog) + "\n--- guest console ---\n" + tail(results.resolve("console.log")));
+        }
+        Summary s = Summary.read(report);
+        System.out.printf("guest suite %-8s %d tests, %d failures, %d errors, %d skipped (%d s: boot, run, shutdown)%n",
+                variant + ":", s.tests, s.failures, s.errors, s.skipped, seconds);
+        for (String skip : s.skips) {
+            System.out.println("  skipped: " + skip);
+        }
+        if (s.failures + s.errors > 0 || p.exitValue() != 0) {
+            fail("the " + variant + " guest suite failed (tools/hil exit " + p.exitValue() + "):\n  "
+                    + String.join("\n  ", s.problems) + "\n--- guest console ---\n" + tail(results.resolve("console.log")));
+        }
+        assertTrue(s.tests > 0, "the " + variant + " guest ran no test");
+    }
+
+    private static void deleteReports(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
+    }
+
+    private static String tail(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 120), lines.size()));
+        } catch (IOException e) {
+            return "(no " + file + ")";
+        }
+    }
+
+    /** The counts of a JUnit XML report, and what failed or skipped, one line each. */
+    record Summary(int tests, int failures, int errors, int skipped, List<String> problems, List<String> skips) {
+        static Summary read(Path xml) throws Exception {
+            Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile());
+            Element suite = d.getDocumentElement();
+            List<String> problems = new ArrayList<>();
+            List<String> skips = new ArrayList<>();
+            NodeList cases = suite.getElementsByTagName("testcase");
+            for (int i = 0; i < cases.getLength(); i++) {
+                Element c = (Element) cases.item(i);
+                String name = c.getAttribute("classname") + "." + c.getAttribute("name");
+                for (String kind : new String[] {"failure", "error"}) {
+                    NodeList f = c.getElementsByTagName(kind);
+                    if (f.getLength() > 0) {
+                        problems.add(name + ": " + ((Element) f.item(0)).getAttribute("message")
+                                + "\n" + f.item(0).getTextContent().lines().limit(25).reduce("", (a, b) -> a + "\n    " + b));
+                    }
+                }
+                NodeList sk = c.getElementsByTagName("skipped");
+                if (sk.getLength() > 0) {
+                    skips.add(name + ": " + ((Element) sk.item(0)).getAttribute("message") + sk.item(0).getTextContent().trim());
+                }
+            }
+            return new Summary(Integer.parseInt(suite.getAttribute("tests")), Integer.parseInt(suite.getAttribute("failures")),
+                    Integer.parseInt(suite.getAttribute("errors")), Integer.parseInt(suite.getAttribute("skipped")), problems, skips);
+        }
+    }
+}
