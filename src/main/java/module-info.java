@@ -11,4 +11,7 @@ module org.dma4j {
     requires org.slf4j;
 
     exports org.dma4j;
+    exports org.dma4j.mem;
+    exports org.dma4j.iommu;
+    exports org.dma4j.fake;
 }

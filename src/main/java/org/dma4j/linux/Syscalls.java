@@ -407,7 +407,8 @@ public final class Syscalls {
             return describe(maximum);
         }
 
-        static String describe(long v) {
+        /** A byte count in words ("8 MiB", "65 bytes"); RLIM_INFINITY is "unlimited". */
+        public static String describe(long v) {
             if (v == INFINITY) {
                 return "unlimited";
             }

@@ -1,0 +1,234 @@
+package org.dma4j.fake;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.dma4j.Iova;
+import org.dma4j.PageSize;
+import org.dma4j.iommu.AbstractDmaSpace;
+import org.dma4j.iommu.DmaAttr;
+import org.dma4j.iommu.DmaDirection;
+import org.dma4j.iommu.DmaMapException;
+import org.dma4j.iommu.DmaMapping;
+import org.dma4j.iommu.IovaRange;
+
+/**
+ * A simulated IOMMU: the same {@link org.dma4j.iommu.DmaSpace} as the real backends, with no
+ * kernel behind it. It enforces what real kernels enforce (the reported IOVA ranges, page
+ * alignment, no overlap, type1's limit of 65535 mappings) and adds DMA-API debug checks: a
+ * device access outside every mapping or past a mapping's end, a write to a read-only mapping,
+ * a read of a write-only one, a bad or double unmap, a buffer closed while mapped, and
+ * mappings leaked at close. Each raises a {@link DmaDebugFault}, or is recorded instead in
+ * {@link Mode#RECORD}.
+ *
+ * <p>Device models reach memory only through {@link #deviceRead}, {@link #deviceWrite} and
+ * {@link #translate}, as a real device reaches it only through the IOMMU. The opener owns the
+ * space and closes it. Thread-safe: device models may run on their own threads.
+ */
+public final class FakeDmaSpace extends AbstractDmaSpace {
+    /** What a fault does. */
+    public enum Mode {
+        /** Throw the fault at the point of the bug (the default). */
+        THROW,
+        /** Record it in {@link #faults()} and go on (the access is dropped, as a real IOMMU drops it). */
+        RECORD
+    }
+
+    /**
+     * The fake's settings.
+     *
+     * @param ranges the valid IOVA ranges it reports and enforces
+     * @param entryLimit how many mappings may be live (type1's dma_entry_limit)
+     * @param mode throw or record faults
+     */
+    public record Config(List<IovaRange> ranges, int entryLimit, Mode mode) {
+        /** Like QEMU's Intel IOMMU under VFIO: 48-bit IOVAs minus the MSI window; 65535 mappings; faults throw. */
+        public static Config defaults() {
+            return new Config(List.of(IovaRange.of(0, 0xfedf_ffffL), IovaRange.of(0xfef0_0000L, (1L << 48) - 1)),
+                    65535, Mode.THROW);
+        }
+
+        public Config withMode(Mode m) {
+            return new Config(ranges, entryLimit, m);
+        }
+
+        public Config withRanges(IovaRange... r) {
+            return new Config(List.of(r), entryLimit, mode);
+        }
+
+        public Config withEntryLimit(int limit) {
+            return new Config(ranges, limit, mode);
+        }
+    }
+
+    private record Entry(MemorySegment memory, DmaDirection direction) {}
+
+    private final Config config;
+    /** IOVA -> what the IOMMU translates it to. Guarded by itself. */
+    private final TreeMap<Long, Entry> table = new TreeMap<>();
+    private final List<DmaDebugFault> faults = new CopyOnWriteArrayList<>();
+
+    private FakeDmaSpace(Config config) {
+        this.config = config;
+    }
+
+    public static FakeDmaSpace open() {
+        return new FakeDmaSpace(Config.defaults());
+    }
+
+    public static FakeDmaSpace open(Config config) {
+        return new FakeDmaSpace(config);
+    }
+
+    /** The faults recorded so far (in {@link Mode#RECORD}; in THROW mode, also each one thrown). */
+    public List<DmaDebugFault> faults() {
+        return List.copyOf(faults);
+    }
+
+    private void fault(DmaDebugFault.Kind kind, String message) {
+        DmaDebugFault f = new DmaDebugFault(kind, message);
+        faults.add(f);
+        if (config.mode() == Mode.THROW) {
+            throw f;
+        }
+    }
+
+    // --- device side -------------------------------------------------------------------------
+
+    /**
+     * The memory behind [iova, iova + length) for a device access, checked as the IOMMU would:
+     * mapped, inside one mapping, with the permission the access needs. Returns null when the
+     * access is faulted in RECORD mode (the device must drop it).
+     */
+    public MemorySegment translate(Iova iova, long length, boolean write) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("a device access of " + length + " bytes");
+        }
+        Map.Entry<Long, Entry> e;
+        synchronized (table) {
+            e = table.floorEntry(iova.value());
+        }
+        String access = "device " + (write ? "write" : "read") + " of " + length + " bytes at " + iova;
+        if (e == null || iova.value() - e.getKey() >= e.getValue().memory().byteSize()) {
+            fault(DmaDebugFault.Kind.UNMAPPED_ACCESS, access + ": no mapping covers it");
+            return null;
+        }
+        Entry m = e.getValue();
+        long offset = iova.value() - e.getKey();
+        if (offset + length > m.memory().byteSize()) {
+            fault(DmaDebugFault.Kind.OUT_OF_BOUNDS, access + " runs " + (offset + length - m.memory().byteSize())
+                    + " bytes past the mapping at " + Iova.of(e.getKey()) + " of " + m.memory().byteSize() + " bytes");
+            return null;
+        }
+        if (write && !m.direction().deviceWrites()) {
+            fault(DmaDebugFault.Kind.WRITE_TO_READ_ONLY, access + " into a " + m.direction() + " mapping at " + Iova.of(e.getKey()));
+            return null;
+        }
+        if (!write && !m.direction().deviceReads()) {
+            fault(DmaDebugFault.Kind.READ_FROM_WRITE_ONLY, access + " from a " + m.direction() + " mapping at " + Iova.of(e.getKey()));
+            return null;
+        }
+        return m.memory().asSlice(offset, length);
+    }
+
+    /** The device reads {@code into.byteSize()} bytes at {@code iova}; returns false if the access faulted (RECORD mode). */
+    public boolean deviceRead(Iova iova, MemorySegment into) {
+        MemorySegment src = translate(iova, into.byteSize(), false);
+        if (src == null) {
+            return false;
+        }
+        into.copyFrom(src);
+        return true;
+    }
+
+    /** The device writes {@code from} at {@code iova}; returns false if the access faulted (RECORD mode). */
+    public boolean deviceWrite(Iova iova, MemorySegment from) {
+        MemorySegment dst = translate(iova, from.byteSize(), true);
+        if (dst == null) {
+            return false;
+        }
+        dst.copyFrom(from);
+        return true;
+    }
+
+    // --- backend -----------------------------------------------------------------------------
+
+    @Override
+    protected void backendMap(MemorySegment memory, Iova iova, DmaDirection direction, Set<DmaAttr> attrs) {
+        synchronized (table) {
+            if (table.size() >= config.entryLimit()) {
+                throw new DmaMapException.IovaExhausted("the IOMMU's mapping limit of " + config.entryLimit()
+                        + " is reached (type1's dma_entry_limit)");
+            }
+            table.put(iova.value(), new Entry(memory, direction));
+        }
+    }
+
+    @Override
+    protected void backendUnmap(Iova iova, long length) {
+        synchronized (table) {
+            table.remove(iova.value());
+        }
+    }
+
+    @Override
+    protected void backendClose() {
+        synchronized (table) {
+            table.clear();
+        }
+    }
+
+    @Override
+    protected void badUnmap(BadUnmap what, String message) {
+        fault(what == BadUnmap.ALREADY_UNMAPPED ? DmaDebugFault.Kind.DOUBLE_UNMAP : DmaDebugFault.Kind.BAD_UNMAP, message);
+    }
+
+    @Override
+    protected void bufferClosedWhileMapped(DmaMapping m) {
+        fault(DmaDebugFault.Kind.BUFFER_CLOSED_WHILE_MAPPED, m + " was still mapped when its buffer closed; unmapped it");
+    }
+
+    @Override
+    protected void leaked(List<DmaMapping> mappings) {
+        List<String> each = new ArrayList<>();
+        for (DmaMapping m : mappings) {
+            each.add(m + " mapped at " + mapSite(m));
+        }
+        fault(DmaDebugFault.Kind.LEAK, mappings.size() + " mapping(s) still live at close: " + String.join("; ", each));
+    }
+
+    private static final Set<String> MAPPING_CODE = Set.of("org.dma4j.iommu.DmaMapping",
+            "org.dma4j.iommu.AbstractDmaSpace", "org.dma4j.iommu.DmaSpace");
+
+    /** The first stack frame outside dma4j's mapping code: the caller's map(). */
+    private static String mapSite(DmaMapping m) {
+        return Arrays.stream(m.mapSite()).filter(f -> !MAPPING_CODE.contains(f.getClassName()))
+                .findFirst().map(StackTraceElement::toString).orElse("(unknown)");
+    }
+
+    @Override
+    public List<IovaRange> iovaRanges() {
+        return config.ranges();
+    }
+
+    @Override
+    public Set<PageSize> pageSizes() {
+        return Set.of(PageSize.SIZE_4K, PageSize.SIZE_2M, PageSize.SIZE_1G);
+    }
+
+    @Override
+    public String backend() {
+        return "fake";
+    }
+
+    @Override
+    public String toString() {
+        return "FakeDmaSpace" + mappings().stream().map(Object::toString).collect(Collectors.joining(", ", "[", "]"));
+    }
+}

@@ -1,0 +1,250 @@
+package org.dma4j.iommu;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import org.dma4j.AlreadyClosedException;
+import org.dma4j.Iova;
+import org.dma4j.MemoryKind;
+import org.dma4j.PageSize;
+import org.dma4j.mem.DmaBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every DMA space does the same way, above its backend: validating requests, choosing
+ * IOVAs ({@link IovaAllocator}), keeping the live mappings, tying them to their buffers, and
+ * undoing them on close. A backend supplies only {@link #backendMap}, {@link #backendUnmap}
+ * and {@link #backendClose}, as libvfn's small backend table.
+ */
+public abstract class AbstractDmaSpace implements DmaSpace {
+    private static final Logger LOG = LoggerFactory.getLogger(AbstractDmaSpace.class);
+
+    /** Live mappings by IOVA. Guarded by this. */
+    private final TreeMap<Long, DmaMapping> live = new TreeMap<>(Long::compareUnsigned);
+    private IovaAllocator allocator;
+    private boolean closed;
+
+    /** What went wrong in an unmap request, for {@link #badUnmap}. */
+    protected enum BadUnmap {
+        /** No live mapping starts at the IOVA. */
+        NOT_MAPPED,
+        /** A mapping starts there, with another length. */
+        WRONG_SIZE,
+        /** The mapping was unmapped before. */
+        ALREADY_UNMAPPED
+    }
+
+    /** Programs the IOMMU: device address {@code iova} -> {@code memory}, with {@code direction}'s permissions. */
+    protected abstract void backendMap(MemorySegment memory, Iova iova, DmaDirection direction, Set<DmaAttr> attrs);
+
+    /** Removes [iova, iova + length) from the IOMMU. */
+    protected abstract void backendUnmap(Iova iova, long length);
+
+    /** Releases the backend's descriptors; everything is unmapped already. */
+    protected abstract void backendClose();
+
+    /** The smallest page the IOMMU maps: the alignment of every mapping. */
+    protected PageSize minPageSize() {
+        return PageSize.SIZE_4K;
+    }
+
+    /**
+     * The IOVA for a new mapping: {@code fixed} if given (checked against the valid ranges and
+     * the live mappings), else a free aligned range. No-IOMMU overrides this (IOVA = PA).
+     */
+    protected Iova chooseIova(MemorySegment memory, PageSize pageSize, Iova fixed) {
+        IovaAllocator a = allocator();
+        if (fixed != null) {
+            if (!minPageSize().isAligned(fixed.value())) {
+                throw new DmaMapException.InvalidRequest(fixed + " is not " + minPageSize() + " aligned");
+            }
+            a.reserve(fixed, memory.byteSize());
+            return fixed;
+        }
+        long align = pageSizes().contains(pageSize) ? pageSize.bytes() : minPageSize().bytes();
+        return a.allocate(memory.byteSize(), align);
+    }
+
+    /** Returns an IOVA range chosen by {@link #chooseIova} (a failed or undone mapping). */
+    protected void releaseIova(Iova iova, long length) {
+        allocator().free(iova, length);
+    }
+
+    private IovaAllocator allocator() {
+        if (allocator == null) {
+            allocator = new IovaAllocator(iovaRanges());
+        }
+        return allocator;
+    }
+
+    /** A wrong unmap request: refused with a clear error here; the fake reports a DMA-debug fault. */
+    protected void badUnmap(BadUnmap what, String message) {
+        throw new DmaMapException.InvalidRequest(message);
+    }
+
+    /** Mappings still live at close: logged here with where each was made; the fake reports them. */
+    protected void leaked(List<DmaMapping> mappings) {
+        for (DmaMapping m : mappings) {
+            LOG.warn("{} space closed with {} still mapped", backend(), m, m.mappedAt);
+        }
+    }
+
+    /** A buffer closed while still mapped: the mapping is undone; the fake also reports it. */
+    protected void bufferClosedWhileMapped(DmaMapping m) {
+        LOG.warn("{} closed while mapped at {}; unmapping it", m.memory(), m.iova());
+    }
+
+    @Override
+    public final synchronized DmaMapping map(DmaBuffer buffer, long offset, long length, DmaDirection direction,
+                                             Iova iova, DmaAttr... attrs) {
+        MemorySegment all = buffer.segment(); // throws if the buffer is closed
+        if (offset < 0 || length <= 0 || offset > all.byteSize() - length) {
+            throw new DmaMapException.InvalidRequest("cannot map " + length + " bytes at offset " + offset + " of "
+                    + buffer + ": the length must be positive and the range inside the buffer");
+        }
+        DmaMapping m = mapLocked(all.asSlice(offset, length), buffer.kind(), buffer.pageSize(), direction, iova, attrs);
+        m.removeBufferHook = buffer.onClose(() -> {
+            synchronized (this) {
+                if (m.isLive()) {
+                    unmapLocked(m); // first undo it, then report it
+                    bufferClosedWhileMapped(m);
+                }
+            }
+        });
+        return m;
+    }
+
+    @Override
+    public final synchronized DmaMapping map(MemorySegment memory, MemoryKind kind, DmaDirection direction, Iova iova,
+                                             DmaAttr... attrs) {
+        if (memory.byteSize() <= 0) {
+            throw new DmaMapException.InvalidRequest("cannot map " + memory.byteSize() + " bytes: the length must be positive");
+        }
+        return mapLocked(memory, kind, PageSize.SIZE_4K, direction, iova, attrs);
+    }
+
+    private DmaMapping mapLocked(MemorySegment memory, MemoryKind kind, PageSize pageSize, DmaDirection direction,
+                                 Iova fixed, DmaAttr[] attrArray) {
+        ensureOpen();
+        Set<DmaAttr> attrs = attrArray.length == 0 ? Set.of() : EnumSet.copyOf(List.of(attrArray));
+        PageSize min = minPageSize();
+        if (!min.isAligned(memory.address()) || !min.isAligned(memory.byteSize())) {
+            throw new DmaMapException.InvalidRequest("cannot map 0x" + Long.toHexString(memory.address()) + " +"
+                    + memory.byteSize() + ": address and length must be " + min + " aligned");
+        }
+        if (kind == MemoryKind.MMIO && !attrs.contains(DmaAttr.MMIO)) {
+            throw new DmaMapException.InvalidRequest("the memory at 0x" + Long.toHexString(memory.address())
+                    + " is device MMIO; map it with DmaAttr.MMIO to say so (as the kernel's DMA_ATTR_MMIO)");
+        }
+        if (kind != MemoryKind.MMIO && attrs.contains(DmaAttr.MMIO)) {
+            throw new DmaMapException.InvalidRequest("DmaAttr.MMIO given for " + kind + " memory: it is for device MMIO only");
+        }
+        Iova iova = chooseIova(memory, pageSize, fixed);
+        try {
+            backendMap(memory, iova, direction, attrs);
+        } catch (RuntimeException e) {
+            releaseIova(iova, memory.byteSize());
+            throw e;
+        }
+        DmaMapping m = new DmaMapping(this, memory, kind, iova, direction, attrs);
+        live.put(iova.value(), m);
+        return m;
+    }
+
+    @Override
+    public final synchronized void unmap(DmaMapping mapping) {
+        ensureOpen();
+        if (mapping.space() != this) {
+            throw new DmaMapException.InvalidRequest(mapping + " belongs to another DMA space");
+        }
+        if (!mapping.isLive()) {
+            badUnmap(BadUnmap.ALREADY_UNMAPPED, mapping + " was unmapped before");
+            return;
+        }
+        unmapLocked(mapping);
+    }
+
+    @Override
+    public final synchronized void unmap(Iova iova, long length) {
+        ensureOpen();
+        DmaMapping m = live.get(iova.value());
+        if (m == null) {
+            badUnmap(BadUnmap.NOT_MAPPED, "no live mapping starts at " + iova + " (live: " + live.values() + ")");
+            return;
+        }
+        if (m.length() != length) {
+            badUnmap(BadUnmap.WRONG_SIZE, "unmap of " + length + " bytes at " + iova + ", but " + m + " is "
+                    + m.length() + " bytes");
+            return;
+        }
+        unmapLocked(m);
+    }
+
+    /** For DmaMapping.close: unmaps if still live, silently otherwise. */
+    final synchronized void unmapIfLive(DmaMapping m) {
+        if (m.isLive() && !closed) {
+            unmapLocked(m);
+        }
+    }
+
+    private void unmapLocked(DmaMapping m) {
+        live.remove(m.iova().value());
+        m.markUnmapped();
+        Runnable hook = m.removeBufferHook;
+        if (hook != null) {
+            hook.run();
+        }
+        try {
+            backendUnmap(m.iova(), m.length());
+        } finally {
+            releaseIova(m.iova(), m.length());
+        }
+    }
+
+    @Override
+    public final synchronized void unmapAll() {
+        ensureOpen();
+        for (DmaMapping m : new ArrayList<>(live.values())) {
+            unmapLocked(m);
+        }
+    }
+
+    @Override
+    public final synchronized List<DmaMapping> mappings() {
+        return List.copyOf(live.values());
+    }
+
+    @Override
+    public final synchronized void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            List<DmaMapping> left = new ArrayList<>(live.values());
+            for (DmaMapping m : left) {
+                unmapLocked(m);
+            }
+            if (!left.isEmpty()) {
+                leaked(left);
+            }
+        } finally {
+            closed = true;
+            backendClose();
+        }
+    }
+
+    /** Whether {@link #close()} has not run yet. */
+    public final synchronized boolean isOpen() {
+        return !closed;
+    }
+
+    protected final void ensureOpen() {
+        if (closed) {
+            throw new AlreadyClosedException("the " + backend() + " DMA space");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package org.dma4j.iommu;
+
+import org.dma4j.Dma4jException;
+
+/** A mapping request the DMA space refuses; subclasses say why. */
+public class DmaMapException extends Dma4jException {
+    private static final long serialVersionUID = 1L;
+
+    public DmaMapException(String message) {
+        super(message);
+    }
+
+    public DmaMapException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** Zero length, unaligned, outside the valid IOVA ranges, MMIO without {@link DmaAttr#MMIO}, not contiguous. */
+    public static class InvalidRequest extends DmaMapException {
+        private static final long serialVersionUID = 1L;
+
+        public InvalidRequest(String message) {
+            super(message);
+        }
+    }
+
+    /** A fixed IOVA overlaps a live mapping. */
+    public static class IovaConflict extends DmaMapException {
+        private static final long serialVersionUID = 1L;
+
+        public IovaConflict(String message) {
+            super(message);
+        }
+    }
+
+    /** No free IOVA range is large enough, or the IOMMU's mapping-entry limit is reached. */
+    public static class IovaExhausted extends DmaMapException {
+        private static final long serialVersionUID = 1L;
+
+        public IovaExhausted(String message) {
+            super(message);
+        }
+
+        public IovaExhausted(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

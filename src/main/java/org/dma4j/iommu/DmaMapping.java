@@ -1,0 +1,101 @@
+package org.dma4j.iommu;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Set;
+import org.dma4j.Iova;
+import org.dma4j.MemoryKind;
+
+/**
+ * One live IOMMU mapping: memory, the IOVA the device uses for it, its direction and
+ * attributes. Made by {@link DmaSpace#map}; {@link #close()} unmaps it (idempotent), as do
+ * closing its space and closing its buffer. Immutable apart from being live; thread-safe.
+ */
+public final class DmaMapping implements AutoCloseable {
+    private final AbstractDmaSpace space;
+    private final MemorySegment memory;
+    private final MemoryKind kind;
+    private final Iova iova;
+    private final DmaDirection direction;
+    private final Set<DmaAttr> attrs;
+    /** Where it was mapped, for leak reports. */
+    final Throwable mappedAt;
+    volatile Runnable removeBufferHook;
+    private volatile boolean live = true;
+
+    DmaMapping(AbstractDmaSpace space, MemorySegment memory, MemoryKind kind, Iova iova, DmaDirection direction,
+               Set<DmaAttr> attrs) {
+        this.space = space;
+        this.memory = memory;
+        this.kind = kind;
+        this.iova = iova;
+        this.direction = direction;
+        this.attrs = Set.copyOf(attrs);
+        this.mappedAt = new Throwable("mapped here");
+    }
+
+    /** The IOVA the device addresses the first byte by. */
+    public Iova iova() {
+        return iova;
+    }
+
+    /** The IOVA of the byte at {@code offset} into this mapping. */
+    public Iova iova(long offset) {
+        if (offset < 0 || offset >= memory.byteSize()) {
+            throw new IndexOutOfBoundsException("offset " + offset + " outside a mapping of " + memory.byteSize() + " bytes");
+        }
+        return iova.plus(offset);
+    }
+
+    public long length() {
+        return memory.byteSize();
+    }
+
+    /** The CPU's view of the mapped memory. */
+    public MemorySegment memory() {
+        return memory;
+    }
+
+    public MemoryKind kind() {
+        return kind;
+    }
+
+    public DmaDirection direction() {
+        return direction;
+    }
+
+    public Set<DmaAttr> attrs() {
+        return attrs;
+    }
+
+    /** The stack of the {@code map} call that made this mapping, for leak reports. */
+    public StackTraceElement[] mapSite() {
+        return mappedAt.getStackTrace();
+    }
+
+    /** Whether the mapping is still in the IOMMU. */
+    public boolean isLive() {
+        return live;
+    }
+
+    void markUnmapped() {
+        live = false;
+    }
+
+    DmaSpace space() {
+        return space;
+    }
+
+    /** Unmaps; closing an unmapped mapping does nothing. */
+    @Override
+    public void close() {
+        if (live) {
+            space.unmapIfLive(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DmaMapping[" + iova + " +" + length() + " " + direction + (attrs.isEmpty() ? "" : " " + attrs)
+                + " <- 0x" + Long.toHexString(memory.address()) + (live ? "" : ", unmapped") + "]";
+    }
+}

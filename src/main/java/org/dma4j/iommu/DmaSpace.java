@@ -1,0 +1,65 @@
+package org.dma4j.iommu;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Set;
+import org.dma4j.Iova;
+import org.dma4j.MemoryKind;
+import org.dma4j.PageSize;
+import org.dma4j.mem.DmaBuffer;
+
+/**
+ * A device's DMA address space: what it may reach and at which IOVA. Backends: a VFIO type1
+ * container, an iommufd IOAS, VFIO's no-IOMMU mode (IOVA = physical address) and the fake
+ * IOMMU of {@code org.dma4j.fake}; {@link DmaSpaces} opens the right one. Mappings are made
+ * from memory, a direction and attributes, as the kernel's {@code dma_map_phys}; there are no
+ * page objects. The IOVA is chosen by dma4j's allocator unless the caller fixes it.
+ *
+ * <p>The opener owns the space; {@link #close()} unmaps everything still mapped (reporting
+ * each as a leak) and releases the backend. Methods are thread-safe; mapping is not a hot path.
+ */
+public interface DmaSpace extends AutoCloseable {
+    /** Maps a whole buffer at an IOVA of dma4j's choosing. */
+    default DmaMapping map(DmaBuffer buffer, DmaDirection direction, DmaAttr... attrs) {
+        return map(buffer, 0, buffer.byteSize(), direction, null, attrs);
+    }
+
+    /** Maps a whole buffer at a fixed IOVA. */
+    default DmaMapping mapAt(DmaBuffer buffer, Iova iova, DmaDirection direction, DmaAttr... attrs) {
+        return map(buffer, 0, buffer.byteSize(), direction, iova, attrs);
+    }
+
+    /**
+     * Maps {@code length} bytes of {@code buffer} from {@code offset}, both page aligned, at
+     * {@code iova} (null: dma4j chooses). The mapping is undone if the buffer closes first.
+     */
+    DmaMapping map(DmaBuffer buffer, long offset, long length, DmaDirection direction, Iova iova, DmaAttr... attrs);
+
+    /** Maps memory dma4j did not allocate; the caller keeps it pinned and alive while mapped. */
+    DmaMapping map(MemorySegment memory, MemoryKind kind, DmaDirection direction, Iova iova, DmaAttr... attrs);
+
+    /** Unmaps a live mapping of this space. */
+    void unmap(DmaMapping mapping);
+
+    /** Unmaps exactly [iova, iova + length), which must be one live mapping (as the kernel's unmap). */
+    void unmap(Iova iova, long length);
+
+    /** Unmaps every live mapping. */
+    void unmapAll();
+
+    /** The live mappings, lowest IOVA first. */
+    List<DmaMapping> mappings();
+
+    /** The IOVA ranges the IOMMU accepts. */
+    List<IovaRange> iovaRanges();
+
+    /** The page sizes the IOMMU can map. */
+    Set<PageSize> pageSizes();
+
+    /** The backend's name: {@code type1}, {@code iommufd}, {@code noiommu} or {@code fake}. */
+    String backend();
+
+    /** Unmaps everything and releases the backend. Idempotent. */
+    @Override
+    void close();
+}

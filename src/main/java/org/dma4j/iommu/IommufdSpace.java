@@ -1,0 +1,155 @@
+package org.dma4j.iommu;
+
+import static org.dma4j.linux.gen.libc.libc_h.O_RDWR;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.dma4j.Dma4jException;
+import org.dma4j.ErrnoException;
+import org.dma4j.Iova;
+import org.dma4j.PageSize;
+import org.dma4j.linux.Fd;
+import org.dma4j.linux.Ioctls;
+import org.dma4j.linux.gen.iommufd.iommu_ioas_alloc;
+import org.dma4j.linux.gen.iommufd.iommu_ioas_iova_ranges;
+import org.dma4j.linux.gen.iommufd.iommu_ioas_map;
+import org.dma4j.linux.gen.iommufd.iommu_ioas_unmap;
+import org.dma4j.linux.gen.iommufd.iommu_iova_range;
+import org.dma4j.linux.gen.iommufd.iommufd_h;
+
+/**
+ * An iommufd I/O address space (IOAS) on {@code /dev/iommu}: the newer path, which VFIO
+ * devices join through their cdev ({@code VFIO_DEVICE_BIND_IOMMUFD},
+ * {@code VFIO_DEVICE_ATTACH_IOMMUFD_PT}). dma4j chooses every IOVA and maps with
+ * {@code IOMMU_IOAS_MAP_FIXED_IOVA}. The valid ranges shrink when a device attaches (its
+ * reserved regions), so they are asked of the kernel each time.
+ */
+public final class IommufdSpace extends AbstractDmaSpace {
+    private final Fd iommufd;
+    private final int ioasId;
+
+    private IommufdSpace(Fd iommufd, int ioasId) {
+        this.iommufd = iommufd;
+        this.ioasId = ioasId;
+    }
+
+    /** Opens {@code /dev/iommu} and allocates an IOAS. */
+    public static IommufdSpace open() {
+        Fd fd;
+        try {
+            fd = Fd.open("/dev/iommu", O_RDWR());
+        } catch (ErrnoException e) {
+            if (e.errnoName().equals("ENOENT")) {
+                throw new Dma4jException("/dev/iommu does not exist: this kernel has no IOMMUFD (CONFIG_IOMMUFD);"
+                        + " use the type1 backend (-Ddma4j.iommu=type1) or a kernel with it (tools/hil boots one)", e);
+            }
+            throw e;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(iommu_ioas_alloc.layout());
+            iommu_ioas_alloc.size(s, (int) s.byteSize());
+            fd.ioctl(Ioctls.IOMMU_IOAS_ALLOC, s);
+            return new IommufdSpace(fd, iommu_ioas_alloc.out_ioas_id(s));
+        } catch (RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    /** The IOAS id, which a device cdev attaches to. */
+    public int ioasId() {
+        return ioasId;
+    }
+
+    /** The iommufd, which a device cdev binds to. */
+    Fd iommufd() {
+        return iommufd;
+    }
+
+    @Override
+    protected void backendMap(MemorySegment memory, Iova iova, DmaDirection direction, Set<DmaAttr> attrs) {
+        if (attrs.contains(DmaAttr.MMIO)) {
+            throw new DmaMapException.InvalidRequest("iommufd cannot map MMIO from a user address (IOMMU_IOAS_MAP"
+                    + " refuses VM_PFNMAP memory such as a BAR mmap); map peer-to-peer MMIO with the type1 backend");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(iommu_ioas_map.layout());
+            iommu_ioas_map.size(s, (int) s.byteSize());
+            int flags = iommufd_h.IOMMU_IOAS_MAP_FIXED_IOVA()
+                    | (direction.deviceReads() ? iommufd_h.IOMMU_IOAS_MAP_READABLE() : 0)
+                    | (direction.deviceWrites() ? iommufd_h.IOMMU_IOAS_MAP_WRITEABLE() : 0);
+            iommu_ioas_map.flags(s, flags);
+            iommu_ioas_map.ioas_id(s, ioasId);
+            iommu_ioas_map.user_va(s, memory.address());
+            iommu_ioas_map.length(s, memory.byteSize());
+            iommu_ioas_map.iova(s, iova.value());
+            iommufd.ioctl(Ioctls.IOMMU_IOAS_MAP, s);
+        } catch (ErrnoException e) {
+            if (e.errnoName().equals("ENOMEM")) {
+                throw new DmaMapException("pinning " + memory.byteSize() + " bytes for DMA failed: iommufd counts"
+                        + " mapped memory against RLIMIT_MEMLOCK; raise it (ulimit -l) or run with CAP_IPC_LOCK", e);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    protected void backendUnmap(Iova iova, long length) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(iommu_ioas_unmap.layout());
+            iommu_ioas_unmap.size(s, (int) s.byteSize());
+            iommu_ioas_unmap.ioas_id(s, ioasId);
+            iommu_ioas_unmap.iova(s, iova.value());
+            iommu_ioas_unmap.length(s, length);
+            iommufd.ioctl(Ioctls.IOMMU_IOAS_UNMAP, s);
+        }
+    }
+
+    @Override
+    protected void backendClose() {
+        iommufd.close(); // destroys the IOAS
+    }
+
+    /** IOMMU_IOAS_IOVA_RANGES: asked for the count first (EMSGSIZE), then with room for every range. */
+    @Override
+    public List<IovaRange> iovaRanges() {
+        ensureOpen();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(iommu_ioas_iova_ranges.layout());
+            MemorySegment ranges = MemorySegment.NULL;
+            for (int attempt = 0; ; attempt++) {
+                iommu_ioas_iova_ranges.size(s, (int) s.byteSize());
+                iommu_ioas_iova_ranges.ioas_id(s, ioasId);
+                iommu_ioas_iova_ranges.allowed_iovas(s, ranges.address());
+                try {
+                    iommufd.ioctl(Ioctls.IOMMU_IOAS_IOVA_RANGES, s);
+                    break;
+                } catch (ErrnoException e) {
+                    if (!e.errnoName().equals("EMSGSIZE") || attempt > 3) {
+                        throw e;
+                    }
+                    ranges = iommu_iova_range.allocateArray(iommu_ioas_iova_ranges.num_iovas(s), a);
+                }
+            }
+            List<IovaRange> out = new ArrayList<>();
+            for (int i = 0; i < iommu_ioas_iova_ranges.num_iovas(s); i++) {
+                MemorySegment r = iommu_iova_range.asSlice(ranges, i);
+                out.add(IovaRange.of(iommu_iova_range.start(r), iommu_iova_range.last(r)));
+            }
+            return List.copyOf(out);
+        }
+    }
+
+    @Override
+    public Set<PageSize> pageSizes() {
+        return Set.of(PageSize.SIZE_4K, PageSize.SIZE_2M, PageSize.SIZE_1G); // iommufd splits as the hardware needs
+    }
+
+    @Override
+    public String backend() {
+        return "iommufd";
+    }
+}

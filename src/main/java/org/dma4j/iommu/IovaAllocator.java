@@ -1,0 +1,95 @@
+package org.dma4j.iommu;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.dma4j.Iova;
+
+/**
+ * Hands out IOVA ranges inside the IOMMU's valid ranges: first fit, aligned as asked, freed
+ * ranges merged and reused. Lives above the backends, written once for all of them. IOVAs at
+ * or above 2^63 are never handed out (no IOMMU dma4j knows needs them), and the first 1 MiB
+ * stays unused so that a device DMA to a small bogus address faults instead of hitting a mapping.
+ * Not thread-safe: the owning DMA space serialises calls.
+ */
+final class IovaAllocator {
+    static final long LOW_GUARD = 1L << 20;
+
+    /** start -> end (exclusive) of each free run. */
+    private final TreeMap<Long, Long> free = new TreeMap<>();
+    private final List<IovaRange> ranges;
+
+    IovaAllocator(List<IovaRange> ranges) {
+        this.ranges = List.copyOf(ranges);
+        for (IovaRange r : ranges) {
+            long start = Math.max(r.first().value(), LOW_GUARD);
+            if (r.first().value() < 0) {
+                continue; // entirely at or above 2^63
+            }
+            long last = r.last().value() < 0 ? Long.MAX_VALUE - 1 : r.last().value();
+            if (start <= last) {
+                free.put(start, last + 1);
+            }
+        }
+    }
+
+    List<IovaRange> ranges() {
+        return ranges;
+    }
+
+    /** A free range of {@code length} bytes aligned to {@code alignment} (a power of two). */
+    Iova allocate(long length, long alignment) {
+        for (Map.Entry<Long, Long> run : free.entrySet()) {
+            long start = (run.getKey() + alignment - 1) & -alignment;
+            if (start >= run.getKey() && start <= run.getValue() - length) {
+                take(run.getKey(), run.getValue(), start, start + length);
+                return Iova.of(start);
+            }
+        }
+        throw new DmaMapException.IovaExhausted("no free IOVA range of " + length + " bytes aligned to 0x"
+                + Long.toHexString(alignment) + " in " + ranges + " (" + free.size() + " free runs left)");
+    }
+
+    /** Takes [iova, iova + length) for a fixed mapping; it must be free and valid. */
+    void reserve(Iova iova, long length) {
+        long start = iova.value();
+        if (ranges.stream().noneMatch(r -> r.contains(iova, length))) {
+            throw new DmaMapException.InvalidRequest(iova + " + " + length + " bytes is outside the valid IOVA ranges " + ranges);
+        }
+        Map.Entry<Long, Long> run = free.floorEntry(start);
+        if (run == null || run.getValue() < start + length || start < 0) {
+            if (start < LOW_GUARD) {
+                throw new DmaMapException.InvalidRequest(iova + " is in the first 1 MiB, which dma4j keeps unmapped "
+                        + "so that stray small device addresses fault");
+            }
+            throw new DmaMapException.IovaConflict(iova + " + " + length + " bytes overlaps a live mapping");
+        }
+        take(run.getKey(), run.getValue(), start, start + length);
+    }
+
+    /** Returns [iova, iova + length) to the free runs, merging with its neighbours. */
+    void free(Iova iova, long length) {
+        long start = iova.value();
+        long end = start + length;
+        Map.Entry<Long, Long> before = free.floorEntry(start);
+        if (before != null && before.getValue() == start) {
+            start = before.getKey();
+            free.remove(before.getKey());
+        }
+        Long afterEnd = free.remove(end);
+        if (afterEnd != null) {
+            end = afterEnd;
+        }
+        free.put(start, end);
+    }
+
+    private void take(long runStart, long runEnd, long start, long end) {
+        free.remove(runStart);
+        if (runStart < start) {
+            free.put(runStart, start);
+        }
+        if (end < runEnd) {
+            free.put(end, runEnd);
+        }
+    }
+}

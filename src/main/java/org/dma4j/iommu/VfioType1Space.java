@@ -1,0 +1,229 @@
+package org.dma4j.iommu;
+
+import static org.dma4j.linux.gen.libc.libc_h.O_RDWR;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.dma4j.Dma4jException;
+import org.dma4j.ErrnoException;
+import org.dma4j.Iova;
+import org.dma4j.PageSize;
+import org.dma4j.linux.Fd;
+import org.dma4j.linux.Ioctls;
+import org.dma4j.linux.gen.vfio.vfio_group_status;
+import org.dma4j.linux.gen.vfio.vfio_h;
+import org.dma4j.linux.gen.vfio.vfio_info_cap_header;
+import org.dma4j.linux.gen.vfio.vfio_iommu_type1_dma_map;
+import org.dma4j.linux.gen.vfio.vfio_iommu_type1_dma_unmap;
+import org.dma4j.linux.gen.vfio.vfio_iommu_type1_info;
+import org.dma4j.linux.gen.vfio.vfio_iommu_type1_info_cap_iova_range;
+import org.dma4j.linux.gen.vfio.vfio_iommu_type1_info_dma_avail;
+import org.dma4j.linux.gen.vfio.vfio_iova_range;
+
+/**
+ * A VFIO type1 container ({@code /dev/vfio/vfio}) with one IOMMU group attached and the
+ * type1v2 IOMMU set: the legacy VFIO path. Valid IOVA ranges, page sizes and the number of
+ * mappings left ({@code dma_avail}) come from {@code VFIO_IOMMU_GET_INFO}'s capability chain.
+ * The kernel pins what is mapped and counts it against RLIMIT_MEMLOCK.
+ */
+public final class VfioType1Space extends AbstractDmaSpace {
+    private final Fd container;
+    private final Fd group;
+    private final int groupNumber;
+    private final List<IovaRange> ranges;
+    private final Set<PageSize> pageSizes;
+
+    private VfioType1Space(Fd container, Fd group, int groupNumber) {
+        this.container = container;
+        this.group = group;
+        this.groupNumber = groupNumber;
+        Info info = info();
+        this.ranges = info.ranges;
+        this.pageSizes = info.pageSizes;
+    }
+
+    /** Opens a container, attaches IOMMU group {@code groupNumber} ({@code /dev/vfio/N}) and sets type1v2. */
+    public static VfioType1Space open(int groupNumber) {
+        String path = "/dev/vfio/" + groupNumber;
+        if (!Files.exists(Path.of(path))) {
+            throw new Dma4jException(path + " does not exist: no device of IOMMU group " + groupNumber
+                    + " is bound to vfio-pci; bind it first (dma4j bind BDF)");
+        }
+        Fd container = Fd.open("/dev/vfio/vfio", O_RDWR());
+        Fd group = null;
+        try {
+            group = openGroup(path);
+            requireViable(group, groupNumber);
+            try (Arena a = Arena.ofConfined()) {
+                group.ioctl(Ioctls.VFIO_GROUP_SET_CONTAINER, a.allocateFrom(ValueLayout.JAVA_INT, container.raw()));
+            }
+            if (container.ioctl(Ioctls.VFIO_CHECK_EXTENSION, vfio_h.VFIO_TYPE1v2_IOMMU()) != 1) {
+                throw new Dma4jException("this kernel's VFIO has no type1v2 IOMMU (CONFIG_VFIO_IOMMU_TYPE1)");
+            }
+            container.ioctl(Ioctls.VFIO_SET_IOMMU, vfio_h.VFIO_TYPE1v2_IOMMU());
+            return new VfioType1Space(container, group, groupNumber);
+        } catch (RuntimeException e) {
+            if (group != null) {
+                group.close();
+            }
+            container.close();
+            throw e;
+        }
+    }
+
+    private static Fd openGroup(String path) {
+        try {
+            return Fd.open(path, O_RDWR());
+        } catch (ErrnoException e) {
+            if (e.errnoName().equals("EBUSY")) {
+                throw new Dma4jException(path + " is open in another process (or another container); VFIO lets one"
+                        + " owner have a group at a time", e);
+            }
+            throw e;
+        }
+    }
+
+    private static void requireViable(Fd group, int groupNumber) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(vfio_group_status.layout());
+            vfio_group_status.argsz(st, (int) st.byteSize());
+            group.ioctl(Ioctls.VFIO_GROUP_GET_STATUS, st);
+            if ((vfio_group_status.flags(st) & vfio_h.VFIO_GROUP_FLAGS_VIABLE()) == 0) {
+                throw new Dma4jException("IOMMU group " + groupNumber + " is not viable: every device in"
+                        + " /sys/kernel/iommu_groups/" + groupNumber + "/devices must be bound to vfio-pci or to no driver");
+            }
+        }
+    }
+
+    /** The IOMMU group this container holds. */
+    public int groupNumber() {
+        return groupNumber;
+    }
+
+    /** The group's fd, from which VFIO device fds are opened. */
+    Fd group() {
+        return group;
+    }
+
+    /** How many more mappings the kernel allows ({@code dma_avail}; its dma_entry_limit is 65535 by default). */
+    public int mappingsLeft() {
+        return info().dmaAvail;
+    }
+
+    @Override
+    protected void backendMap(MemorySegment memory, Iova iova, DmaDirection direction, Set<DmaAttr> attrs) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(vfio_iommu_type1_dma_map.layout());
+            vfio_iommu_type1_dma_map.argsz(s, (int) s.byteSize());
+            int flags = (direction.deviceReads() ? vfio_h.VFIO_DMA_MAP_FLAG_READ() : 0)
+                    | (direction.deviceWrites() ? vfio_h.VFIO_DMA_MAP_FLAG_WRITE() : 0);
+            vfio_iommu_type1_dma_map.flags(s, flags);
+            vfio_iommu_type1_dma_map.vaddr(s, memory.address());
+            vfio_iommu_type1_dma_map.iova(s, iova.value());
+            vfio_iommu_type1_dma_map.size(s, memory.byteSize());
+            container.ioctl(Ioctls.VFIO_IOMMU_MAP_DMA, s);
+        } catch (ErrnoException e) {
+            throw switch (e.errnoName()) {
+                case "ENOSPC" -> new DmaMapException.IovaExhausted("the type1 IOMMU's mapping limit is reached"
+                        + " (vfio_iommu_type1 dma_entry_limit, 65535 by default)", e);
+                case "ENOMEM" -> new DmaMapException("pinning " + memory.byteSize() + " bytes for DMA failed: the"
+                        + " kernel counts mapped memory against RLIMIT_MEMLOCK; raise it (ulimit -l) or run with CAP_IPC_LOCK", e);
+                default -> e;
+            };
+        }
+    }
+
+    @Override
+    protected void backendUnmap(Iova iova, long length) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(vfio_iommu_type1_dma_unmap.layout());
+            vfio_iommu_type1_dma_unmap.argsz(s, (int) s.byteSize());
+            vfio_iommu_type1_dma_unmap.iova(s, iova.value());
+            vfio_iommu_type1_dma_unmap.size(s, length);
+            container.ioctl(Ioctls.VFIO_IOMMU_UNMAP_DMA, s);
+            long unmapped = vfio_iommu_type1_dma_unmap.size(s);
+            if (unmapped != length) {
+                throw new Dma4jException("the kernel unmapped " + unmapped + " of " + length + " bytes at " + iova);
+            }
+        }
+    }
+
+    @Override
+    protected void backendClose() {
+        group.close(); // detaches the group; the container goes with its last group
+        container.close();
+    }
+
+    @Override
+    public List<IovaRange> iovaRanges() {
+        return ranges;
+    }
+
+    @Override
+    public Set<PageSize> pageSizes() {
+        return pageSizes;
+    }
+
+    @Override
+    public String backend() {
+        return "type1";
+    }
+
+    private record Info(long pgsizes, int dmaAvail, List<IovaRange> ranges, Set<PageSize> pageSizes) {}
+
+    /** VFIO_IOMMU_GET_INFO, asked again with the size the kernel names when the capability chain needs room. */
+    private Info info() {
+        long argsz = vfio_iommu_type1_info.layout().byteSize();
+        while (true) {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment s = a.allocate(argsz, 8);
+                vfio_iommu_type1_info.argsz(s, (int) argsz);
+                container.ioctl(Ioctls.VFIO_IOMMU_GET_INFO, s);
+                if (vfio_iommu_type1_info.argsz(s) > argsz) {
+                    argsz = vfio_iommu_type1_info.argsz(s);
+                    continue;
+                }
+                return parse(s);
+            }
+        }
+    }
+
+    private static Info parse(MemorySegment s) {
+        int flags = vfio_iommu_type1_info.flags(s);
+        int dmaAvail = Integer.MAX_VALUE;
+        List<IovaRange> ranges = new ArrayList<>();
+        int off = (flags & vfio_h.VFIO_IOMMU_INFO_CAPS()) != 0 ? vfio_iommu_type1_info.cap_offset(s) : 0;
+        while (off != 0) {
+            MemorySegment cap = s.asSlice(off);
+            int id = Short.toUnsignedInt(vfio_info_cap_header.id(cap));
+            if (id == vfio_h.VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE()) {
+                long base = vfio_iommu_type1_info_cap_iova_range.iova_ranges$offset();
+                for (int i = 0; i < vfio_iommu_type1_info_cap_iova_range.nr_iovas(cap); i++) {
+                    MemorySegment r = cap.asSlice(base + i * vfio_iova_range.layout().byteSize());
+                    ranges.add(IovaRange.of(vfio_iova_range.start(r), vfio_iova_range.end(r)));
+                }
+            } else if (id == vfio_h.VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL()) {
+                dmaAvail = vfio_iommu_type1_info_dma_avail.avail(cap);
+            }
+            off = vfio_info_cap_header.next(cap);
+        }
+        if (ranges.isEmpty()) { // kernels before 5.4 report none: the whole 64-bit space
+            ranges.add(IovaRange.of(0, -1));
+        }
+        long pgsizes = vfio_iommu_type1_info.iova_pgsizes(s);
+        Set<PageSize> sizes = EnumSet.noneOf(PageSize.class);
+        for (PageSize p : PageSize.values()) {
+            if ((pgsizes & p.bytes()) != 0) {
+                sizes.add(p);
+            }
+        }
+        return new Info(pgsizes, dmaAvail, List.copyOf(ranges), Set.copyOf(sizes));
+    }
+}

@@ -1,0 +1,225 @@
+package org.dma4j.mem;
+
+import static org.dma4j.linux.gen.libc.libc_h.MADV_DONTFORK;
+import static org.dma4j.linux.gen.libc.libc_h.MAP_ANONYMOUS;
+import static org.dma4j.linux.gen.libc.libc_h.MAP_HUGETLB;
+import static org.dma4j.linux.gen.libc.libc_h.MAP_HUGE_SHIFT;
+import static org.dma4j.linux.gen.libc.libc_h.MAP_POPULATE;
+import static org.dma4j.linux.gen.libc.libc_h.MAP_PRIVATE;
+import static org.dma4j.linux.gen.libc.libc_h.PROT_READ;
+import static org.dma4j.linux.gen.libc.libc_h.PROT_WRITE;
+import static org.dma4j.linux.gen.libc.libc_h.RLIMIT_MEMLOCK;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.dma4j.AlreadyClosedException;
+import org.dma4j.ErrnoException;
+import org.dma4j.MemoryKind;
+import org.dma4j.PageSize;
+import org.dma4j.linux.Syscalls;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Memory a device may DMA to: page-aligned, pinned (hugetlb pages, or 4 KiB pages locked with
+ * {@code mlock}), excluded from {@code fork}, zero-filled, and labelled with its
+ * {@link MemoryKind} and page size. Or a device's MMIO region wrapped as such, for
+ * peer-to-peer; dma4j never pins or frees that.
+ *
+ * <p>The allocator owns the buffer and closes it; closing unmaps the memory. Close hooks
+ * ({@link #onClose}) run first: a DMA space uses them so that no mapping outlives its memory.
+ * Closing twice is harmless; {@link #segment()} after close throws. The segment may be used
+ * from any thread; close from one.
+ */
+public final class DmaBuffer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DmaBuffer.class);
+
+    private final Arena arena;
+    private final MemorySegment segment;
+    private final MemoryKind kind;
+    private final PageSize pageSize;
+    private final String name;
+    private final List<Runnable> closeHooks = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    private DmaBuffer(Arena arena, MemorySegment segment, MemoryKind kind, PageSize pageSize, String name) {
+        this.arena = arena;
+        this.segment = segment;
+        this.kind = kind;
+        this.pageSize = pageSize;
+        this.name = name;
+    }
+
+    /** {@code bytes} (rounded up to 4 KiB pages) of locked RAM. */
+    public static DmaBuffer allocate(long bytes) {
+        return allocate(bytes, PageSize.SIZE_4K);
+    }
+
+    /**
+     * {@code bytes} rounded up to {@code pageSize} pages: hugetlb pages for 2 MiB and 1 GiB,
+     * locked 4 KiB pages otherwise. Throws {@link HugepagesUnavailableException} when no
+     * hugepages of that size are free and {@link MemlockLimitException} when RLIMIT_MEMLOCK
+     * does not cover a 4 KiB allocation.
+     */
+    public static DmaBuffer allocate(long bytes, PageSize pageSize) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("a DMA buffer needs a positive size, not " + bytes);
+        }
+        long size = pageSize.alignUp(bytes);
+        return pageSize.isHuge() ? hugetlb(size, pageSize) : locked(size);
+    }
+
+    /** Like {@link #allocate(long, PageSize)}, but falls back to locked 4 KiB pages when no hugepages are free. */
+    public static DmaBuffer allocatePreferring(long bytes, PageSize preferred) {
+        if (!preferred.isHuge()) {
+            return allocate(bytes);
+        }
+        try {
+            return allocate(bytes, preferred);
+        } catch (HugepagesUnavailableException e) {
+            LOG.info("{}; using locked 4 KiB pages instead", e.getMessage());
+            return allocate(bytes);
+        }
+    }
+
+    /**
+     * Wraps a device's MMIO region (a BAR mmap) as a buffer of kind {@link MemoryKind#MMIO}, for
+     * peer-to-peer DMA. The caller keeps owning the mapping; closing this buffer only runs its hooks.
+     */
+    public static DmaBuffer ofMmio(MemorySegment mmio, String name) {
+        return new DmaBuffer(null, mmio, MemoryKind.MMIO, PageSize.SIZE_4K, name);
+    }
+
+    private static DmaBuffer hugetlb(long size, PageSize pageSize) {
+        Arena arena = Arena.ofShared();
+        try {
+            int flags = MAP_PRIVATE() | MAP_ANONYMOUS() | MAP_HUGETLB() | MAP_POPULATE()
+                    | pageSize.shift() << MAP_HUGE_SHIFT();
+            MemorySegment m = Syscalls.mmap(size, PROT_READ() | PROT_WRITE(), flags, -1, 0, arena,
+                    "a " + pageSize + " hugepage buffer");
+            Syscalls.madvise(m, MADV_DONTFORK(), "MADV_DONTFORK");
+            return new DmaBuffer(arena, m, MemoryKind.HUGEPAGE_RAM, pageSize, pageSize + " hugepages");
+        } catch (ErrnoException e) {
+            arena.close();
+            throw new HugepagesUnavailableException(hugepageAdvice(size, pageSize), e);
+        }
+    }
+
+    private static String hugepageAdvice(long size, PageSize pageSize) {
+        Path dir = Path.of("/sys/kernel/mm/hugepages", pageSize.sysfsName());
+        String free;
+        try {
+            free = Files.readString(dir.resolve("free_hugepages")).trim() + " of "
+                    + Files.readString(dir.resolve("nr_hugepages")).trim() + " " + pageSize + " hugepages are free";
+        } catch (IOException e) {
+            free = "this kernel offers no " + pageSize + " hugepages";
+        }
+        long pages = size / pageSize.bytes();
+        return "allocating " + Syscalls.Rlimit.describe(size) + " of " + pageSize + " hugepages failed: " + free
+                + "; reserve " + pages + " more with: echo N > " + dir.resolve("nr_hugepages");
+    }
+
+    private static DmaBuffer locked(long size) {
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment m = Syscalls.mmap(size, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0,
+                    arena, "a 4 KiB page buffer");
+            Syscalls.madvise(m, MADV_DONTFORK(), "MADV_DONTFORK");
+            try {
+                Syscalls.mlock(m);
+            } catch (ErrnoException e) {
+                Syscalls.Rlimit l = Syscalls.getrlimit(RLIMIT_MEMLOCK());
+                throw new MemlockLimitException("pinning " + Syscalls.Rlimit.describe(size) + " failed: RLIMIT_MEMLOCK is "
+                        + l.describeCurrent() + " and " + lockedNow() + " is locked already; raise it (ulimit -l,"
+                        + " LimitMEMLOCK= for a service) or run with CAP_IPC_LOCK", size, l.current(), e);
+            }
+            return new DmaBuffer(arena, m, MemoryKind.RAM, PageSize.SIZE_4K, "4 KiB pages");
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** VmLck of this process, in words. */
+    private static String lockedNow() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmLck:"))
+                    .map(l -> l.substring(6).trim()).findFirst().orElse("an unknown amount");
+        } catch (IOException e) {
+            return "an unknown amount";
+        }
+    }
+
+    /** The memory. Throws {@link AlreadyClosedException} after close. */
+    public MemorySegment segment() {
+        if (closed) {
+            throw new AlreadyClosedException(toString());
+        }
+        return segment;
+    }
+
+    public long byteSize() {
+        return segment.byteSize();
+    }
+
+    public MemoryKind kind() {
+        return kind;
+    }
+
+    public PageSize pageSize() {
+        return pageSize;
+    }
+
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    /**
+     * Runs {@code hook} when this buffer closes, before its memory goes; returns what removes
+     * the hook again. A hook added to a closed buffer throws {@link AlreadyClosedException}.
+     */
+    public Runnable onClose(Runnable hook) {
+        if (closed) {
+            throw new AlreadyClosedException(toString());
+        }
+        closeHooks.add(hook);
+        return () -> closeHooks.remove(hook);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        List<RuntimeException> failures = new ArrayList<>();
+        for (Runnable hook : closeHooks) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        closed = true;
+        closeHooks.clear();
+        if (arena != null) {
+            arena.close();
+        }
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DmaBuffer[" + Syscalls.Rlimit.describe(segment.byteSize()) + " of " + name + ", " + kind
+                + " at 0x" + Long.toHexString(segment.address()) + (closed ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,59 @@
+package org.dma4j.mem;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.dma4j.PageSize;
+import org.dma4j.PhysAddr;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+class PagemapTest {
+    private static boolean root() throws Exception {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0"));
+    }
+
+    @Test
+    void resolvesEveryPageOfABufferInOneGo() throws Exception {
+        Assumptions.assumeTrue(root(), "physical addresses need CAP_SYS_ADMIN; run the tests as root");
+        try (DmaBuffer b = DmaBuffer.allocate(64 * 4096); Pagemap p = Pagemap.open()) {
+            List<PhysAddr> pages = p.resolvePages(b.segment(), PageSize.SIZE_4K);
+            assertEquals(64, pages.size());
+            assertEquals(64, new HashSet<>(pages).size(), "distinct frames");
+            for (PhysAddr a : pages) {
+                assertTrue(a.value() > 0 && a.value() % 4096 == 0, a.toString());
+            }
+            assertEquals(pages.get(3).plus(123), p.resolve(b.segment().asSlice(3 * 4096 + 123)));
+            assertTrue(p.isContiguous(b.segment().asSlice(0, 4096), PageSize.SIZE_4K), "one page is contiguous");
+        }
+    }
+
+    /**
+     * Without CAP_SYS_ADMIN, pagemap shows PFN 0 and without CAP_IPC_LOCK mlock obeys
+     * RLIMIT_MEMLOCK: a child JVM runs PrivilegeProbe with both capabilities dropped and a
+     * 64 KiB memlock limit, and must report each with its typed, explained error.
+     */
+    @Test
+    void withoutCapabilitiesBothFailClearly() throws Exception {
+        Assumptions.assumeTrue(root() && new File("/usr/bin/setpriv").canExecute() && new File("/usr/bin/prlimit").canExecute(),
+                "needs root, setpriv and prlimit to drop capabilities for a child process");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder("/usr/bin/setpriv", "--bounding-set=-sys_admin,-ipc_lock",
+                "--inh-caps=-sys_admin,-ipc_lock", "--", "/usr/bin/prlimit", "--memlock=65536:65536", "--",
+                java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                PrivilegeProbe.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(out.contains("MEMLOCK pinning 1 MiB failed: RLIMIT_MEMLOCK is 64 KiB and "), out);
+        assertTrue(out.contains("raise it (ulimit -l"), out);
+        assertTrue(out.contains("PAGEMAP physical addresses read as 0 from /proc/self/pagemap: reading them needs CAP_SYS_ADMIN"), out);
+    }
+}
