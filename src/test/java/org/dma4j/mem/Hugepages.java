@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 
 /** Test helper: reserves 2 MiB hugepages through /proc/sys/vm/nr_hugepages for a test, and gives them back. */
-final class Hugepages implements AutoCloseable {
+public final class Hugepages implements AutoCloseable {
     private static final Path NR = Path.of("/proc/sys/vm/nr_hugepages");
     private static final Path FREE = Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
     private final String before;
@@ -16,7 +16,7 @@ final class Hugepages implements AutoCloseable {
     }
 
     /** Makes {@code pages} more 2 MiB hugepages free, or skips the test with one line saying why. */
-    static Hugepages reserve(int pages) {
+    public static Hugepages reserve(int pages) {
         try {
             String before = Files.readString(NR).trim();
             Files.writeString(NR, String.valueOf(Long.parseLong(before) + pages));

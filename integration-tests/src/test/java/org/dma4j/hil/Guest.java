@@ -23,14 +23,14 @@ import org.junit.jupiter.api.Assumptions;
  * the NVMe controller under test is (bound to vfio-pci by the rig), and the kernel log.
  * Outside the guest every guest test skips with one line saying how to run it.
  */
-final class Guest {
+public final class Guest {
     /** PCI class code of an NVMe controller (mass storage, NVM, NVMe). */
     static final String NVME_CLASS = "0x010802";
 
     private Guest() {}
 
     /** Skips the calling test unless it runs in the rig's guest, in {@code variant}. */
-    static void require(String variant) {
+    public static void require(String variant) {
         String v = System.getProperty("dma4j.hil.variant");
         Assumptions.assumeTrue(v != null && System.getenv("DMA4J_GUEST") != null,
                 "needs the QEMU guest (tools/test runs it; tools/hil gives a shell)");
@@ -38,7 +38,7 @@ final class Guest {
     }
 
     /** The NVMe controller under test: its PCI address, bound to vfio-pci. */
-    static String nvmeBdf() {
+    public static String nvmeBdf() {
         try (Stream<Path> devs = Files.list(Path.of("/sys/bus/pci/devices"))) {
             for (Path d : devs.sorted().toList()) {
                 if (Files.readString(d.resolve("class")).trim().equals(NVME_CLASS)) {
@@ -52,7 +52,7 @@ final class Guest {
     }
 
     /** The IOMMU group number of a device. */
-    static String iommuGroup(String bdf) {
+    public static String iommuGroup(String bdf) {
         try {
             return Files.readSymbolicLink(Path.of("/sys/bus/pci/devices", bdf, "iommu_group")).getFileName().toString();
         } catch (IOException e) {
@@ -61,7 +61,7 @@ final class Guest {
     }
 
     /** The device's VFIO cdev, {@code /dev/vfio/devices/vfioN}. */
-    static String vfioCdev(String bdf) {
+    public static String vfioCdev(String bdf) {
         try (Stream<Path> s = Files.list(Path.of("/sys/bus/pci/devices", bdf, "vfio-dev"))) {
             return "/dev/vfio/devices/" + s.findFirst().orElseThrow().getFileName();
         } catch (IOException e) {
@@ -70,7 +70,7 @@ final class Guest {
     }
 
     /** Every record now in the kernel log ({@code /dev/kmsg}), as text lines. */
-    static List<String> kernelLog() {
+    public static List<String> kernelLog() {
         List<String> lines = new ArrayList<>();
         try (Fd kmsg = Fd.open("/dev/kmsg", O_RDONLY() | O_NONBLOCK()); Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(8192);
@@ -95,13 +95,13 @@ final class Guest {
     }
 
     /** IOVA ranges as {@code [0x0-0xfedfffff, ...]} (inclusive, unsigned). */
-    static String ranges(List<long[]> ranges) {
+    public static String ranges(List<long[]> ranges) {
         return ranges.stream().map(r -> "0x" + Long.toHexString(r[0]) + "-0x" + Long.toHexString(r[1]))
                 .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
     }
 
     /** The kernel log lines reporting an IOMMU (DMAR) fault. */
-    static List<String> dmarFaults() {
+    public static List<String> dmarFaults() {
         return kernelLog().stream().filter(l -> l.contains("DMAR") && l.contains("fault addr")).toList();
     }
 }

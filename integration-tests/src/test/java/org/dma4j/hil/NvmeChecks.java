@@ -13,13 +13,13 @@ import org.dma4j.linux.gen.vfio.vfio_h;
  * Device-side checks every variant shares: the NVMe registers through a BAR0 mmap, an Identify
  * by DMA into mapped memory, and a DMA aimed at an unmapped IOVA. QEMU's NVMe is the judge.
  */
-final class NvmeChecks {
+public final class NvmeChecks {
     /** Red Hat's PCI vendor ID, which QEMU's emulated devices carry. */
-    static final int QEMU_VID = 0x1b36;
+    public static final int QEMU_VID = 0x1b36;
 
     private NvmeChecks() {}
 
-    static MemorySegment mapBar0(RawVfioDevice dev) {
+    public static MemorySegment mapBar0(RawVfioDevice dev) {
         int[] info = dev.info();
         assertTrue((info[0] & vfio_h.VFIO_DEVICE_FLAGS_PCI()) != 0, "a PCI device");
         assertEquals(vfio_h.VFIO_PCI_NUM_REGIONS(), info[1], "PCI devices have every region index");

@@ -9,7 +9,7 @@ import java.lang.invoke.VarHandle;
  * real DMA through the raw layer: reset, admin queues, enable, one Identify. The NVMe driver of
  * a later layer replaces it. Queues live in caller-mapped memory at caller-given IOVAs.
  */
-final class RawNvme {
+public final class RawNvme {
     static final int CAP = 0x00, VS = 0x08, CC = 0x14, CSTS = 0x1C, AQA = 0x24, ASQ = 0x28, ACQ = 0x30, DOORBELLS = 0x1000;
     private static final VarHandle U32 = ValueLayout.JAVA_INT.varHandle();
     private static final int ENTRIES = 8;
@@ -23,7 +23,7 @@ final class RawNvme {
     private short cid;
 
     /** @param sq, cq one page each, already mapped for the device at {@code sqIova}, {@code cqIova} */
-    RawNvme(MemorySegment bar0, MemorySegment sq, long sqIova, MemorySegment cq, long cqIova) {
+    public RawNvme(MemorySegment bar0, MemorySegment sq, long sqIova, MemorySegment cq, long cqIova) {
         this.bar0 = bar0;
         this.sq = sq;
         this.cq = cq;
@@ -58,7 +58,7 @@ final class RawNvme {
         return ((read64(CAP) >>> 24) & 0xff) * 500 + 1000;
     }
 
-    void disable() {
+    public void disable() {
         write32(CC, read32(CC) & ~1);
         waitReady(false);
     }
@@ -77,7 +77,7 @@ final class RawNvme {
     }
 
     /** Identify (CNS 1, controller) into {@code prp1}; returns the completion's status field (0 = success). */
-    int identifyController(long prp1) {
+    public int identifyController(long prp1) {
         MemorySegment sqe = sq.asSlice((long) sqTail * 64, 64);
         sqe.fill((byte) 0);
         sqe.set(ValueLayout.JAVA_INT, 0, 0x06 | (++cid & 0xffff) << 16); // CDW0: opcode, CID
@@ -109,7 +109,7 @@ final class RawNvme {
     }
 
     /** An ASCII field of the Identify Controller data, trimmed (SN at 4, MN at 24, FR at 64). */
-    static String ascii(MemorySegment id, int offset, int length) {
+    public static String ascii(MemorySegment id, int offset, int length) {
         byte[] b = id.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE);
         return new String(b, java.nio.charset.StandardCharsets.US_ASCII).trim();
     }

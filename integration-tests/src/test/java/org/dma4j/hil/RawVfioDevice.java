@@ -19,22 +19,22 @@ import org.dma4j.linux.gen.vfio.vfio_region_info;
  * and BAR mmap. The guest tests prove the raw bindings with it before the PCI layer exists.
  * Owns the fd and the arena its mappings live in; close undoes both.
  */
-final class RawVfioDevice implements AutoCloseable {
-    record Region(int index, int flags, long size, long offset, int capOffset) {
+public final class RawVfioDevice implements AutoCloseable {
+    public record Region(int index, int flags, long size, long offset, int capOffset) {
         boolean mmappable() {
             return (flags & vfio_h.VFIO_REGION_INFO_FLAG_MMAP()) != 0;
         }
     }
 
-    final Fd fd;
+    public final Fd fd;
     private final Arena arena = Arena.ofShared();
 
-    RawVfioDevice(Fd fd) {
+    public RawVfioDevice(Fd fd) {
         this.fd = fd;
     }
 
     /** VFIO_DEVICE_GET_INFO: {flags, num_regions, num_irqs}. */
-    int[] info() {
+    public int[] info() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(vfio_device_info.layout());
             vfio_device_info.argsz(s, (int) s.byteSize());
@@ -44,7 +44,7 @@ final class RawVfioDevice implements AutoCloseable {
     }
 
     /** VFIO_DEVICE_GET_REGION_INFO, sized again when the kernel asks for room for capabilities. */
-    Region region(int index) {
+    public Region region(int index) {
         long argsz = vfio_region_info.layout().byteSize();
         while (true) {
             try (Arena a = Arena.ofConfined()) {
@@ -64,7 +64,7 @@ final class RawVfioDevice implements AutoCloseable {
     }
 
     /** Maps a region (a BAR) into this process; unmapped when this device closes. */
-    MemorySegment mmap(Region r) {
+    public MemorySegment mmap(Region r) {
         return Syscalls.mmap(r.size(), PROT_READ() | PROT_WRITE(), MAP_SHARED(), fd.raw(), r.offset(), arena,
                 "region " + r.index() + " of " + fd.name());
     }
@@ -88,7 +88,7 @@ final class RawVfioDevice implements AutoCloseable {
     }
 
     /** Sets memory-space and bus-master enable in the PCI command register, so the device may DMA. */
-    void enableBusMaster() {
+    public void enableBusMaster() {
         configWrite16(0x04, configRead16(0x04) | 0x6);
     }
 

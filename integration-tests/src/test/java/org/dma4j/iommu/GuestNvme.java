@@ -1,0 +1,94 @@
+package org.dma4j.iommu;
+
+import static org.dma4j.linux.gen.libc.libc_h.O_RDWR;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.dma4j.Iova;
+import org.dma4j.linux.Fd;
+import org.dma4j.linux.Ioctls;
+import org.dma4j.linux.gen.vfio.vfio_device_attach_iommufd_pt;
+import org.dma4j.linux.gen.vfio.vfio_device_bind_iommufd;
+import org.dma4j.hil.Guest;
+import org.dma4j.hil.NvmeChecks;
+import org.dma4j.hil.RawNvme;
+import org.dma4j.hil.RawVfioDevice;
+import org.dma4j.mem.DmaBuffer;
+
+/**
+ * The guest's NVMe controller opened on a DMA space under test, so that QEMU's emulated device
+ * (a real, independent implementation) judges the space's mappings: it DMAs Identify data to
+ * an IOVA, through the space's IOMMU programming. Its admin queues are mapped through the same
+ * space. Closing disables the controller, unmaps the queues and releases the device.
+ */
+final class GuestNvme implements AutoCloseable {
+    private final RawVfioDevice device;
+    private final MemorySegment bar0;
+
+    GuestNvme(DmaSpace space) {
+        String bdf = Guest.nvmeBdf();
+        device = switch (space) {
+            case VfioType1Space t -> fromGroup(t.group(), bdf);
+            case NoIommuSpace n -> fromGroup(n.group(), bdf);
+            case IommufdSpace i -> fromCdev(i, bdf);
+            default -> throw new IllegalArgumentException("no guest device for " + space.backend());
+        };
+        bar0 = NvmeChecks.mapBar0(device);
+        device.enableBusMaster();
+    }
+
+    private static RawVfioDevice fromGroup(Fd group, String bdf) {
+        try (Arena a = Arena.ofConfined()) {
+            return new RawVfioDevice(Fd.adopt(group.ioctl(Ioctls.VFIO_GROUP_GET_DEVICE_FD, a.allocateFrom(bdf)), bdf));
+        }
+    }
+
+    private static RawVfioDevice fromCdev(IommufdSpace space, String bdf) {
+        RawVfioDevice dev = new RawVfioDevice(Fd.open(Guest.vfioCdev(bdf), O_RDWR()));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment bind = a.allocate(vfio_device_bind_iommufd.layout());
+            vfio_device_bind_iommufd.argsz(bind, (int) bind.byteSize());
+            vfio_device_bind_iommufd.iommufd(bind, space.iommufd().raw());
+            dev.fd.ioctl(Ioctls.VFIO_DEVICE_BIND_IOMMUFD, bind);
+            MemorySegment attach = a.allocate(vfio_device_attach_iommufd_pt.layout());
+            vfio_device_attach_iommufd_pt.argsz(attach, (int) attach.byteSize());
+            vfio_device_attach_iommufd_pt.pt_id(attach, space.ioasId());
+            dev.fd.ioctl(Ioctls.VFIO_DEVICE_ATTACH_IOMMUFD_PT, attach);
+            return dev;
+        } catch (RuntimeException e) {
+            dev.close();
+            throw e;
+        }
+    }
+
+    /** The controller's BAR0, mapped into this process. */
+    MemorySegment bar0() {
+        return bar0;
+    }
+
+    /** Has the controller DMA its Identify Controller data to {@code target}; returns the completion status. */
+    int identifyInto(DmaSpace space, Iova target) {
+        try (DmaBuffer queues = DmaBuffer.allocate(2 * 4096);
+             DmaMapping sq = space.map(queues, 0, 4096, DmaDirection.BIDIRECTIONAL, null);
+             DmaMapping cq = space.map(queues, 4096, 4096, DmaDirection.BIDIRECTIONAL, null)) {
+            RawNvme nvme = new RawNvme(bar0, sq.memory(), sq.iova().value(), cq.memory(), cq.iova().value());
+            try {
+                return nvme.identifyController(target.value());
+            } finally {
+                nvme.disable(); // no DMA after the queues are unmapped
+            }
+        }
+    }
+
+    /** What Identify Controller wrote, checked in the CPU's view of the mapping. */
+    static void assertIdentifyData(MemorySegment id) {
+        assertEquals(NvmeChecks.QEMU_VID, Short.toUnsignedInt(id.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 0)));
+        assertEquals("QEMU NVMe Ctrl", RawNvme.ascii(id, 24, 40));
+    }
+
+    @Override
+    public void close() {
+        device.close();
+    }
+}
