@@ -14,4 +14,5 @@ module org.dma4j {
     exports org.dma4j.mem;
     exports org.dma4j.iommu;
     exports org.dma4j.fake;
+    exports org.dma4j.pci;
 }

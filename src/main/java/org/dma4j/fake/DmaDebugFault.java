@@ -26,7 +26,9 @@ public class DmaDebugFault extends Dma4jException {
         /** A buffer was closed while a mapping of it was live. */
         BUFFER_CLOSED_WHILE_MAPPED,
         /** Mappings were still live when the space closed. */
-        LEAK
+        LEAK,
+        /** The device did DMA while its Bus Master Enable bit was clear. */
+        BUS_MASTER_DISABLED
     }
 
     private final Kind kind;

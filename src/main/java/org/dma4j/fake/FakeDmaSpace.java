@@ -92,7 +92,11 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
     }
 
     private void fault(DmaDebugFault.Kind kind, String message) {
-        DmaDebugFault f = new DmaDebugFault(kind, message);
+        report(new DmaDebugFault(kind, message));
+    }
+
+    /** Records a fault found by a fake device in front of this IOMMU, and throws it in THROW mode. */
+    void report(DmaDebugFault f) {
         faults.add(f);
         if (config.mode() == Mode.THROW) {
             throw f;

@@ -74,6 +74,21 @@ public abstract class AbstractDmaSpace implements DmaSpace {
         allocator().free(iova, length);
     }
 
+    /**
+     * The valid ranges changed (a device attached and brought its reserved regions): the
+     * allocator starts again from the new ranges with every live mapping reserved in them.
+     */
+    protected final synchronized void rangesChanged() {
+        if (allocator == null) {
+            return;
+        }
+        IovaAllocator fresh = new IovaAllocator(iovaRanges());
+        for (DmaMapping m : live.values()) {
+            fresh.reserve(m.iova(), m.length());
+        }
+        allocator = fresh;
+    }
+
     private IovaAllocator allocator() {
         if (allocator == null) {
             allocator = new IovaAllocator(iovaRanges());

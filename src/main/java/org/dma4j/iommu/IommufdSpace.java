@@ -2,11 +2,15 @@ package org.dma4j.iommu;
 
 import static org.dma4j.linux.gen.libc.libc_h.O_RDWR;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.dma4j.Dma4jException;
 import org.dma4j.ErrnoException;
 import org.dma4j.Iova;
@@ -19,6 +23,8 @@ import org.dma4j.linux.gen.iommufd.iommu_ioas_map;
 import org.dma4j.linux.gen.iommufd.iommu_ioas_unmap;
 import org.dma4j.linux.gen.iommufd.iommu_iova_range;
 import org.dma4j.linux.gen.iommufd.iommufd_h;
+import org.dma4j.linux.gen.vfio.vfio_device_attach_iommufd_pt;
+import org.dma4j.linux.gen.vfio.vfio_device_bind_iommufd;
 
 /**
  * An iommufd I/O address space (IOAS) on {@code /dev/iommu}: the newer path, which VFIO
@@ -67,6 +73,39 @@ public final class IommufdSpace extends AbstractDmaSpace {
     /** The iommufd, which a device cdev binds to. */
     Fd iommufd() {
         return iommufd;
+    }
+
+    /**
+     * Opens the VFIO device cdev of {@code bdf} ({@code /dev/vfio/devices/vfioN}), binds it to this
+     * iommufd and attaches it to this IOAS. For {@code org.dma4j.pci}; the caller owns the descriptor.
+     */
+    @SuppressWarnings("exports")
+    public Fd openDevice(String bdf) {
+        ensureOpen();
+        Path dir = Path.of("/sys/bus/pci/devices", bdf, "vfio-dev");
+        String cdev;
+        try (Stream<Path> s = Files.list(dir)) {
+            cdev = "/dev/vfio/devices/" + s.findFirst().orElseThrow(IOException::new).getFileName();
+        } catch (IOException e) {
+            throw new Dma4jException(bdf + " has no VFIO device cdev (" + dir + "): bind it to vfio-pci (dma4j bind "
+                    + bdf + ") on a kernel with CONFIG_VFIO_DEVICE_CDEV", e);
+        }
+        Fd dev = Fd.open(cdev, O_RDWR());
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment bind = a.allocate(vfio_device_bind_iommufd.layout());
+            vfio_device_bind_iommufd.argsz(bind, (int) bind.byteSize());
+            vfio_device_bind_iommufd.iommufd(bind, iommufd.raw());
+            dev.ioctl(Ioctls.VFIO_DEVICE_BIND_IOMMUFD, bind);
+            MemorySegment attach = a.allocate(vfio_device_attach_iommufd_pt.layout());
+            vfio_device_attach_iommufd_pt.argsz(attach, (int) attach.byteSize());
+            vfio_device_attach_iommufd_pt.pt_id(attach, ioasId);
+            dev.ioctl(Ioctls.VFIO_DEVICE_ATTACH_IOMMUFD_PT, attach);
+        } catch (RuntimeException e) {
+            dev.close();
+            throw e;
+        }
+        rangesChanged(); // the device's reserved regions are now out of the IOAS
+        return dev;
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.dma4j.Dma4jException;
+import org.dma4j.ErrnoException;
 import org.dma4j.Iova;
 import org.dma4j.PageSize;
 import org.dma4j.linux.Fd;
@@ -76,6 +77,21 @@ public final class NoIommuSpace extends AbstractDmaSpace {
 
     Fd group() {
         return group;
+    }
+
+    /**
+     * Opens the VFIO device {@code bdf} of this space's group ({@code VFIO_GROUP_GET_DEVICE_FD}).
+     * For {@code org.dma4j.pci}; the caller owns the returned descriptor.
+     */
+    @SuppressWarnings("exports")
+    public Fd openDevice(String bdf) {
+        ensureOpen();
+        try (Arena a = Arena.ofConfined()) {
+            return Fd.adopt(group.ioctl(Ioctls.VFIO_GROUP_GET_DEVICE_FD, a.allocateFrom(bdf)), bdf);
+        } catch (ErrnoException e) {
+            throw new Dma4jException("cannot open VFIO device " + bdf + " in IOMMU group " + groupNumber + ": "
+                    + e.getMessage() + (e.errnoName().equals("EBUSY") ? " (another process has it open)" : ""), e);
+        }
     }
 
     @Override

@@ -112,6 +112,21 @@ public final class VfioType1Space extends AbstractDmaSpace {
         return group;
     }
 
+    /**
+     * Opens the VFIO device {@code bdf} of this space's group ({@code VFIO_GROUP_GET_DEVICE_FD}).
+     * For {@code org.dma4j.pci}; the caller owns the returned descriptor.
+     */
+    @SuppressWarnings("exports")
+    public Fd openDevice(String bdf) {
+        ensureOpen();
+        try (Arena a = Arena.ofConfined()) {
+            return Fd.adopt(group.ioctl(Ioctls.VFIO_GROUP_GET_DEVICE_FD, a.allocateFrom(bdf)), bdf);
+        } catch (ErrnoException e) {
+            throw new Dma4jException("cannot open VFIO device " + bdf + " in IOMMU group " + groupNumber + ": "
+                    + e.getMessage() + (e.errnoName().equals("EBUSY") ? " (another process has it open)" : ""), e);
+        }
+    }
+
     /** How many more mappings the kernel allows ({@code dma_avail}; its dma_entry_limit is 65535 by default). */
     public int mappingsLeft() {
         return info().dmaAvail;

@@ -212,6 +212,26 @@ public final class Syscalls {
         }
     }
 
+    /**
+     * {@code read} on a non-blocking descriptor: the count read, or -1 when nothing is there
+     * ({@code EAGAIN}) — without building an exception, so that polling loops allocate nothing.
+     */
+    public static long tryRead(int fd, MemorySegment buf, String name) {
+        MemorySegment c = capture();
+        try {
+            long n = (long) READ.invokeExact(c, fd, buf, buf.byteSize());
+            if (n < 0) {
+                if (errno(c) == libc_h.EAGAIN()) {
+                    return -1;
+                }
+                throw fail("read " + name, c);
+            }
+            return n;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** {@code write}: writes up to {@code buf.byteSize()} bytes; returns the count. */
     public static long write(int fd, MemorySegment buf, String name) {
         MemorySegment c = capture();

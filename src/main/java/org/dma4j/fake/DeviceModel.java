@@ -1,0 +1,24 @@
+package org.dma4j.fake;
+
+/**
+ * The behaviour of a simulated PCI device, plugged into a {@link FakePciDevice}: it answers the
+ * driver's BAR reads and writes and does DMA and raises interrupts through its
+ * {@link DeviceContext}, never touching host memory any other way. The fake NVMe controller is one.
+ * Calls come from the driver's threads; a model guards its own state.
+ */
+public interface DeviceModel {
+    /** The size of memory BAR {@code index} (0 to 5); 0 when the device has no such BAR. */
+    long barSize(int index);
+
+    /** A driver read of {@code width} bytes (1, 2, 4, 8) at an in-bounds, aligned {@code offset}. */
+    long read(int bar, long offset, int width);
+
+    /** A driver write. */
+    void write(int bar, long offset, int width, long value);
+
+    /** Called once, before any access: the model's way to DMA and interrupt. */
+    void attach(DeviceContext context);
+
+    /** A function-level reset: back to the power-on state. */
+    void reset();
+}

@@ -1,0 +1,285 @@
+package org.dma4j.fake;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.dma4j.AlreadyClosedException;
+import org.dma4j.Iova;
+import org.dma4j.iommu.DmaSpace;
+import org.dma4j.pci.Bar;
+import org.dma4j.pci.Interrupts;
+import org.dma4j.pci.IrqType;
+import org.dma4j.pci.PciAddress;
+import org.dma4j.pci.PciDevice;
+import org.dma4j.pci.PciSetupException;
+
+/**
+ * A PCI function in memory: a standard config space (IDs, class, command register, BARs and an
+ * MSI-X capability), memory BARs served by a {@link DeviceModel}, MSI-X vectors the model raises,
+ * and DMA only through a {@link FakeDmaSpace} and only while bus mastering is on. Driver code
+ * written against {@link PciDevice} cannot tell it from {@code VfioPciDevice}.
+ *
+ * <p>The creator owns it and closes it; the DMA space stays the creator's. Thread-safe.
+ */
+public final class FakePciDevice implements PciDevice {
+    /** Where the MSI-X capability sits in config space. */
+    static final int MSIX_CAP = 0x40;
+
+    private final PciAddress address;
+    private final FakeDmaSpace space;
+    private final DeviceModel model;
+    private final int msixVectors;
+    private final ByteBuffer config = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+    private final Bar[] bars = new Bar[6];
+    private volatile FakeInterrupts interrupts;
+    private volatile boolean closed;
+
+    /**
+     * @param classCode 24-bit class code (0x010802 for NVMe)
+     * @param msixVectors how many MSI-X vectors the device offers (0: none)
+     */
+    public FakePciDevice(PciAddress address, FakeDmaSpace space, DeviceModel model, int vendor, int device, int classCode,
+                         int msixVectors) {
+        this.address = address;
+        this.space = space;
+        this.model = model;
+        this.msixVectors = msixVectors;
+        config.putShort(0x00, (short) vendor).putShort(0x02, (short) device);
+        config.putInt(0x08, classCode << 8); // revision 0
+        config.put(0x0e, (byte) 0);          // header type 0
+        for (int i = 0; i < 6; i++) {
+            if (model.barSize(i) > 0) {
+                config.putInt(0x10 + 4 * i, 0xfe00_0000 + i * 0x10_0000); // 32-bit memory BAR at a made-up address
+            }
+        }
+        if (msixVectors > 0) {
+            config.putShort(0x06, (short) 0x10);             // status: capabilities list
+            config.put(0x34, (byte) MSIX_CAP);
+            config.put(MSIX_CAP, (byte) 0x11).put(MSIX_CAP + 1, (byte) 0);
+            config.putShort(MSIX_CAP + 2, (short) (msixVectors - 1));
+        }
+        model.attach(new Context());
+    }
+
+    private final class Context implements DeviceContext {
+        private boolean mayDma(Iova iova, long length, String what) {
+            if ((config.getShort(COMMAND) & COMMAND_MASTER) == 0) {
+                DmaDebugFault f = new DmaDebugFault(DmaDebugFault.Kind.BUS_MASTER_DISABLED, "device " + what + " of "
+                        + length + " bytes at " + iova + " while bus mastering is off; the driver must setBusMaster(true)");
+                space.report(f);
+                return false;
+            }
+            return true;
+        }
+
+        @Override
+        public boolean dmaRead(Iova iova, MemorySegment into) {
+            return mayDma(iova, into.byteSize(), "read") && space.deviceRead(iova, into);
+        }
+
+        @Override
+        public boolean dmaWrite(Iova iova, MemorySegment from) {
+            return mayDma(iova, from.byteSize(), "write") && space.deviceWrite(iova, from);
+        }
+
+        @Override
+        public void raiseInterrupt(int vector) {
+            FakeInterrupts i = interrupts;
+            if (i != null) {
+                i.raise(vector);
+            }
+        }
+    }
+
+    @Override
+    public PciAddress address() {
+        return address;
+    }
+
+    @Override
+    public DmaSpace dmaSpace() {
+        return space;
+    }
+
+    @Override
+    public synchronized int configRead(int offset, int width) {
+        checkConfig(offset, width);
+        return switch (width) {
+            case 1 -> Byte.toUnsignedInt(config.get(offset));
+            case 2 -> Short.toUnsignedInt(config.getShort(offset));
+            default -> config.getInt(offset);
+        };
+    }
+
+    @Override
+    public synchronized void configWrite(int offset, int width, int value) {
+        checkConfig(offset, width);
+        // Only the command register (I/O, memory, bus master, INTx disable) is writable here;
+        // the rest is read-only, as on hardware.
+        if (offset == COMMAND && width >= 2) {
+            config.putShort(COMMAND, (short) (value & 0x0407));
+        }
+    }
+
+    private void checkConfig(int offset, int width) {
+        ensureOpen();
+        if (width != 1 && width != 2 && width != 4) {
+            throw new IllegalArgumentException("config space accesses are 1, 2 or 4 bytes, not " + width);
+        }
+        if (offset < 0 || offset > 4096 - width || offset % width != 0) {
+            throw new IndexOutOfBoundsException("config offset 0x" + Integer.toHexString(offset) + " (" + width
+                    + " bytes) of " + address + " is outside 0x0-0xfff or not aligned");
+        }
+    }
+
+    @Override
+    public synchronized Bar bar(int index) {
+        ensureOpen();
+        if (index < 0 || index > 5) {
+            throw new IndexOutOfBoundsException("BAR" + index + ": PCI functions have BAR0 to BAR5");
+        }
+        if (model.barSize(index) == 0) {
+            throw new PciSetupException(address + " has no BAR" + index);
+        }
+        if (bars[index] == null) {
+            bars[index] = new ModelBar(index, model.barSize(index));
+        }
+        return bars[index];
+    }
+
+    /** A BAR whose every access goes to the model. */
+    private final class ModelBar implements Bar {
+        private final int index;
+        private final long size;
+
+        ModelBar(int index, long size) {
+            this.index = index;
+            this.size = size;
+        }
+
+        @Override
+        public int index() {
+            return index;
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        private long read(long off, int width) {
+            Bar.check(this, off, width);
+            ensureOpen();
+            return model.read(index, off, width);
+        }
+
+        private void write(long off, int width, long v) {
+            Bar.check(this, off, width);
+            ensureOpen();
+            model.write(index, off, width, v);
+        }
+
+        @Override
+        public int read8(long off) {
+            return (int) read(off, 1) & 0xff;
+        }
+
+        @Override
+        public int read16(long off) {
+            return (int) read(off, 2) & 0xffff;
+        }
+
+        @Override
+        public int read32(long off) {
+            return (int) read(off, 4);
+        }
+
+        @Override
+        public long read64(long off) {
+            return read(off, 8);
+        }
+
+        @Override
+        public void write8(long off, int value) {
+            write(off, 1, value & 0xff);
+        }
+
+        @Override
+        public void write16(long off, int value) {
+            write(off, 2, value & 0xffff);
+        }
+
+        @Override
+        public void write32(long off, int value) {
+            write(off, 4, Integer.toUnsignedLong(value));
+        }
+
+        @Override
+        public void write64(long off, long value) {
+            write(off, 8, value);
+        }
+    }
+
+    @Override
+    public int interruptCount(IrqType type) {
+        ensureOpen();
+        return switch (type) {
+            case MSIX -> msixVectors;
+            case MSI, INTX -> 0;
+        };
+    }
+
+    @Override
+    public synchronized Interrupts enableInterrupts(IrqType type, int count) {
+        ensureOpen();
+        int offered = interruptCount(type);
+        if (count < 1 || count > offered) {
+            throw new PciSetupException(address + " offers " + offered + " " + type + " vectors; cannot enable " + count);
+        }
+        if (interrupts != null) {
+            interrupts.close();
+        }
+        FakeInterrupts[] self = new FakeInterrupts[1];
+        self[0] = new FakeInterrupts(type, count, () -> {
+            synchronized (this) {
+                if (interrupts == self[0]) {
+                    interrupts = null;
+                }
+            }
+        });
+        interrupts = self[0];
+        return self[0];
+    }
+
+    @Override
+    public synchronized void reset() {
+        ensureOpen();
+        config.putShort(COMMAND, (short) 0); // a function reset clears the command register
+        model.reset();
+    }
+
+    @Override
+    public synchronized void setBusMaster(boolean enabled) {
+        int cmd = configRead(COMMAND, 2);
+        configWrite(COMMAND, 2, enabled ? cmd | COMMAND_MEMORY | COMMAND_MASTER : cmd & ~COMMAND_MASTER);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new AlreadyClosedException("fake device " + address);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        FakeInterrupts i = interrupts;
+        if (i != null) {
+            i.close();
+        }
+        config.putShort(COMMAND, (short) 0);
+        closed = true;
+    }
+}

@@ -1,0 +1,50 @@
+package org.dma4j.pci;
+
+import org.dma4j.iommu.DmaSpace;
+
+/**
+ * A PCI function a userspace driver talks to: config space, memory BARs, interrupts, reset and
+ * bus mastering, and the DMA space its DMA goes through. {@link VfioPciDevice} is the real one;
+ * {@code org.dma4j.fake.FakePciDevice} runs a device model in memory. Driver code written
+ * against this interface runs on both.
+ *
+ * <p>The opener owns the device; {@link #close()} disables interrupts and bus mastering, unmaps
+ * the BARs and releases the device (the DMA space stays the caller's). Closing twice is
+ * harmless; any other use after close throws. Register access is thread-safe; setup calls
+ * (interrupts, reset) belong to one thread.
+ */
+public interface PciDevice extends AutoCloseable {
+    PciAddress address();
+
+    /** Reads config space: {@code width} 1, 2 or 4 bytes at {@code offset}, naturally aligned. */
+    int configRead(int offset, int width);
+
+    /** Writes config space. */
+    void configWrite(int offset, int width, int value);
+
+    /** Memory BAR {@code index}, mapped on first use. Throws for an I/O-port or absent BAR. */
+    Bar bar(int index);
+
+    /** How many vectors of {@code type} the device offers. */
+    int interruptCount(IrqType type);
+
+    /** Enables vectors 0 to {@code count - 1} of {@code type}; a device has one kind enabled at a time. */
+    Interrupts enableInterrupts(IrqType type, int count);
+
+    /** Resets the function (FLR or what VFIO offers for it). */
+    void reset();
+
+    /** Sets or clears Bus Master Enable (and Memory Space Enable) in the command register. */
+    void setBusMaster(boolean enabled);
+
+    /** The DMA space the device's DMA goes through. */
+    DmaSpace dmaSpace();
+
+    @Override
+    void close();
+
+    /** The PCI command register and its bits (PCI Local Bus spec). */
+    int COMMAND = 0x04;
+    int COMMAND_MEMORY = 1 << 1;
+    int COMMAND_MASTER = 1 << 2;
+}

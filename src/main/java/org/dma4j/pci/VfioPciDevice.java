@@ -1,0 +1,279 @@
+package org.dma4j.pci;
+
+import static org.dma4j.linux.gen.libc.libc_h.EFD_NONBLOCK;
+import static org.dma4j.linux.gen.libc.libc_h.MAP_SHARED;
+import static org.dma4j.linux.gen.libc.libc_h.PROT_READ;
+import static org.dma4j.linux.gen.libc.libc_h.PROT_WRITE;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import org.dma4j.AlreadyClosedException;
+import org.dma4j.iommu.AbstractDmaSpace;
+import org.dma4j.iommu.DmaSpace;
+import org.dma4j.iommu.DmaSpaces;
+import org.dma4j.iommu.IommufdSpace;
+import org.dma4j.iommu.NoIommuSpace;
+import org.dma4j.iommu.VfioType1Space;
+import org.dma4j.linux.Fd;
+import org.dma4j.linux.Ioctls;
+import org.dma4j.linux.Syscalls;
+import org.dma4j.linux.gen.vfio.vfio_device_info;
+import org.dma4j.linux.gen.vfio.vfio_h;
+import org.dma4j.linux.gen.vfio.vfio_irq_info;
+import org.dma4j.linux.gen.vfio.vfio_irq_set;
+
+/**
+ * A PCI function opened through VFIO: by its IOMMU group on a type1 or no-IOMMU space, or by
+ * its device cdev on an iommufd space. See {@link PciDevice} for ownership and threading;
+ * opened with {@link #open(PciAddress)} it also owns the DMA space it opened, and closes it.
+ */
+public final class VfioPciDevice implements PciDevice {
+    private final PciAddress address;
+    private final Fd fd;
+    private final AbstractDmaSpace space;
+    private final boolean ownsSpace;
+    private final int flags;
+    private final int numRegions;
+    private final Arena mappings = Arena.ofShared();
+    private final Bar[] bars = new Bar[6];
+    private VfioInterrupts interrupts;
+    private volatile boolean closed;
+
+    private VfioPciDevice(PciAddress address, Fd fd, AbstractDmaSpace space, boolean ownsSpace) {
+        this.address = address;
+        this.fd = fd;
+        this.space = space;
+        this.ownsSpace = ownsSpace;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(vfio_device_info.layout());
+            vfio_device_info.argsz(s, (int) s.byteSize());
+            fd.ioctl(Ioctls.VFIO_DEVICE_GET_INFO, s);
+            this.flags = vfio_device_info.flags(s);
+            this.numRegions = vfio_device_info.num_regions(s);
+        }
+        if ((flags & vfio_h.VFIO_DEVICE_FLAGS_PCI()) == 0) {
+            throw new PciSetupException(address + " is a VFIO device but not a PCI one");
+        }
+    }
+
+    /** Opens {@code address} on the DMA space {@link DmaSpaces} picks; the device owns that space. */
+    public static VfioPciDevice open(PciAddress address) {
+        AbstractDmaSpace space = DmaSpaces.forDevice(address.toString());
+        try {
+            return open(address, space, true);
+        } catch (RuntimeException e) {
+            space.close();
+            throw e;
+        }
+    }
+
+    /** Opens {@code address} on {@code space}, which the caller keeps owning. */
+    public static VfioPciDevice open(PciAddress address, DmaSpace space) {
+        return open(address, (AbstractDmaSpace) space, false);
+    }
+
+    private static VfioPciDevice open(PciAddress address, AbstractDmaSpace space, boolean owns) {
+        Fd fd = switch (space) {
+            case VfioType1Space t -> t.openDevice(address.toString());
+            case NoIommuSpace n -> n.openDevice(address.toString());
+            case IommufdSpace i -> i.openDevice(address.toString());
+            default -> throw new PciSetupException("a VFIO device cannot join a " + space.backend() + " DMA space");
+        };
+        try {
+            return new VfioPciDevice(address, fd, space, owns);
+        } catch (RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public PciAddress address() {
+        return address;
+    }
+
+    @Override
+    public DmaSpace dmaSpace() {
+        return space;
+    }
+
+    /** Every region's VFIO_DEVICE_GET_REGION_INFO, with capabilities. */
+    public List<VfioRegion> regions() {
+        ensureOpen();
+        List<VfioRegion> out = new ArrayList<>();
+        for (int i = 0; i < numRegions; i++) {
+            out.add(VfioRegion.query(fd, i));
+        }
+        return out;
+    }
+
+    @Override
+    public int configRead(int offset, int width) {
+        checkConfig(offset, width);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment b = a.allocate(4);
+            fd.pread(b.asSlice(0, width), configOffset() + offset);
+            return switch (width) {
+                case 1 -> Byte.toUnsignedInt(b.get(ValueLayout.JAVA_BYTE, 0));
+                case 2 -> Short.toUnsignedInt(b.get(ValueLayout.JAVA_SHORT, 0));
+                default -> b.get(ValueLayout.JAVA_INT, 0);
+            };
+        }
+    }
+
+    @Override
+    public void configWrite(int offset, int width, int value) {
+        checkConfig(offset, width);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment b = a.allocate(4);
+            b.set(ValueLayout.JAVA_INT, 0, value);
+            fd.pwrite(b.asSlice(0, width), configOffset() + offset);
+        }
+    }
+
+    private long configOffset() {
+        return VfioRegion.query(fd, vfio_h.VFIO_PCI_CONFIG_REGION_INDEX()).offset();
+    }
+
+    private void checkConfig(int offset, int width) {
+        ensureOpen();
+        if (width != 1 && width != 2 && width != 4) {
+            throw new IllegalArgumentException("config space accesses are 1, 2 or 4 bytes, not " + width);
+        }
+        if (offset < 0 || offset > 4096 - width || offset % width != 0) {
+            throw new IndexOutOfBoundsException("config offset 0x" + Integer.toHexString(offset) + " (" + width
+                    + " bytes) of " + address + " is outside 0x0-0xfff or not aligned");
+        }
+    }
+
+    @Override
+    public synchronized Bar bar(int index) {
+        ensureOpen();
+        if (index < 0 || index > 5) {
+            throw new IndexOutOfBoundsException("BAR" + index + ": PCI functions have BAR0 to BAR5");
+        }
+        if (bars[index] == null) {
+            VfioRegion r = VfioRegion.query(fd, vfio_h.VFIO_PCI_BAR0_REGION_INDEX() + index);
+            if (r.size() == 0) {
+                throw new PciSetupException(address + " has no BAR" + index);
+            }
+            if (!r.mmappable()) {
+                throw new PciSetupException("BAR" + index + " of " + address + " cannot be mmapped (an I/O-port BAR, or VFIO"
+                        + " refuses it)");
+            }
+            MemorySegment m = Syscalls.mmap(r.size(), PROT_READ() | PROT_WRITE(), MAP_SHARED(), fd.raw(), r.offset(),
+                    mappings, "BAR" + index + " of " + address);
+            bars[index] = new MmioBar(index, m);
+        }
+        return bars[index];
+    }
+
+    @Override
+    public int interruptCount(IrqType type) {
+        ensureOpen();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(vfio_irq_info.layout());
+            vfio_irq_info.argsz(s, (int) s.byteSize());
+            vfio_irq_info.index(s, type.vfioIndex());
+            fd.ioctl(Ioctls.VFIO_DEVICE_GET_IRQ_INFO, s);
+            return vfio_irq_info.count(s);
+        }
+    }
+
+    @Override
+    public synchronized Interrupts enableInterrupts(IrqType type, int count) {
+        ensureOpen();
+        int offered = interruptCount(type);
+        if (count < 1 || count > offered) {
+            throw new PciSetupException(address + " offers " + offered + " " + type + " vectors; cannot enable " + count);
+        }
+        if (interrupts != null) {
+            interrupts.close();
+        }
+        List<Fd> fds = new ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            for (int i = 0; i < count; i++) {
+                fds.add(Fd.adopt(Syscalls.eventfd(0, EFD_NONBLOCK()), type + " vector " + i + " of " + address));
+            }
+            MemorySegment s = a.allocate(vfio_irq_set.layout().byteSize() + 4L * count, 8);
+            vfio_irq_set.argsz(s, (int) s.byteSize());
+            vfio_irq_set.flags(s, vfio_h.VFIO_IRQ_SET_DATA_EVENTFD() | vfio_h.VFIO_IRQ_SET_ACTION_TRIGGER());
+            vfio_irq_set.index(s, type.vfioIndex());
+            vfio_irq_set.start(s, 0);
+            vfio_irq_set.count(s, count);
+            for (int i = 0; i < count; i++) {
+                s.set(ValueLayout.JAVA_INT, vfio_irq_set.data$offset() + 4L * i, fds.get(i).raw());
+            }
+            fd.ioctl(Ioctls.VFIO_DEVICE_SET_IRQS, s);
+        } catch (RuntimeException e) {
+            fds.forEach(Fd::close);
+            throw e;
+        }
+        interrupts = new VfioInterrupts(type, fds, () -> disableIrqs(type));
+        return interrupts;
+    }
+
+    private void disableIrqs(IrqType type) {
+        if (!fd.isOpen()) {
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(vfio_irq_set.layout());
+            vfio_irq_set.argsz(s, (int) s.byteSize());
+            vfio_irq_set.flags(s, vfio_h.VFIO_IRQ_SET_DATA_NONE() | vfio_h.VFIO_IRQ_SET_ACTION_TRIGGER());
+            vfio_irq_set.index(s, type.vfioIndex());
+            vfio_irq_set.count(s, 0);
+            fd.ioctl(Ioctls.VFIO_DEVICE_SET_IRQS, s);
+        }
+    }
+
+    @Override
+    public void reset() {
+        ensureOpen();
+        if ((flags & vfio_h.VFIO_DEVICE_FLAGS_RESET()) == 0) {
+            throw new PciSetupException(address + " offers VFIO no reset (no FLR, PM or bus reset it can use alone)");
+        }
+        fd.ioctl(Ioctls.VFIO_DEVICE_RESET, 0L);
+    }
+
+    @Override
+    public void setBusMaster(boolean enabled) {
+        int cmd = configRead(COMMAND, 2);
+        int bits = COMMAND_MEMORY | COMMAND_MASTER;
+        configWrite(COMMAND, 2, enabled ? cmd | bits : cmd & ~COMMAND_MASTER);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new AlreadyClosedException("VFIO device " + address);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            if (interrupts != null) {
+                interrupts.close();
+            }
+            setBusMaster(false); // no DMA from here on
+        } finally {
+            closed = true;
+            mappings.close();
+            fd.close();
+            if (ownsSpace) {
+                space.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "VfioPciDevice[" + address + " on " + space.backend() + (closed ? ", closed" : "") + "]";
+    }
+}
