@@ -10,14 +10,7 @@ final class DoctorCommand {
     private DoctorCommand() {}
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
-        boolean json = false;
-        for (String a : args) {
-            if (a.equals("--json")) {
-                json = true;
-            } else {
-                throw new Main.UsageException("unknown option '" + a + "'; usage: dma4j doctor [--json]");
-            }
-        }
+        boolean json = DeviceCommands.parseJsonFlag(args, "usage: dma4j doctor [--json]");
         List<Check> checks = new Doctor().run();
         out.print(json ? toJson(checks) : toText(checks));
         return 0;

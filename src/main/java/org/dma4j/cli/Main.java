@@ -4,10 +4,11 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 import org.dma4j.Dma4jException;
+import org.dma4j.pci.PciSysfs;
 
 /**
- * The {@code dma4j} command line, for people: {@code dma4j doctor [--json]} today; device
- * listing, binding and the NVMe commands join it as their layers land.
+ * The {@code dma4j} command line, for people: the capability probe, device listing and
+ * binding; the NVMe commands join it with the NVMe layer.
  */
 public final class Main {
     static final String USAGE = """
@@ -15,6 +16,9 @@ public final class Main {
 
             commands:
               doctor [--json]   what this machine can do for a userspace driver, and what to change
+              list [--json]     PCI devices with their driver and IOMMU group; * marks those VFIO can open
+              bind BDF          bind a device to vfio-pci (as root), checking its IOMMU group is viable
+              unbind BDF        give a device back to its own driver
               help              this text
             """;
 
@@ -35,6 +39,9 @@ public final class Main {
         try {
             return switch (command) {
                 case "doctor" -> DoctorCommand.run(rest, out, err);
+                case "list" -> DeviceCommands.list(rest, out, new PciSysfs());
+                case "bind" -> DeviceCommands.bind(rest, out, new PciSysfs());
+                case "unbind" -> DeviceCommands.unbind(rest, out, new PciSysfs());
                 case "help", "-h", "--help" -> {
                     out.print(USAGE);
                     yield 0;

@@ -23,11 +23,14 @@ import org.dma4j.linux.Fd;
 import org.dma4j.linux.Ioctls;
 import org.dma4j.linux.Syscalls;
 import org.dma4j.linux.gen.vfio.vfio_h;
+import org.dma4j.pci.PciDeviceInfo;
+import org.dma4j.pci.PciSysfs;
 
 /**
  * The capability probe behind {@code dma4j doctor}: says what this machine can do for a
  * userspace driver (VFIO type1, the VFIO device cdev with iommufd, no-IOMMU mode, IOMMU
- * groups, hugepages, the memlock limit, physical addresses from pagemap) and what to change.
+ * groups, hugepages, the memlock limit, physical addresses from pagemap, the PCI devices VFIO
+ * can open) and what to change.
  * Every check reads the machine and reports; none changes anything. Stateless and thread-safe.
  */
 public final class Doctor {
@@ -59,6 +62,7 @@ public final class Doctor {
         checks.addAll(hugepages());
         checks.add(memlock());
         checks.add(pagemap());
+        checks.add(devices());
         return checks;
     }
 
@@ -228,6 +232,26 @@ public final class Doctor {
         } catch (Dma4jException e) {
             return Check.missing("pagemap", e.getMessage(), "needs CONFIG_PROC_PAGE_MONITOR and /proc mounted");
         }
+    }
+
+    /** The device view: which PCI devices VFIO can open now, and which it could after a bind. */
+    Check devices() {
+        List<PciDeviceInfo> all;
+        try {
+            all = new PciSysfs(root).list();
+        } catch (Dma4jException e) {
+            return Check.warn("devices", e.getMessage(), "mount /sys");
+        }
+        List<String> vfio = all.stream().filter(PciDeviceInfo::boundToVfio)
+                .map(d -> d.address() + " (" + d.className() + ", group " + d.iommuGroup().orElse(-1) + ")").toList();
+        if (!vfio.isEmpty()) {
+            return Check.ok("devices", all.size() + " PCI devices; on vfio-pci: " + String.join(", ", vfio));
+        }
+        if (all.isEmpty()) {
+            return Check.warn("devices", "no PCI devices", "nothing to drive here; tools/hil boots a guest with an NVMe controller");
+        }
+        return Check.warn("devices", all.size() + " PCI devices, none on vfio-pci",
+                "dma4j list shows them; dma4j bind ADDRESS hands one to vfio-pci");
     }
 
     private long countDir(String absolute) {

@@ -251,10 +251,10 @@ public final class FakePciDevice implements PciDevice {
         return self[0];
     }
 
+    /** Resets the model; config space stays, as VFIO's reset restores it around the function reset. */
     @Override
     public synchronized void reset() {
         ensureOpen();
-        config.putShort(COMMAND, (short) 0); // a function reset clears the command register
         model.reset();
     }
 

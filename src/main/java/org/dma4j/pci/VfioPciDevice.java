@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.dma4j.AlreadyClosedException;
+import org.dma4j.ErrnoException;
 import org.dma4j.iommu.AbstractDmaSpace;
 import org.dma4j.iommu.DmaSpace;
 import org.dma4j.iommu.DmaSpaces;
@@ -100,12 +101,23 @@ public final class VfioPciDevice implements PciDevice {
         return space;
     }
 
-    /** Every region's VFIO_DEVICE_GET_REGION_INFO, with capabilities. */
+    /**
+     * Every region's VFIO_DEVICE_GET_REGION_INFO, with capabilities, by index. A region the
+     * device lacks (the VGA region of a non-VGA function: the kernel says EINVAL) is listed with
+     * size 0 and no flags, so that indices stay the VFIO_PCI_*_REGION_INDEX ones.
+     */
     public List<VfioRegion> regions() {
         ensureOpen();
         List<VfioRegion> out = new ArrayList<>();
         for (int i = 0; i < numRegions; i++) {
-            out.add(VfioRegion.query(fd, i));
+            try {
+                out.add(VfioRegion.query(fd, i));
+            } catch (ErrnoException e) {
+                if (!e.errnoName().equals("EINVAL")) {
+                    throw e;
+                }
+                out.add(new VfioRegion(i, 0, 0, 0, List.of(), List.of()));
+            }
         }
         return out;
     }

@@ -31,7 +31,7 @@ class MainTest {
     @Test
     void doctorPrintsEveryCheck() {
         assertEquals(0, run("doctor"));
-        for (String name : List.of("kernel", "iommu", "vfio-type1", "vfio-pci", "iommufd", "no-iommu", "memlock", "pagemap")) {
+        for (String name : List.of("kernel", "iommu", "vfio-type1", "vfio-pci", "iommufd", "no-iommu", "memlock", "pagemap", "devices")) {
             assertTrue(Pattern.compile("\\[(OK|WARN|MISSING)\\]\\s+" + name + "\\s").matcher(out()).find(), name + " in\n" + out());
         }
         assertTrue(out().contains("checks OK"));
@@ -55,6 +55,39 @@ class MainTest {
         assertTrue(err().contains("unknown command 'frobnicate'; run `dma4j help`"), err());
         assertEquals(2, run("doctor", "--yaml"));
         assertTrue(err().contains("dma4j doctor: unknown option '--yaml'; usage: dma4j doctor [--json]"), err());
+    }
+
+    @Test
+    void listShowsThisMachinesDevicesAsTextAndJson() throws Exception {
+        long n = java.nio.file.Files.isDirectory(java.nio.file.Path.of("/sys/bus/pci/devices"))
+                ? java.nio.file.Files.list(java.nio.file.Path.of("/sys/bus/pci/devices")).count() : 0;
+        assertEquals(0, run("list"));
+        assertTrue(n == 0 ? out().startsWith("no PCI devices") : out().contains(n + " devices; "), out());
+        out.reset();
+        assertEquals(0, run("list", "--json"));
+        assertEquals(n, Pattern.compile("\\{\"address\":").matcher(out()).results().count(), out());
+    }
+
+    @Test
+    void listFormatsDevices() {
+        var info = new org.dma4j.pci.PciDeviceInfo(org.dma4j.pci.PciAddress.parse("0000:00:03.0"), 0x1b36, 0x10, 0x010802,
+                java.util.Optional.of("vfio-pci"), java.util.OptionalInt.of(4));
+        String text = DeviceCommands.toText(List.of(info));
+        assertTrue(text.contains("* 0000:00:03.0  1b36:0010  NVMe controller       vfio-pci    4"), text);
+        assertTrue(text.contains("1 devices; 1 usable with VFIO now (*)"), text);
+        assertEquals("{\"devices\":[{\"address\":\"0000:00:03.0\",\"vendor\":\"1b36\",\"device\":\"0010\",\"class\":\"010802\","
+                + "\"className\":\"NVMe controller\",\"driver\":\"vfio-pci\",\"iommuGroup\":4,\"vfio\":true}]}\n",
+                DeviceCommands.toJson(List.of(info)));
+    }
+
+    @Test
+    void bindNeedsAnAddress() {
+        assertEquals(2, run("bind"));
+        assertTrue(err().contains("usage: dma4j bind BDF"), err());
+        assertEquals(2, run("bind", "nonsense"));
+        assertTrue(err().contains("'nonsense' is not a PCI address; write it as 0000:01:00.0"), err());
+        assertEquals(1, run("unbind", "0000:7f:1f.7"));
+        assertTrue(err().contains("no PCI device 0000:7f:1f.7"), err());
     }
 
     @Test

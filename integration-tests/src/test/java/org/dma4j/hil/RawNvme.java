@@ -10,11 +10,42 @@ import java.lang.invoke.VarHandle;
  * a later layer replaces it. Queues live in caller-mapped memory at caller-given IOVAs.
  */
 public final class RawNvme {
-    static final int CAP = 0x00, VS = 0x08, CC = 0x14, CSTS = 0x1C, AQA = 0x24, ASQ = 0x28, ACQ = 0x30, DOORBELLS = 0x1000;
+    public static final int CAP = 0x00, VS = 0x08, CC = 0x14, CSTS = 0x1C, AQA = 0x24, ASQ = 0x28, ACQ = 0x30, DOORBELLS = 0x1000;
     private static final VarHandle U32 = ValueLayout.JAVA_INT.varHandle();
     private static final int ENTRIES = 8;
 
-    private final MemorySegment bar0;
+    /** 32-bit register access: a raw BAR mmap or a {@code org.dma4j.pci.Bar}. */
+    public interface Regs {
+        int read32(long offset);
+
+        void write32(long offset, int value);
+
+        static Regs of(MemorySegment bar0) {
+            return new Regs() {
+                public int read32(long off) {
+                    return (int) U32.getVolatile(bar0, off);
+                }
+
+                public void write32(long off, int v) {
+                    U32.setVolatile(bar0, off, v);
+                }
+            };
+        }
+
+        static Regs of(org.dma4j.pci.Bar bar) {
+            return new Regs() {
+                public int read32(long off) {
+                    return bar.read32(off);
+                }
+
+                public void write32(long off, int v) {
+                    bar.write32(off, v);
+                }
+            };
+        }
+    }
+
+    private final Regs bar0;
     private final MemorySegment sq;
     private final MemorySegment cq;
     private int sqTail;
@@ -24,6 +55,10 @@ public final class RawNvme {
 
     /** @param sq, cq one page each, already mapped for the device at {@code sqIova}, {@code cqIova} */
     public RawNvme(MemorySegment bar0, MemorySegment sq, long sqIova, MemorySegment cq, long cqIova) {
+        this(Regs.of(bar0), sq, sqIova, cq, cqIova);
+    }
+
+    public RawNvme(Regs bar0, MemorySegment sq, long sqIova, MemorySegment cq, long cqIova) {
         this.bar0 = bar0;
         this.sq = sq;
         this.cq = cq;
@@ -36,16 +71,16 @@ public final class RawNvme {
         waitReady(true);
     }
 
-    int read32(int off) {
-        return (int) U32.getVolatile(bar0, (long) off);
+    public int read32(int off) {
+        return bar0.read32(off);
     }
 
     long read64(int off) { // as two dword reads, low first: what every controller accepts
         return Integer.toUnsignedLong(read32(off)) | (long) read32(off + 4) << 32;
     }
 
-    void write32(int off, int v) {
-        U32.setVolatile(bar0, (long) off, v);
+    public void write32(int off, int v) {
+        bar0.write32(off, v);
     }
 
     void write64(int off, long v) {
