@@ -15,4 +15,5 @@ module org.dma4j {
     exports org.dma4j.iommu;
     exports org.dma4j.fake;
     exports org.dma4j.pci;
+    exports org.dma4j.nvme;
 }

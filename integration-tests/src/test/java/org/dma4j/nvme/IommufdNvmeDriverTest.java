@@ -1,0 +1,25 @@
+package org.dma4j.nvme;
+
+import org.dma4j.hil.Guest;
+import org.dma4j.iommu.IommufdSpace;
+import org.dma4j.pci.PciAddress;
+import org.dma4j.pci.PciDevice;
+import org.dma4j.pci.VfioPciDevice;
+import org.junit.jupiter.api.Tag;
+
+/** The NVMe driver on QEMU's NVMe through its cdev on iommufd. */
+@Tag("iommufd")
+class IommufdNvmeDriverTest extends NvmeDriverContract {
+    @Override
+    protected PciDevice openDevice() {
+        Guest.require("iommufd");
+        String bdf = Guest.nvmeBdf();
+        return VfioPciDevice.open(PciAddress.parse(bdf), IommufdSpace.open());
+    }
+
+    @Override
+    protected void closeDevice(PciDevice d) {
+        d.close();
+        d.dmaSpace().close();
+    }
+}

@@ -1,0 +1,215 @@
+package org.dma4j.nvme;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.dma4j.iommu.DmaDirection;
+import org.dma4j.iommu.DmaMapping;
+import org.dma4j.mem.DmaBuffer;
+
+/**
+ * One I/O queue pair of an {@link NvmeController}: Read, Write, Flush, Write Zeroes and Dataset
+ * Management (deallocate), each synchronous, or Read and Write submitted and polled for queue
+ * depth. Data moves to and from {@link DmaMapping}s of the controller's DMA space; PRP1, PRP2
+ * and PRP lists are built here. Submitting and polling allocate nothing and take no lock: a
+ * queue belongs to one thread. {@link #close()} deletes the queue pair from the controller.
+ */
+public final class IoQueue implements AutoCloseable {
+    static final int FLUSH = 0x00, WRITE = 0x01, READ = 0x02, WRITE_ZEROES = 0x08, DATASET_MANAGEMENT = 0x09;
+
+    private final NvmeController controller;
+    private final QueuePair qp;
+    private final long maxTransfer;
+    private DmaBuffer dsmRange;
+    private DmaMapping dsmMap;
+    private boolean closed;
+
+    IoQueue(NvmeController controller, QueuePair qp) {
+        this.controller = controller;
+        this.qp = qp;
+        this.maxTransfer = controller.maxTransferBytes();
+    }
+
+    int qid() {
+        return qp.qid;
+    }
+
+    QueuePair pair() {
+        return qp;
+    }
+
+    /** Commands that can be submitted before the queue is full. */
+    public int free() {
+        return qp.free();
+    }
+
+    /** Completions the controller posted for no outstanding command (reported, then dropped). */
+    public long unexpectedCompletions() {
+        return qp.unexpectedCompletions();
+    }
+
+    /** Reads {@code blocks} blocks at {@code lba} into {@code buf} from {@code offset}; splits transfers above MDTS. */
+    public void read(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
+        transfer(READ, ns, lba, blocks, buf, offset);
+    }
+
+    /** Writes {@code blocks} blocks at {@code lba} from {@code buf} at {@code offset}; splits transfers above MDTS. */
+    public void write(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
+        transfer(WRITE, ns, lba, blocks, buf, offset);
+    }
+
+    private void transfer(int opc, Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
+        int perCommand = (int) Math.min(65536, maxTransfer / ns.blockSize());
+        int done = 0;
+        while (done < blocks) {
+            int n = Math.min(perCommand, blocks - done);
+            int cid = submit(opc, ns, lba + done, n, buf, offset + (long) done * ns.blockSize());
+            if (cid < 0) {
+                throw new NvmeException("queue " + qp.qid + " is full; poll it before submitting synchronously");
+            }
+            controller.complete(qp, cid, controller.timeout(), name(opc) + " of " + n + " blocks at LBA " + lba + " on namespace " + ns.nsid());
+            done += n;
+        }
+    }
+
+    /** Submits a Read; returns its command identifier, or -1 when the queue is full. Allocates nothing. */
+    public int submitRead(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
+        return submit(READ, ns, lba, blocks, buf, offset);
+    }
+
+    /** Submits a Write; returns its command identifier, or -1 when the queue is full. Allocates nothing. */
+    public int submitWrite(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
+        return submit(WRITE, ns, lba, blocks, buf, offset);
+    }
+
+    private int submit(int opc, Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
+        ensureOpen();
+        long bytes = (long) blocks * ns.blockSize();
+        if (blocks < 1 || blocks > 65536) {
+            throw new IllegalArgumentException(name(opc) + " of " + blocks + " blocks: one command moves 1 to 65536");
+        }
+        if (lba < 0 || lba > ns.blocks() - blocks) {
+            throw new IllegalArgumentException(name(opc) + " of " + blocks + " blocks at LBA " + lba + " is outside namespace "
+                    + ns.nsid() + " (" + ns.blocks() + " blocks)");
+        }
+        if (bytes > maxTransfer) {
+            throw new IllegalArgumentException(name(opc) + " of " + bytes + " bytes exceeds the controller's maximum transfer of "
+                    + maxTransfer + " bytes (MDTS); split it, as read() and write() do");
+        }
+        if (offset < 0 || offset > buf.length() - bytes || (offset & 3) != 0) {
+            throw new IllegalArgumentException(name(opc) + " of " + bytes + " bytes at offset " + offset + " does not fit "
+                    + buf + " dword-aligned");
+        }
+        int cid = qp.allocateCid();
+        if (cid < 0) {
+            return -1;
+        }
+        long iova = buf.iova().value() + offset;
+        long prp2 = qp.prp2(cid, iova, bytes);
+        qp.submit(cid, opc, ns.nsid(), iova, prp2, (int) lba, (int) (lba >>> 32), blocks - 1, 0, 0, 0);
+        return cid;
+    }
+
+    /** Reaps the completions posted so far; returns how many. Allocates nothing. */
+    public int poll() {
+        return qp.poll();
+    }
+
+    /** Whether command {@code cid} has completed. */
+    public boolean isDone(int cid) {
+        return qp.isDone(cid);
+    }
+
+    /** Finishes a completed command: frees its identifier and throws if it failed. */
+    public void finish(int cid) {
+        if (!qp.isDone(cid)) {
+            throw new IllegalStateException("command " + cid + " on queue " + qp.qid + " has not completed; poll first");
+        }
+        int status = qp.status(cid);
+        int opc = qp.opcode(cid);
+        qp.release(cid);
+        if (status != 0) {
+            NvmeStatus s = NvmeStatus.of(status);
+            throw new NvmeException(name(opc) + " (CID " + cid + ") failed on queue " + qp.qid + ": " + s, s);
+        }
+    }
+
+    /** Flush: makes data in a volatile write cache non-volatile. */
+    public void flush(Namespace ns) {
+        simple(FLUSH, ns, 0, 0, 0, "Flush of namespace " + ns.nsid());
+    }
+
+    /** Write Zeroes of {@code blocks} blocks at {@code lba}. */
+    public void writeZeroes(Namespace ns, long lba, int blocks) {
+        checkRange(ns, lba, blocks, "Write Zeroes");
+        simple(WRITE_ZEROES, ns, (int) lba, (int) (lba >>> 32), blocks - 1, "Write Zeroes of " + blocks + " blocks at LBA " + lba);
+    }
+
+    /** Dataset Management with the Deallocate attribute for one range. */
+    public void deallocate(Namespace ns, long lba, int blocks) {
+        checkRange(ns, lba, blocks, "Deallocate");
+        if (dsmRange == null) {
+            dsmRange = DmaBuffer.allocate(4096);
+            dsmMap = controller.device().dmaSpace().map(dsmRange, DmaDirection.TO_DEVICE);
+        }
+        MemorySegment r = dsmRange.segment();
+        r.set(ValueLayout.JAVA_INT, 0, 0);          // context attributes
+        r.set(ValueLayout.JAVA_INT, 4, blocks);     // length in logical blocks
+        r.set(ValueLayout.JAVA_LONG, 8, lba);       // starting LBA
+        int cid = allocate();
+        qp.submit(cid, DATASET_MANAGEMENT, ns.nsid(), dsmMap.iova().value(), 0, 0, 1 << 2, 0, 0, 0, 0); // NR=0 (one range), AD
+        controller.complete(qp, cid, controller.timeout(), "Deallocate of " + blocks + " blocks at LBA " + lba);
+    }
+
+    private void simple(int opc, Namespace ns, int cdw10, int cdw11, int cdw12, String what) {
+        int cid = allocate();
+        qp.submit(cid, opc, ns.nsid(), 0, 0, cdw10, cdw11, cdw12, 0, 0, 0);
+        controller.complete(qp, cid, controller.timeout(), what);
+    }
+
+    private int allocate() {
+        ensureOpen();
+        int cid = qp.allocateCid();
+        if (cid < 0) {
+            throw new NvmeException("queue " + qp.qid + " is full; poll it before submitting synchronously");
+        }
+        return cid;
+    }
+
+    private static void checkRange(Namespace ns, long lba, int blocks, String what) {
+        if (blocks < 1 || blocks > 65536 || lba < 0 || lba > ns.blocks() - blocks) {
+            throw new IllegalArgumentException(what + " of " + blocks + " blocks at LBA " + lba + " is outside namespace "
+                    + ns.nsid() + " (" + ns.blocks() + " blocks) or not 1 to 65536 blocks");
+        }
+    }
+
+    static String name(int opc) {
+        return switch (opc) {
+            case READ -> "Read";
+            case WRITE -> "Write";
+            case FLUSH -> "Flush";
+            case WRITE_ZEROES -> "Write Zeroes";
+            case DATASET_MANAGEMENT -> "Dataset Management";
+            default -> "opcode 0x" + Integer.toHexString(opc);
+        };
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new org.dma4j.AlreadyClosedException("I/O queue " + qp.qid);
+        }
+    }
+
+    /** Deletes the queue pair from the controller and frees its memory. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (dsmMap != null) {
+            dsmMap.close();
+            dsmRange.close();
+        }
+        controller.deleteIoQueue(this);
+    }
+}

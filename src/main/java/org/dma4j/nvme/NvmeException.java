@@ -1,0 +1,32 @@
+package org.dma4j.nvme;
+
+import org.dma4j.Dma4jException;
+
+/** An NVMe command that failed: the controller's status, or no completion in time, or a controller fault. */
+public class NvmeException extends Dma4jException {
+    private static final long serialVersionUID = 1L;
+    private final transient NvmeStatus status;
+
+    public NvmeException(String message, NvmeStatus status) {
+        super(message);
+        this.status = status;
+    }
+
+    public NvmeException(String message) {
+        this(message, null);
+    }
+
+    /** The completion status, or null when there was no completion (timeout, controller fatal status). */
+    public NvmeStatus status() {
+        return status;
+    }
+
+    /** A command the controller did not complete within its timeout. */
+    public static class Timeout extends NvmeException {
+        private static final long serialVersionUID = 1L;
+
+        public Timeout(String message) {
+            super(message);
+        }
+    }
+}

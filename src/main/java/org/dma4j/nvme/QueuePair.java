@@ -1,0 +1,234 @@
+package org.dma4j.nvme;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import org.dma4j.iommu.DmaDirection;
+import org.dma4j.iommu.DmaMapping;
+import org.dma4j.iommu.DmaSpace;
+import org.dma4j.mem.DmaBuffer;
+import org.dma4j.pci.Bar;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One submission queue and its completion queue, in DMA memory: command identifiers, phase
+ * tags, doorbells (the CQ head doorbell rung once per batch of completions) and one PRP list
+ * page per command. Submitting and polling allocate nothing and take no lock: a queue pair
+ * belongs to one thread. Completions that do not match an outstanding command are reported and
+ * dropped, never trusted.
+ */
+final class QueuePair implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(QueuePair.class);
+    static final int SQE = 64;
+    static final int CQE = 16;
+    static final long PAGE = 4096;
+    private static final VarHandle U32 = ValueLayout.JAVA_INT.varHandle();
+
+    final int qid;
+    final int entries;
+    private final Bar bar;
+    private final long sqDoorbell;
+    private final long cqDoorbell;
+    private final DmaBuffer memory;
+    private final DmaMapping sqMap;
+    private final DmaMapping cqMap;
+    private final DmaMapping prpMap;
+    private final MemorySegment sq;
+    private final MemorySegment cq;
+    private final MemorySegment prp;
+
+    private int sqTail;
+    private int sqHead;
+    private int cqHead;
+    private int phase = 1;
+    private final int[] freeCids;
+    private int freeTop;
+    private final boolean[] outstanding;
+    private final boolean[] done;
+    private final int[] status;
+    private final int[] result;
+    private final byte[] opcode;
+    private long unexpected;
+
+    QueuePair(Bar bar, DmaSpace space, int qid, int entries, int doorbellStride) {
+        this.qid = qid;
+        this.entries = entries;
+        this.bar = bar;
+        this.sqDoorbell = NvmeRegs.DOORBELLS + (long) (2 * qid) * doorbellStride;
+        this.cqDoorbell = NvmeRegs.DOORBELLS + (long) (2 * qid + 1) * doorbellStride;
+        int cids = entries - 1; // a full SQ holds entries - 1 commands
+        long sqBytes = align((long) entries * SQE);
+        long cqBytes = align((long) entries * CQE);
+        memory = DmaBuffer.allocate(sqBytes + cqBytes + cids * PAGE);
+        try {
+            sqMap = space.map(memory, 0, sqBytes, DmaDirection.TO_DEVICE, null);
+            cqMap = space.map(memory, sqBytes, cqBytes, DmaDirection.FROM_DEVICE, null);
+            prpMap = space.map(memory, sqBytes + cqBytes, cids * PAGE, DmaDirection.TO_DEVICE, null);
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+        sq = sqMap.memory();
+        cq = cqMap.memory();
+        prp = prpMap.memory();
+        freeCids = new int[cids];
+        for (int i = 0; i < cids; i++) {
+            freeCids[i] = cids - 1 - i;
+        }
+        freeTop = cids;
+        outstanding = new boolean[cids];
+        done = new boolean[cids];
+        status = new int[cids];
+        result = new int[cids];
+        opcode = new byte[cids];
+    }
+
+    private static long align(long n) {
+        return (n + PAGE - 1) & -PAGE;
+    }
+
+    long sqIova() {
+        return sqMap.iova().value();
+    }
+
+    long cqIova() {
+        return cqMap.iova().value();
+    }
+
+    /** Commands that can still be submitted. */
+    int free() {
+        return freeTop;
+    }
+
+    /** Completions seen for no outstanding command (bogus or duplicate CIDs). */
+    long unexpectedCompletions() {
+        return unexpected;
+    }
+
+    /**
+     * The PRP entries for {@code length} bytes at {@code iova} (contiguous in IOVA space) for
+     * command {@code cid}: PRP2 is the second page, or the command's PRP list, or 0.
+     */
+    long prp2(int cid, long iova, long length) {
+        long first = PAGE - (iova & (PAGE - 1));
+        if (length <= first) {
+            return 0;
+        }
+        long pages = (length - first + PAGE - 1) / PAGE; // pages after the first
+        long next = (iova & -PAGE) + PAGE;
+        if (pages == 1) {
+            return next;
+        }
+        if (pages > PAGE / 8) {
+            throw new IllegalArgumentException(length + " bytes need " + pages + " PRP entries; one list page holds " + PAGE / 8);
+        }
+        long list = (long) cid * PAGE;
+        for (long i = 0; i < pages; i++) {
+            prp.set(ValueLayout.JAVA_LONG, list + i * 8, next + i * PAGE);
+        }
+        return prpMap.iova().value() + list;
+    }
+
+    /** Takes a command identifier, or -1 when the queue is full. */
+    int allocateCid() {
+        return freeTop == 0 ? -1 : freeCids[--freeTop];
+    }
+
+    /** Writes the entry for {@code cid} and rings the SQ tail doorbell. */
+    void submit(int cid, int opc, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12, int cdw13, int cdw14, int cdw15) {
+        long at = (long) sqTail * SQE;
+        sq.set(ValueLayout.JAVA_INT, at, (opc & 0xff) | cid << 16);
+        sq.set(ValueLayout.JAVA_INT, at + 4, nsid);
+        sq.set(ValueLayout.JAVA_LONG, at + 8, 0);
+        sq.set(ValueLayout.JAVA_LONG, at + 16, 0);
+        sq.set(ValueLayout.JAVA_LONG, at + 24, prp1);
+        sq.set(ValueLayout.JAVA_LONG, at + 32, prp2);
+        sq.set(ValueLayout.JAVA_INT, at + 40, cdw10);
+        sq.set(ValueLayout.JAVA_INT, at + 44, cdw11);
+        sq.set(ValueLayout.JAVA_INT, at + 48, cdw12);
+        sq.set(ValueLayout.JAVA_INT, at + 52, cdw13);
+        sq.set(ValueLayout.JAVA_INT, at + 56, cdw14);
+        sq.set(ValueLayout.JAVA_INT, at + 60, cdw15);
+        outstanding[cid] = true;
+        done[cid] = false;
+        opcode[cid] = (byte) opc;
+        sqTail = (sqTail + 1) % entries;
+        bar.write32(sqDoorbell, sqTail); // a release store: the entry is visible before the doorbell
+    }
+
+    /** Reaps every completion posted so far; rings the CQ head doorbell once. Returns how many. */
+    int poll() {
+        int n = 0;
+        while (true) {
+            long at = (long) cqHead * CQE;
+            int dw3 = (int) U32.getAcquire(cq, at + 12);
+            if (((dw3 >>> 16) & 1) != phase) {
+                break;
+            }
+            int cid = dw3 & 0xffff;
+            int head = cq.get(ValueLayout.JAVA_INT, at + 8) & 0xffff;
+            if (cid < outstanding.length && outstanding[cid]) {
+                outstanding[cid] = false;
+                done[cid] = true;
+                status[cid] = dw3 >>> 17;
+                result[cid] = cq.get(ValueLayout.JAVA_INT, at);
+                n++;
+            } else {
+                unexpected++;
+                LOG.warn("queue {}: completion for CID {} that is not outstanding (duplicate or bogus); dropped", qid, cid);
+            }
+            if (head < entries) {
+                sqHead = head;
+            } else {
+                unexpected++;
+                LOG.warn("queue {}: completion names SQ head {} beyond the queue's {} entries; ignored", qid, head, entries);
+            }
+            if (++cqHead == entries) {
+                cqHead = 0;
+                phase ^= 1;
+            }
+        }
+        if (n > 0 || unexpected > 0) {
+            bar.write32(cqDoorbell, cqHead);
+        }
+        return n;
+    }
+
+    boolean isDone(int cid) {
+        return done[cid];
+    }
+
+    /** The raw status field of a done command (0: success). */
+    int status(int cid) {
+        return status[cid];
+    }
+
+    /** Completion dword 0 of a done command. */
+    int result(int cid) {
+        return result[cid];
+    }
+
+    int opcode(int cid) {
+        return opcode[cid] & 0xff;
+    }
+
+    /** Whether {@code cid} is submitted and not yet completed. */
+    boolean isOutstanding(int cid) {
+        return outstanding[cid];
+    }
+
+    /** Returns a completed command's identifier for reuse. */
+    void release(int cid) {
+        done[cid] = false;
+        freeCids[freeTop++] = cid;
+    }
+
+    @Override
+    public void close() {
+        sqMap.close();
+        cqMap.close();
+        prpMap.close();
+        memory.close();
+    }
+}
