@@ -8,7 +8,7 @@ import org.dma4j.pci.PciSysfs;
 
 /**
  * The {@code dma4j} command line, for people: the capability probe, device listing and
- * binding; the NVMe commands join it with the NVMe layer.
+ * binding, and the NVMe driver's identify, read, write, perf and smart.
  */
 public final class Main {
     static final String USAGE = """
@@ -19,6 +19,7 @@ public final class Main {
               list [--json]     PCI devices with their driver and IOMMU group; * marks those VFIO can open
               bind BDF          bind a device to vfio-pci (as root), checking its IOMMU group is viable
               unbind BDF        give a device back to its own driver
+              nvme ...          the NVMe driver: identify, read, write, perf, smart, demo (dma4j nvme for details)
               help              this text
             """;
 
@@ -42,6 +43,7 @@ public final class Main {
                 case "list" -> DeviceCommands.list(rest, out, new PciSysfs());
                 case "bind" -> DeviceCommands.bind(rest, out, new PciSysfs());
                 case "unbind" -> DeviceCommands.unbind(rest, out, new PciSysfs());
+                case "nvme" -> NvmeCommand.run(rest, out, err);
                 case "help", "-h", "--help" -> {
                     out.print(USAGE);
                     yield 0;
@@ -56,6 +58,12 @@ public final class Main {
             return 2;
         } catch (Dma4jException e) {
             err.println("dma4j " + command + ": " + e.getMessage());
+            return 1;
+        } catch (IllegalArgumentException e) {
+            err.println("dma4j " + command + ": " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            err.println("dma4j " + command + ": " + e);
             return 1;
         }
     }

@@ -66,7 +66,7 @@ public final class IoQueue implements AutoCloseable {
             if (cid < 0) {
                 throw new NvmeException("queue " + qp.qid + " is full; poll it before submitting synchronously");
             }
-            controller.complete(qp, cid, controller.timeout(), name(opc) + " of " + n + " blocks at LBA " + lba + " on namespace " + ns.nsid());
+            controller.completeIo(qp, cid, opc, lba + done, n, ns.nsid());
             done += n;
         }
     }

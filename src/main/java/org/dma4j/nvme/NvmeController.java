@@ -153,19 +153,50 @@ public final class NvmeController implements AutoCloseable {
         return complete(admin, cid, timeout, "admin " + adminName(opc));
     }
 
+    /**
+     * Polls {@code q} until I/O command {@code cid} completes; throws on error status or timeout.
+     * The error message is built only on failure, so a successful synchronous I/O allocates nothing.
+     */
+    void completeIo(QueuePair q, int cid, int opc, long lba, int blocks, int nsid) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!q.isDone(cid)) {
+            if (q.poll() == 0) {
+                if (stuck(deadline)) { // only then is the message built
+                    checkStuck(q, cid, deadline, timeout, IoQueue.name(opc) + " of " + blocks + " blocks at LBA " + lba
+                            + " on namespace " + nsid);
+                }
+                Thread.onSpinWait();
+            }
+        }
+        if (q.status(cid) == 0) {
+            q.release(cid);
+            return;
+        }
+        complete(q, cid, timeout, IoQueue.name(opc) + " of " + blocks + " blocks at LBA " + lba + " on namespace " + nsid);
+    }
+
+    private boolean stuck(long deadline) {
+        return System.nanoTime() > deadline || (bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_CFS) != 0;
+    }
+
+    /** Throws when the controller reports a fatal status or the command is past its deadline. */
+    private void checkStuck(QueuePair q, int cid, long deadline, Duration limit, String what) {
+        if ((bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_CFS) != 0) {
+            throw new NvmeException(device.address() + ": controller fatal status (CSTS.CFS) during " + what);
+        }
+        if (System.nanoTime() > deadline) {
+            // The CID stays taken: a late completion must not be matched to a new command.
+            throw new NvmeException.Timeout(what + " (CID " + cid + " on queue " + q.qid + ") did not complete within "
+                    + limit.toMillis() + " ms");
+        }
+    }
+
     /** Polls {@code q} until {@code cid} completes; throws on error status or timeout. Returns dword 0. */
     int complete(QueuePair q, int cid, Duration limit, String what) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!q.isDone(cid)) {
             if (q.poll() == 0) {
-                if ((bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_CFS) != 0) {
-                    throw new NvmeException(device.address() + ": controller fatal status (CSTS.CFS) during " + what);
-                }
-                if (System.nanoTime() > deadline) {
-                    // The CID stays taken: a late completion must not be matched to a new command.
-                    throw new NvmeException.Timeout(what + " (CID " + cid + " on queue " + q.qid + ") did not complete within "
-                            + limit.toMillis() + " ms");
-                }
+                checkStuck(q, cid, deadline, limit, what);
                 Thread.onSpinWait();
             }
         }

@@ -91,6 +91,43 @@ class MainTest {
     }
 
     @Test
+    void nvmeDemoOnTheFakeIdentifiesVerifiesAndMeasures() {
+        assertEquals(0, run("nvme", "demo"), err());
+        String o = out();
+        assertTrue(o.contains("model      dma4j fake NVMe"), o);
+        assertTrue(o.contains("namespace 1: 131072 blocks of 512 B"), o);
+        assertTrue(o.contains("read it back: identical"), o);
+        assertTrue(Pattern.compile("randread\\s+4096\\s+32\\s+1\\s+\\d+").matcher(o).find(), o);
+    }
+
+    @Test
+    void nvmeWriteReadPerfAndSmartOnTheFake() {
+        assertEquals(0, run("nvme", "read", "--lba", "3", "--blocks", "1"), err());
+        assertTrue(out().contains("read 1 blocks at LBA 3 of namespace 1:") && out().contains("  0000  00 00"), out());
+        assertEquals(0, run("nvme", "write", "--lba", "3", "--blocks", "2", "--pattern", "0x5a"), err());
+        assertTrue(out().contains("wrote 2 blocks of 0x5a at LBA 3"), out());
+        assertEquals(0, run("nvme", "perf", "--rw", "randrw", "--mix", "50", "--time", "0.3", "--qd", "8", "--queues", "2",
+                "--device", "fake-null"), err());
+        assertTrue(Pattern.compile("randmix50\\s+4096\\s+8\\s+2\\s+\\d+").matcher(out()).find(), out());
+        assertEquals(0, run("nvme", "smart"), err());
+        assertTrue(out().contains("temperature        300 K (27 C)"), out());
+    }
+
+    @Test
+    void nvmeBadInputIsAUsageError() {
+        assertEquals(2, run("nvme"));
+        assertTrue(err().contains("which nvme command?"), err());
+        assertEquals(2, run("nvme", "identify", "--qd"));
+        assertTrue(err().contains("--qd needs a value"), err());
+        assertEquals(2, run("nvme", "perf", "--rw", "sideways"));
+        assertTrue(err().contains("--rw takes randread"), err());
+        assertEquals(2, run("nvme", "read", "--lba", "99999999", "--blocks", "1"));
+        assertTrue(err().contains("is outside namespace 1"), err());
+        assertEquals(2, run("nvme", "identify", "--device", "nvme0"));
+        assertTrue(err().contains("--device takes fake, fake-null or a PCI address"), err());
+    }
+
+    @Test
     void jsonEscapes() {
         assertEquals("\"a\\\"b\\\\c\\nd\\u0001\"", Json.string("a\"b\\c\nd\u0001"));
         String text = DoctorCommand.toText(List.of(new Check("x", Check.Status.WARN, "seen", "do this")));
