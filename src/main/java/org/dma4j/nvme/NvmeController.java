@@ -9,6 +9,8 @@ import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.mem.DmaBuffer;
 import org.dma4j.pci.Bar;
+import org.dma4j.pci.Interrupts;
+import org.dma4j.pci.IrqType;
 import org.dma4j.pci.PciDevice;
 
 /**
@@ -36,9 +38,12 @@ public final class NvmeController implements AutoCloseable {
     private final List<IoQueue> ioQueues = new ArrayList<>();
     private final DmaBuffer scratch;
     private final DmaMapping scratchMap;
+    /** MSI-X vectors in interrupt mode; null when polling (the default). */
+    private final Interrupts irq;
+    private static final Duration IRQ_SLICE = Duration.ofMillis(1);
     private boolean closed;
 
-    private NvmeController(PciDevice device, Duration timeout, int adminEntries, int ioQueuesWanted) {
+    private NvmeController(PciDevice device, Duration timeout, int adminEntries, int ioQueuesWanted, boolean interrupts) {
         this.device = device;
         this.timeout = timeout;
         this.bar = device.bar(0);
@@ -52,6 +57,15 @@ public final class NvmeController implements AutoCloseable {
         }
         device.setBusMaster(true);
         disable();
+        if (interrupts) {
+            int offered = device.interruptCount(IrqType.MSIX);
+            if (offered == 0) {
+                throw new NvmeException(device.address() + " offers no MSI-X vectors; use polled mode");
+            }
+            this.irq = device.enableInterrupts(IrqType.MSIX, Math.min(offered, ioQueuesWanted + 1));
+        } else {
+            this.irq = null;
+        }
         int entries = Math.min(adminEntries, cap.maxQueueEntries());
         this.admin = new QueuePair(bar, device.dmaSpace(), 0, entries, cap.doorbellStride());
         this.scratch = DmaBuffer.allocate(QueuePair.PAGE);
@@ -72,6 +86,9 @@ public final class NvmeController implements AutoCloseable {
             }
             scratch.close();
             admin.close();
+            if (irq != null) {
+                irq.close();
+            }
             throw e;
         }
     }
@@ -92,7 +109,30 @@ public final class NvmeController implements AutoCloseable {
      * fewer; {@link #ioQueuesGranted()}), and {@code timeout} per command.
      */
     public static NvmeController open(PciDevice device, Duration timeout, int adminEntries, int ioQueues) {
-        return new NvmeController(device, timeout, adminEntries, ioQueues);
+        return new NvmeController(device, timeout, adminEntries, ioQueues, false);
+    }
+
+    /**
+     * Like {@link #open(PciDevice, Duration, int, int)}, in MSI-X interrupt mode: every completion
+     * queue signals a vector (I/O queue n uses vector n, modulo the vectors granted), and waiting
+     * for a completion sleeps on it instead of spinning.
+     */
+    public static NvmeController openWithInterrupts(PciDevice device, Duration timeout, int adminEntries, int ioQueues) {
+        return new NvmeController(device, timeout, adminEntries, ioQueues, true);
+    }
+
+    /** Whether completions signal MSI-X vectors (else the driver polls). */
+    public boolean usesInterrupts() {
+        return irq != null;
+    }
+
+    /** Waits a little for queue {@code q}: on its vector in interrupt mode, a spin hint otherwise. */
+    private void idle(QueuePair q) {
+        if (irq == null) {
+            Thread.onSpinWait();
+        } else {
+            irq.await(q.qid % irq.count(), IRQ_SLICE);
+        }
     }
 
     public PciDevice device() {
@@ -165,7 +205,7 @@ public final class NvmeController implements AutoCloseable {
                     checkStuck(q, cid, deadline, timeout, IoQueue.name(opc) + " of " + blocks + " blocks at LBA " + lba
                             + " on namespace " + nsid);
                 }
-                Thread.onSpinWait();
+                idle(q);
             }
         }
         if (q.status(cid) == 0) {
@@ -197,7 +237,7 @@ public final class NvmeController implements AutoCloseable {
         while (!q.isDone(cid)) {
             if (q.poll() == 0) {
                 checkStuck(q, cid, deadline, limit, what);
-                Thread.onSpinWait();
+                idle(q);
             }
         }
         int status = q.status(cid);
@@ -289,7 +329,8 @@ public final class NvmeController implements AutoCloseable {
         }
         QueuePair qp = new QueuePair(bar, device.dmaSpace(), qid, size, cap.doorbellStride());
         try {
-            adminCommand(CREATE_CQ, 0, qp.cqIova(), 0, (size - 1) << 16 | qid, 1, 0);            // PC=1, no interrupts
+            int ien = irq == null ? 0 : (qid % irq.count()) << 16 | 1 << 1; // IV and IEN in interrupt mode
+            adminCommand(CREATE_CQ, 0, qp.cqIova(), 0, (size - 1) << 16 | qid, ien | 1, 0); // PC=1
             try {
                 adminCommand(CREATE_SQ, 0, qp.sqIova(), 0, (size - 1) << 16 | qid, qid << 16 | 1, 0); // CQ qid, PC=1
             } catch (RuntimeException e) {
@@ -350,6 +391,9 @@ public final class NvmeController implements AutoCloseable {
             scratchMap.close();
             scratch.close();
             admin.close();
+            if (irq != null) {
+                irq.close();
+            }
         }
     }
 }

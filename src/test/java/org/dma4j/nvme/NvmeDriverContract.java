@@ -35,10 +35,17 @@ public abstract class NvmeDriverContract {
 
     protected abstract void closeDevice(PciDevice d);
 
+    /** Whether to run the driver in MSI-X interrupt mode instead of polling. */
+    protected boolean interrupts() {
+        return false;
+    }
+
     @BeforeEach
     void bringUp() {
         device = openDevice();
-        ctrl = NvmeController.open(device);
+        ctrl = interrupts() ? NvmeController.openWithInterrupts(device, java.time.Duration.ofSeconds(10), 32, 8)
+                : NvmeController.open(device);
+        assertEquals(interrupts(), ctrl.usesInterrupts());
         ns = ctrl.namespaces().get(0);
     }
 

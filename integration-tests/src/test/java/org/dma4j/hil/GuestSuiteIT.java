@@ -20,13 +20,15 @@ import org.w3c.dom.NodeList;
  * The host side of the hardware-in-the-loop rig: boots the QEMU guest once per variant with
  * {@code tools/hil}, runs that variant's tagged suite inside it ({@code junit-in-guest}), reads
  * the JUnit XML report back and fails with the guest's output when anything failed. Adding a
- * guest test is adding a class tagged {@code type1}, {@code iommufd} or {@code noiommu}.
+ * guest test is adding a class tagged {@code type1}, {@code iommufd}, {@code noiommu} or
+ * {@code nvmesetups} (the IOMMU guest with an unusual NVMe: 4 KiB blocks, small MDTS, two
+ * namespaces, two I/O queue pairs).
  */
 class GuestSuiteIT {
     private static final long RUN_TIMEOUT_S = 1200;
 
     @ParameterizedTest(name = "guest suite: {0}")
-    @ValueSource(strings = {"type1", "iommufd", "noiommu"})
+    @ValueSource(strings = {"type1", "iommufd", "noiommu", "nvmesetups"})
     void runInGuest(String variant) throws Exception {
         Path results = Path.of("target", "hil", variant).toAbsolutePath();
         Files.createDirectories(results);
@@ -35,6 +37,9 @@ class GuestSuiteIT {
                 "--timeout", String.valueOf(RUN_TIMEOUT_S)));
         if (variant.equals("noiommu")) {
             cmd.add("--no-iommu");
+        }
+        if (variant.equals("nvmesetups")) { // 4 KiB blocks, an 8 KiB MDTS, two namespaces, two I/O queue pairs
+            cmd.addAll(List.of("--nvme", "lbads=12,mdts=1,max_ioqpairs=2,namespaces=2"));
         }
         cmd.addAll(List.of("--", "integration-tests/guest/junit-in-guest", variant));
 
