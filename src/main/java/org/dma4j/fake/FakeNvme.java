@@ -21,7 +21,7 @@ import org.dma4j.Iova;
  *
  * <p>It validates what a driver sends and reports each driver bug as a {@link DriverBug} (thrown
  * from the offending register write, and kept in {@link #bugs()}), and it injects faults on
- * request: error statuses, dropped completions, controller fatal status. Thread-safe.
+ * request: error statuses, dropped or slow completions, controller fatal status. Thread-safe.
  */
 public final class FakeNvme implements DeviceModel {
     /** The fake's PCI identity, for {@link FakePciDevice}. */
@@ -117,6 +117,13 @@ public final class FakeNvme implements DeviceModel {
     private long asq, acq;
     private int granted;
     private int dropCompletions;
+    private long delayNanos;
+    private static final java.util.concurrent.ScheduledExecutorService LATER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "dma4j-fake-nvme-completions");
+                t.setDaemon(true);
+                return t;
+            });
     private long dataUnitsRead, dataUnitsWritten, hostReads, hostWrites;
 
     public FakeNvme(Config config) {
@@ -141,6 +148,11 @@ public final class FakeNvme implements DeviceModel {
     /** The next {@code n} commands run but post no completion: the driver's timeout path. */
     public synchronized void dropCompletions(int n) {
         dropCompletions = n;
+    }
+
+    /** Slow completions: every command's completion is posted {@code delay} after it ran (zero: at once). */
+    public synchronized void delayCompletions(java.time.Duration delay) {
+        delayNanos = delay.toNanos();
     }
 
     /** Controller Fatal Status: CSTS.CFS goes to 1 and nothing more is processed. */
@@ -290,6 +302,17 @@ public final class FakeNvme implements DeviceModel {
         }
         if (dropCompletions > 0) {
             dropCompletions--;
+            return;
+        }
+        if (delayNanos > 0) {
+            int result = dw0[0];
+            LATER.schedule(() -> {
+                synchronized (this) {
+                    if (cqs.get(sq.cqid) != null && (csts & 2) == 0) {
+                        complete(sq, cid, status, result);
+                    }
+                }
+            }, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
             return;
         }
         complete(sq, cid, status, dw0[0]);

@@ -81,6 +81,36 @@ class FakeNvmeFaultsTest {
     }
 
     @Test
+    void slowCompletionsAreWaitedForOrTimeOut() {
+        open(Duration.ofMillis(300));
+        Namespace ns = ctrl.namespaces().get(0);
+        try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = DmaBuffer.allocate(4096);
+             DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+            nvme.delayCompletions(Duration.ofMillis(50));
+            long t0 = System.nanoTime();
+            q.read(ns, 0, 1, m, 0);
+            assertTrue(System.nanoTime() - t0 >= 50_000_000L, "the read waited for its late completion");
+            nvme.delayCompletions(Duration.ofMillis(1000));
+            assertThrows(NvmeException.Timeout.class, () -> q.read(ns, 0, 1, m, 0));
+            nvme.delayCompletions(Duration.ZERO);
+            q.read(ns, 0, 1, m, 0);
+        }
+    }
+
+    @Test
+    void adminQueuesNotPageAlignedAreADriverBug() {
+        try (DmaBuffer mem = DmaBuffer.allocate(2 * 4096); DmaMapping m = space.map(mem, DmaDirection.BIDIRECTIONAL)) {
+            Bar bar = dev.bar(0);
+            bar.write32(NvmeRegs.AQA, 3 | 3 << 16);
+            bar.write64(NvmeRegs.ASQ, m.iova().value() + 64);
+            bar.write64(NvmeRegs.ACQ, m.iova().value() + 4096);
+            var bug = assertThrows(FakeNvme.DriverBug.class, () -> bar.write32(NvmeRegs.CC, NvmeRegs.CC_EN));
+            assertEquals(Bug.QUEUES_NOT_PAGE_ALIGNED, bug.bug());
+            assertTrue(bug.getMessage().contains("must be 4 KiB aligned"), bug.getMessage());
+        }
+    }
+
+    @Test
     void controllerFatalStatusStopsCommandsWithAClearError() {
         open(Duration.ofSeconds(2));
         nvme.fatal();
