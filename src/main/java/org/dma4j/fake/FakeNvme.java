@@ -117,6 +117,7 @@ public final class FakeNvme implements DeviceModel {
     private long asq, acq;
     private int granted;
     private int dropCompletions;
+    private int duplicateCompletions;
     private long delayNanos;
     private static final java.util.concurrent.ScheduledExecutorService LATER =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -148,6 +149,11 @@ public final class FakeNvme implements DeviceModel {
     /** The next {@code n} commands run but post no completion: the driver's timeout path. */
     public synchronized void dropCompletions(int n) {
         dropCompletions = n;
+    }
+
+    /** The next {@code n} completions are posted twice: the driver must report the duplicate, not trust it. */
+    public synchronized void duplicateCompletions(int n) {
+        duplicateCompletions = n;
     }
 
     /** Slow completions: every command's completion is posted {@code delay} after it ran (zero: at once). */
@@ -316,6 +322,10 @@ public final class FakeNvme implements DeviceModel {
             return;
         }
         complete(sq, cid, status, dw0[0]);
+        if (duplicateCompletions > 0) {
+            duplicateCompletions--;
+            complete(sq, cid, status, dw0[0]);
+        }
     }
 
     private void complete(Sq sq, int cid, int status, int dw0) {

@@ -309,6 +309,36 @@ public final class NvmeController implements AutoCloseable {
         return SmartLog.parse(scratch.segment());
     }
 
+    /** Get Features, Number of Queues: the I/O submission and completion queues the controller allocated. */
+    public synchronized int numberOfQueuesAllocated() {
+        int dw0 = adminCommand(GET_FEATURES, 0, 0, 0, FEATURE_NUMBER_OF_QUEUES, 0, 0);
+        return Math.min(dw0 & 0xffff, dw0 >>> 16) + 1;
+    }
+
+    /** The Error Information log page (LID 01h): up to {@code entries} entries (64 bytes each), newest first. */
+    public synchronized List<ErrorLogEntry> errorLog(int entries) {
+        int n = Math.max(1, Math.min(entries, 64));
+        int dwords = n * 64 / 4;
+        adminCommand(GET_LOG_PAGE, 0xffffffff, scratchMap.iova().value(), 0, (dwords - 1) << 16 | 0x01, 0, 0);
+        List<ErrorLogEntry> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ErrorLogEntry e = ErrorLogEntry.parse(scratch.segment().asSlice(64L * i, 64));
+            if (e.errorCount() != 0) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Abort: asks the controller to abort command {@code cid} of {@code queue}. Returns whether it
+     * says it did (it may complete the command normally instead; both are allowed by the spec).
+     */
+    public boolean abort(IoQueue queue, int cid) {
+        int dw0 = adminCommand(ABORT, 0, 0, 0, cid << 16 | queue.qid(), 0, 0);
+        return (dw0 & 1) == 0;
+    }
+
     /** Creates the next I/O queue pair with {@code entries} entries (at most CAP.MQES+1). */
     public synchronized IoQueue createIoQueue(int entries) {
         ensureOpen();

@@ -98,6 +98,30 @@ class FakeNvmeFaultsTest {
     }
 
     @Test
+    void aDuplicateCompletionIsReportedNotTrusted() {
+        open(Duration.ofSeconds(5));
+        Namespace ns = ctrl.namespaces().get(0);
+        try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = DmaBuffer.allocate(4096);
+             DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+            nvme.duplicateCompletions(1);
+            q.read(ns, 0, 1, m, 0);
+            q.read(ns, 1, 1, m, 0); // the duplicate is seen while polling for this one
+            assertEquals(1, q.unexpectedCompletions());
+            assertEquals(7, q.free(), "no identifier was freed twice");
+        }
+    }
+
+    @Test
+    void abortErrorLogAndGetFeatures() {
+        open(Duration.ofSeconds(5));
+        assertEquals(4, ctrl.numberOfQueuesAllocated());
+        assertTrue(ctrl.errorLog(4).isEmpty(), "a fresh controller has no errors");
+        try (IoQueue q = ctrl.createIoQueue(8)) {
+            assertEquals(false, ctrl.abort(q, 3), "nothing to abort: the fake says it did not");
+        }
+    }
+
+    @Test
     void adminQueuesNotPageAlignedAreADriverBug() {
         try (DmaBuffer mem = DmaBuffer.allocate(2 * 4096); DmaMapping m = space.map(mem, DmaDirection.BIDIRECTIONAL)) {
             Bar bar = dev.bar(0);

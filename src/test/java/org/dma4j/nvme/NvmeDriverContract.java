@@ -217,6 +217,15 @@ public abstract class NvmeDriverContract {
     }
 
     @Test
+    void getFeaturesErrorLogAndAbort() {
+        assertTrue(ctrl.numberOfQueuesAllocated() >= ctrl.ioQueuesGranted());
+        assertTrue(ctrl.errorLog(4).size() <= 4);
+        try (IoQueue q = ctrl.createIoQueue(8)) {
+            assertFalse(ctrl.abort(q, 3), "no command 3 is in flight, so nothing is aborted");
+        }
+    }
+
+    @Test
     void smartLogAndShutdown() {
         SmartLog smart = ctrl.smartLog();
         assertTrue(smart.temperatureKelvin() > 200, "a plausible temperature: " + smart.temperatureKelvin());
