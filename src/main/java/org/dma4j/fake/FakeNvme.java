@@ -3,7 +3,6 @@ package org.dma4j.fake;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -166,7 +165,7 @@ public final class FakeNvme implements DeviceModel {
         csts |= 2;
     }
 
-    private DriverBug bug(Bug b, String message) {
+    DriverBug bug(Bug b, String message) {
         DriverBug e = new DriverBug(b, message);
         bugs.add(e);
         return e;
@@ -348,55 +347,9 @@ public final class FakeNvme implements DeviceModel {
         }
     }
 
-    // --- data transfer -----------------------------------------------------------------------
-
-    /** Moves {@code length} bytes between {@code buf} and host memory described by PRP1/PRP2. */
+    /** Moves {@code length} bytes between {@code buf} and the host memory PRP1/PRP2 describe. */
     private void transfer(long prp1, long prp2, MemorySegment buf, long length, boolean toHost) {
-        if ((prp1 & 3) != 0) {
-            throw bug(Bug.BAD_PRP_OFFSET, "PRP1 0x" + Long.toHexString(prp1) + " is not dword aligned");
-        }
-        long first = Math.min(length, PAGE - (prp1 & (PAGE - 1)));
-        move(prp1, buf.asSlice(0, first), toHost);
-        long done = first;
-        if (done == length) {
-            return;
-        }
-        if (length - done <= PAGE) {
-            if ((prp2 & (PAGE - 1)) != 0) {
-                throw bug(Bug.BAD_PRP_OFFSET, "PRP2 0x" + Long.toHexString(prp2) + " must be page aligned (it is the second page)");
-            }
-            move(prp2, buf.asSlice(done, length - done), toHost);
-            return;
-        }
-        long list = prp2;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment entry = a.allocate(8, 8);
-            while (done < length) {
-                boolean lastInPage = ((list + 8) & (PAGE - 1)) == 0;
-                ctx.dmaRead(Iova.of(list), entry);
-                long p = entry.get(ValueLayout.JAVA_LONG, 0);
-                if (lastInPage && length - done > PAGE) {
-                    list = p; // the last entry of a list page chains to the next list
-                    continue;
-                }
-                if ((p & (PAGE - 1)) != 0) {
-                    throw bug(Bug.BAD_PRP_OFFSET, "PRP list entry 0x" + Long.toHexString(p) + " at 0x" + Long.toHexString(list)
-                            + " must be page aligned");
-                }
-                long n = Math.min(PAGE, length - done);
-                move(p, buf.asSlice(done, n), toHost);
-                done += n;
-                list += 8;
-            }
-        }
-    }
-
-    private void move(long iova, MemorySegment part, boolean toHost) {
-        if (toHost) {
-            ctx.dmaWrite(Iova.of(iova), part);
-        } else {
-            ctx.dmaRead(Iova.of(iova), part);
-        }
+        new Prp(ctx, this::bug).transfer(prp1, prp2, buf, length, toHost);
     }
 
     private static int sc(int sct, int sc) {
@@ -441,53 +394,12 @@ public final class FakeNvme implements DeviceModel {
     private int identify(int cns, int nsid, long prp1, long prp2) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment d = a.allocate(PAGE, 8);
-            switch (cns) {
-                case 0x01 -> {
-                    d.set(ValueLayout.JAVA_SHORT, 0, (short) VENDOR);
-                    d.set(ValueLayout.JAVA_SHORT, 2, (short) VENDOR);
-                    ascii(d, 4, 20, "dma4j-fake-0");
-                    ascii(d, 24, 40, "dma4j fake NVMe");
-                    ascii(d, 64, 8, "1.0");
-                    d.set(ValueLayout.JAVA_BYTE, 77, (byte) config.mdts());
-                    d.set(ValueLayout.JAVA_INT, 80, 0x0001_0400);
-                    d.set(ValueLayout.JAVA_BYTE, 512, (byte) 0x66);
-                    d.set(ValueLayout.JAVA_BYTE, 513, (byte) 0x44);
-                    d.set(ValueLayout.JAVA_INT, 516, config.namespaces().size());
-                    d.set(ValueLayout.JAVA_SHORT, 520, (short) (1 << 2 | 1 << 3)); // ONCS: DSM, Write Zeroes
-                }
-                case 0x00 -> {
-                    if (nsid < 1 || nsid > config.namespaces().size()) {
-                        return sc(0, 0x0b);
-                    }
-                    FakeNamespace ns = config.namespaces().get(nsid - 1);
-                    d.set(ValueLayout.JAVA_LONG, 0, ns.blocks());
-                    d.set(ValueLayout.JAVA_LONG, 8, ns.blocks());
-                    d.set(ValueLayout.JAVA_LONG, 16, ns.blocks());
-                    d.set(ValueLayout.JAVA_BYTE, 25, (byte) 1);                                  // NLBAF: two formats
-                    d.set(ValueLayout.JAVA_BYTE, 26, (byte) (ns.blockSize() == 512 ? 0 : 1));   // FLBAS
-                    d.set(ValueLayout.JAVA_BYTE, 128 + 2, (byte) 9);                             // LBAF0: 512 B
-                    d.set(ValueLayout.JAVA_BYTE, 132 + 2, (byte) 12);                            // LBAF1: 4 KiB
-                }
-                case 0x02 -> {
-                    int at = 0;
-                    for (int i = 1; i <= config.namespaces().size(); i++) {
-                        if (i > nsid) {
-                            d.set(ValueLayout.JAVA_INT, 4L * at++, i);
-                        }
-                    }
-                }
-                default -> {
-                    return sc(0, 0x02);
-                }
+            int status = FakeIdentify.fill(cns, nsid, config, d);
+            if (status == 0) {
+                transfer(prp1, prp2, d, PAGE, true);
             }
-            transfer(prp1, prp2, d, PAGE, true);
+            return status;
         }
-        return 0;
-    }
-
-    private static void ascii(MemorySegment d, int offset, int length, String text) {
-        byte[] b = String.format("%-" + length + "s", text).getBytes(StandardCharsets.US_ASCII);
-        d.asSlice(offset, length).copyFrom(MemorySegment.ofArray(b));
     }
 
     private int createCq(int qid, int size, int cdw11, long prp1) {

@@ -123,13 +123,7 @@ public final class FakePciDevice implements PciDevice {
 
     private void checkConfig(int offset, int width) {
         ensureOpen();
-        if (width != 1 && width != 2 && width != 4) {
-            throw new IllegalArgumentException("config space accesses are 1, 2 or 4 bytes, not " + width);
-        }
-        if (offset < 0 || offset > 4096 - width || offset % width != 0) {
-            throw new IndexOutOfBoundsException("config offset 0x" + Integer.toHexString(offset) + " (" + width
-                    + " bytes) of " + address + " is outside 0x0-0xfff or not aligned");
-        }
+        PciDevice.checkConfigAccess(address, offset, width);
     }
 
     @Override
@@ -256,12 +250,6 @@ public final class FakePciDevice implements PciDevice {
     public synchronized void reset() {
         ensureOpen();
         model.reset();
-    }
-
-    @Override
-    public synchronized void setBusMaster(boolean enabled) {
-        int cmd = configRead(COMMAND, 2);
-        configWrite(COMMAND, 2, enabled ? cmd | COMMAND_MEMORY | COMMAND_MASTER : cmd & ~COMMAND_MASTER);
     }
 
     private void ensureOpen() {

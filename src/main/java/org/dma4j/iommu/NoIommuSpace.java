@@ -2,15 +2,12 @@ package org.dma4j.iommu;
 
 import static org.dma4j.linux.gen.libc.libc_h.O_RDWR;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.dma4j.Dma4jException;
-import org.dma4j.ErrnoException;
 import org.dma4j.Iova;
 import org.dma4j.PageSize;
 import org.dma4j.linux.Fd;
@@ -53,9 +50,7 @@ public final class NoIommuSpace extends AbstractDmaSpace {
         Pagemap pagemap = null;
         try {
             group = Fd.open(path, O_RDWR());
-            try (Arena a = Arena.ofConfined()) {
-                group.ioctl(Ioctls.VFIO_GROUP_SET_CONTAINER, a.allocateFrom(ValueLayout.JAVA_INT, container.raw()));
-            }
+            VfioGroups.setContainer(group, container);
             container.ioctl(Ioctls.VFIO_SET_IOMMU, vfio_h.VFIO_NOIOMMU_IOMMU());
             pagemap = Pagemap.open();
             return new NoIommuSpace(container, group, groupNumber, pagemap);
@@ -86,12 +81,7 @@ public final class NoIommuSpace extends AbstractDmaSpace {
     @SuppressWarnings("exports")
     public Fd openDevice(String bdf) {
         ensureOpen();
-        try (Arena a = Arena.ofConfined()) {
-            return Fd.adopt(group.ioctl(Ioctls.VFIO_GROUP_GET_DEVICE_FD, a.allocateFrom(bdf)), bdf);
-        } catch (ErrnoException e) {
-            throw new Dma4jException("cannot open VFIO device " + bdf + " in IOMMU group " + groupNumber + ": "
-                    + e.getMessage() + (e.errnoName().equals("EBUSY") ? " (another process has it open)" : ""), e);
-        }
+        return VfioGroups.openDevice(group, groupNumber, bdf);
     }
 
     @Override

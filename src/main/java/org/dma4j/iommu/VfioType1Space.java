@@ -4,7 +4,6 @@ import static org.dma4j.linux.gen.libc.libc_h.O_RDWR;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,9 +60,7 @@ public final class VfioType1Space extends AbstractDmaSpace {
         try {
             group = openGroup(path);
             requireViable(group, groupNumber);
-            try (Arena a = Arena.ofConfined()) {
-                group.ioctl(Ioctls.VFIO_GROUP_SET_CONTAINER, a.allocateFrom(ValueLayout.JAVA_INT, container.raw()));
-            }
+            VfioGroups.setContainer(group, container);
             if (container.ioctl(Ioctls.VFIO_CHECK_EXTENSION, vfio_h.VFIO_TYPE1v2_IOMMU()) != 1) {
                 throw new Dma4jException("this kernel's VFIO has no type1v2 IOMMU (CONFIG_VFIO_IOMMU_TYPE1)");
             }
@@ -119,12 +116,7 @@ public final class VfioType1Space extends AbstractDmaSpace {
     @SuppressWarnings("exports")
     public Fd openDevice(String bdf) {
         ensureOpen();
-        try (Arena a = Arena.ofConfined()) {
-            return Fd.adopt(group.ioctl(Ioctls.VFIO_GROUP_GET_DEVICE_FD, a.allocateFrom(bdf)), bdf);
-        } catch (ErrnoException e) {
-            throw new Dma4jException("cannot open VFIO device " + bdf + " in IOMMU group " + groupNumber + ": "
-                    + e.getMessage() + (e.errnoName().equals("EBUSY") ? " (another process has it open)" : ""), e);
-        }
+        return VfioGroups.openDevice(group, groupNumber, bdf);
     }
 
     /** How many more mappings the kernel allows ({@code dma_avail}; its dma_entry_limit is 65535 by default). */

@@ -34,8 +34,22 @@ public interface PciDevice extends AutoCloseable {
     /** Resets the function (FLR or what VFIO offers for it). */
     void reset();
 
-    /** Sets or clears Bus Master Enable (and Memory Space Enable) in the command register. */
-    void setBusMaster(boolean enabled);
+    /** Sets or clears Bus Master Enable (setting it also sets Memory Space Enable) in the command register. */
+    default void setBusMaster(boolean enabled) {
+        int cmd = configRead(COMMAND, 2);
+        configWrite(COMMAND, 2, enabled ? cmd | COMMAND_MEMORY | COMMAND_MASTER : cmd & ~COMMAND_MASTER);
+    }
+
+    /** For implementations: throws unless a config access of {@code width} bytes at {@code offset} is valid. */
+    static void checkConfigAccess(PciAddress address, int offset, int width) {
+        if (width != 1 && width != 2 && width != 4) {
+            throw new IllegalArgumentException("config space accesses are 1, 2 or 4 bytes, not " + width);
+        }
+        if (offset < 0 || offset > 4096 - width || offset % width != 0) {
+            throw new IndexOutOfBoundsException("config offset 0x" + Integer.toHexString(offset) + " (" + width
+                    + " bytes) of " + address + " is outside 0x0-0xfff or not aligned");
+        }
+    }
 
     /** The DMA space the device's DMA goes through. */
     DmaSpace dmaSpace();

@@ -152,13 +152,7 @@ public final class VfioPciDevice implements PciDevice {
 
     private void checkConfig(int offset, int width) {
         ensureOpen();
-        if (width != 1 && width != 2 && width != 4) {
-            throw new IllegalArgumentException("config space accesses are 1, 2 or 4 bytes, not " + width);
-        }
-        if (offset < 0 || offset > 4096 - width || offset % width != 0) {
-            throw new IndexOutOfBoundsException("config offset 0x" + Integer.toHexString(offset) + " (" + width
-                    + " bytes) of " + address + " is outside 0x0-0xfff or not aligned");
-        }
+        PciDevice.checkConfigAccess(address, offset, width);
     }
 
     @Override
@@ -249,13 +243,6 @@ public final class VfioPciDevice implements PciDevice {
             throw new PciSetupException(address + " offers VFIO no reset (no FLR, PM or bus reset it can use alone)");
         }
         fd.ioctl(Ioctls.VFIO_DEVICE_RESET, 0L);
-    }
-
-    @Override
-    public void setBusMaster(boolean enabled) {
-        int cmd = configRead(COMMAND, 2);
-        int bits = COMMAND_MEMORY | COMMAND_MASTER;
-        configWrite(COMMAND, 2, enabled ? cmd | bits : cmd & ~COMMAND_MASTER);
     }
 
     private void ensureOpen() {
