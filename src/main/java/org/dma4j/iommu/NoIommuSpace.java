@@ -49,7 +49,7 @@ public final class NoIommuSpace extends AbstractDmaSpace {
         Fd group = null;
         Pagemap pagemap = null;
         try {
-            group = Fd.open(path, O_RDWR());
+            group = VfioGroups.open(path, groupNumber);
             VfioGroups.setContainer(group, container);
             container.ioctl(Ioctls.VFIO_SET_IOMMU, vfio_h.VFIO_NOIOMMU_IOMMU());
             pagemap = Pagemap.open();

@@ -16,7 +16,6 @@ import org.dma4j.Iova;
 import org.dma4j.PageSize;
 import org.dma4j.linux.Fd;
 import org.dma4j.linux.Ioctls;
-import org.dma4j.linux.gen.vfio.vfio_group_status;
 import org.dma4j.linux.gen.vfio.vfio_h;
 import org.dma4j.linux.gen.vfio.vfio_info_cap_header;
 import org.dma4j.linux.gen.vfio.vfio_iommu_type1_dma_map;
@@ -58,8 +57,7 @@ public final class VfioType1Space extends AbstractDmaSpace {
         Fd container = Fd.open("/dev/vfio/vfio", O_RDWR());
         Fd group = null;
         try {
-            group = openGroup(path);
-            requireViable(group, groupNumber);
+            group = VfioGroups.open(path, groupNumber);
             VfioGroups.setContainer(group, container);
             if (container.ioctl(Ioctls.VFIO_CHECK_EXTENSION, vfio_h.VFIO_TYPE1v2_IOMMU()) != 1) {
                 throw new Dma4jException("this kernel's VFIO has no type1v2 IOMMU (CONFIG_VFIO_IOMMU_TYPE1)");
@@ -72,30 +70,6 @@ public final class VfioType1Space extends AbstractDmaSpace {
             }
             container.close();
             throw e;
-        }
-    }
-
-    private static Fd openGroup(String path) {
-        try {
-            return Fd.open(path, O_RDWR());
-        } catch (ErrnoException e) {
-            if (e.errnoName().equals("EBUSY")) {
-                throw new Dma4jException(path + " is open in another process (or another container); VFIO lets one"
-                        + " owner have a group at a time", e);
-            }
-            throw e;
-        }
-    }
-
-    private static void requireViable(Fd group, int groupNumber) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(vfio_group_status.layout());
-            vfio_group_status.argsz(st, (int) st.byteSize());
-            group.ioctl(Ioctls.VFIO_GROUP_GET_STATUS, st);
-            if ((vfio_group_status.flags(st) & vfio_h.VFIO_GROUP_FLAGS_VIABLE()) == 0) {
-                throw new Dma4jException("IOMMU group " + groupNumber + " is not viable: every device in"
-                        + " /sys/kernel/iommu_groups/" + groupNumber + "/devices must be bound to vfio-pci or to no driver");
-            }
         }
     }
 

@@ -160,6 +160,8 @@ final class QueuePair implements AutoCloseable {
     /** Reaps every completion posted so far; rings the CQ head doorbell once. Returns how many. */
     int poll() {
         int n = 0;
+        int start = cqHead;
+        boolean wrapped = false;
         while (true) {
             long at = (long) cqHead * CQE;
             int dw3 = (int) U32.getAcquire(cq, at + 12);
@@ -187,9 +189,10 @@ final class QueuePair implements AutoCloseable {
             if (++cqHead == entries) {
                 cqHead = 0;
                 phase ^= 1;
+                wrapped = true;
             }
         }
-        if (n > 0 || unexpected > 0) {
+        if (cqHead != start || wrapped) { // only when entries were consumed, bogus ones included
             bar.write32(cqDoorbell, cqHead);
         }
         return n;

@@ -38,6 +38,8 @@ public final class VfioPciDevice implements PciDevice {
     private final boolean ownsSpace;
     private final int flags;
     private final int numRegions;
+    /** Where config space starts in the device fd: asked once, not on every access. */
+    private final long configOffset;
     private final Arena mappings = Arena.ofShared();
     private final Bar[] bars = new Bar[6];
     private VfioInterrupts interrupts;
@@ -55,6 +57,7 @@ public final class VfioPciDevice implements PciDevice {
             this.flags = vfio_device_info.flags(s);
             this.numRegions = vfio_device_info.num_regions(s);
         }
+        this.configOffset = VfioRegion.query(fd, vfio_h.VFIO_PCI_CONFIG_REGION_INDEX()).offset();
         if ((flags & vfio_h.VFIO_DEVICE_FLAGS_PCI()) == 0) {
             throw new PciSetupException(address + " is a VFIO device but not a PCI one");
         }
@@ -127,7 +130,7 @@ public final class VfioPciDevice implements PciDevice {
         checkConfig(offset, width);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment b = a.allocate(4);
-            fd.pread(b.asSlice(0, width), configOffset() + offset);
+            fd.pread(b.asSlice(0, width), configOffset + offset);
             return switch (width) {
                 case 1 -> Byte.toUnsignedInt(b.get(ValueLayout.JAVA_BYTE, 0));
                 case 2 -> Short.toUnsignedInt(b.get(ValueLayout.JAVA_SHORT, 0));
@@ -142,12 +145,8 @@ public final class VfioPciDevice implements PciDevice {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment b = a.allocate(4);
             b.set(ValueLayout.JAVA_INT, 0, value);
-            fd.pwrite(b.asSlice(0, width), configOffset() + offset);
+            fd.pwrite(b.asSlice(0, width), configOffset + offset);
         }
-    }
-
-    private long configOffset() {
-        return VfioRegion.query(fd, vfio_h.VFIO_PCI_CONFIG_REGION_INDEX()).offset();
     }
 
     private void checkConfig(int offset, int width) {

@@ -1,15 +1,9 @@
 package org.dma4j.iommu;
 
-import static org.dma4j.linux.gen.libc.libc_h.O_RDWR;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.dma4j.Iova;
-import org.dma4j.linux.Fd;
-import org.dma4j.linux.Ioctls;
-import org.dma4j.linux.gen.vfio.vfio_device_attach_iommufd_pt;
-import org.dma4j.linux.gen.vfio.vfio_device_bind_iommufd;
 import org.dma4j.hil.Guest;
 import org.dma4j.hil.NvmeChecks;
 import org.dma4j.hil.RawNvme;
@@ -29,37 +23,13 @@ final class GuestNvme implements AutoCloseable {
     GuestNvme(DmaSpace space) {
         String bdf = Guest.nvmeBdf();
         device = switch (space) {
-            case VfioType1Space t -> fromGroup(t.group(), bdf);
-            case NoIommuSpace n -> fromGroup(n.group(), bdf);
-            case IommufdSpace i -> fromCdev(i, bdf);
+            case VfioType1Space t -> new RawVfioDevice(t.openDevice(bdf));
+            case NoIommuSpace n -> new RawVfioDevice(n.openDevice(bdf));
+            case IommufdSpace i -> new RawVfioDevice(i.openDevice(bdf));
             default -> throw new IllegalArgumentException("no guest device for " + space.backend());
         };
         bar0 = NvmeChecks.mapBar0(device);
         device.enableBusMaster();
-    }
-
-    private static RawVfioDevice fromGroup(Fd group, String bdf) {
-        try (Arena a = Arena.ofConfined()) {
-            return new RawVfioDevice(Fd.adopt(group.ioctl(Ioctls.VFIO_GROUP_GET_DEVICE_FD, a.allocateFrom(bdf)), bdf));
-        }
-    }
-
-    private static RawVfioDevice fromCdev(IommufdSpace space, String bdf) {
-        RawVfioDevice dev = new RawVfioDevice(Fd.open(Guest.vfioCdev(bdf), O_RDWR()));
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment bind = a.allocate(vfio_device_bind_iommufd.layout());
-            vfio_device_bind_iommufd.argsz(bind, (int) bind.byteSize());
-            vfio_device_bind_iommufd.iommufd(bind, space.iommufd().raw());
-            dev.fd.ioctl(Ioctls.VFIO_DEVICE_BIND_IOMMUFD, bind);
-            MemorySegment attach = a.allocate(vfio_device_attach_iommufd_pt.layout());
-            vfio_device_attach_iommufd_pt.argsz(attach, (int) attach.byteSize());
-            vfio_device_attach_iommufd_pt.pt_id(attach, space.ioasId());
-            dev.fd.ioctl(Ioctls.VFIO_DEVICE_ATTACH_IOMMUFD_PT, attach);
-            return dev;
-        } catch (RuntimeException e) {
-            dev.close();
-            throw e;
-        }
     }
 
     /** The controller's BAR0, mapped into this process. */
