@@ -19,6 +19,17 @@ import org.dma4j.mem.DmaBuffer;
  * each as a leak) and releases the backend. Methods are thread-safe; mapping is not a hot path.
  */
 public interface DmaSpace extends AutoCloseable {
+    /**
+     * Allocates {@code bytes} of memory that this space can map for DMA: what the backend needs
+     * to keep the device's view of it stable (pinned by the IOMMU, or physically contiguous
+     * hugepages where the device sees physical addresses). Drivers allocate queue and scratch
+     * memory here rather than choosing a page kind themselves. The caller owns and closes the
+     * buffer.
+     */
+    default DmaBuffer allocate(long bytes) {
+        return DmaBuffer.allocate(bytes);
+    }
+
     /** Maps a whole buffer at an IOVA of dma4j's choosing. */
     default DmaMapping map(DmaBuffer buffer, DmaDirection direction, DmaAttr... attrs) {
         return map(buffer, 0, buffer.byteSize(), direction, null, attrs);
