@@ -10,19 +10,31 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two {@code tools/test} runs started together on one machine share the guest kernel, initramfs
- * and UAPI header cache: {@code tools/tests/concurrent-cache-builds} starts each cache script
- * twice at once against a temp cache (with stand-ins for the expensive steps) and checks that
- * both succeed, print the same artefact, and build it once.
+ * The repo's scripts, checked by the bash tests in {@code tools/tests} (hermetic: copies of the
+ * scripts in a temp dir, stand-ins for Maven, apt and the kernel build; no real build, no guest).
  */
-class ConcurrentCacheBuildsTest {
+class ToolScriptsTest {
     private static final long DEADLINE_S = 120;
 
+    /**
+     * Two tools/test runs started together share the guest kernel, initramfs and UAPI header
+     * cache: each cache script started twice at once succeeds both times and builds once.
+     */
     @Test
-    void twoCallersAtOnceShareOneBuild() throws Exception {
-        Path script = Path.of("tools", "tests", "concurrent-cache-builds");
+    void twoCallersOfTheCacheScriptsShareOneBuild() throws Exception {
+        run("concurrent-cache-builds");
+    }
+
+    /** {@code tools/test -Dtest=...} runs only those host tests: no guest rig, no guest boots. */
+    @Test
+    void toolsTestWithDtestRunsNoGuest() throws Exception {
+        run("test-arguments");
+    }
+
+    private static void run(String name) throws Exception {
+        Path script = Path.of("tools", "tests", name);
         assertTrue(Files.isExecutable(script), script + " is missing or not executable");
-        Path log = Files.createTempFile("dma4j-cache-test", ".log");
+        Path log = Files.createTempFile("dma4j-" + name, ".log");
         try {
             Process p = new ProcessBuilder("bash", script.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
