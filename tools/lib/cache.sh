@@ -7,6 +7,7 @@
 #   mv "$tmp" "$out"                                # ... and rename into place, atomically
 # The lock is the open file $cache/.lock, held until this process and its children (make) exit,
 # so a killed build frees it and a half-built artefact is never visible under its final name.
+# dma4j_cache_lock sets the EXIT trap (removing the temporaries); callers set none of their own.
 
 _dma4j_cache_tmps=()
 _dma4j_cache_cleanup() { [ ${#_dma4j_cache_tmps[@]} -eq 0 ] || rm -rf "${_dma4j_cache_tmps[@]}"; }
