@@ -1,4 +1,4 @@
-# Sourced by tools/guest-kernel, tools/guest-initramfs and tools/uapi-headers: build a cached
+# Sourced by tools/setup, tools/guest-kernel, tools/guest-initramfs and tools/uapi-headers: build a cached
 # artefact at most once, however many scripts ask for it at the same time. The pattern:
 #   [ -e "$out" ] && { echo "$out"; exit 0; }      # ready: no lock needed (it appears by rename)
 #   dma4j_cache_lock "$cache" "$(basename "$out")"  # one builder per cache dir; others wait here
