@@ -6,7 +6,7 @@ import org.dma4j.pci.PciAddress;
 import org.dma4j.pci.PciDeviceInfo;
 import org.dma4j.pci.PciSysfs;
 
-/** {@code dma4j list [--json]}, {@code dma4j bind BDF}, {@code dma4j unbind BDF}. */
+/** {@code dma4j list [--json]}, {@code dma4j bind BDF}, {@code dma4j unbind [--force] BDF}. */
 final class DeviceCommands {
     private DeviceCommands() {}
 
@@ -25,8 +25,10 @@ final class DeviceCommands {
     }
 
     static int unbind(List<String> args, PrintStream out, PciSysfs sysfs) {
-        PciAddress a = address(args, "usage: dma4j unbind BDF");
-        out.println(a + " is now bound to " + sysfs.unbind(a).orElse("no driver"));
+        boolean force = args.contains("--force");
+        List<String> rest = args.stream().filter(x -> !x.equals("--force")).toList();
+        PciAddress a = address(rest, "usage: dma4j unbind [--force] BDF");
+        out.println(a + " is now bound to " + sysfs.unbind(a, force).orElse("no driver"));
         return 0;
     }
 

@@ -18,7 +18,9 @@ public final class Main {
               doctor [--json]   what this machine can do for a userspace driver, and what to change
               list [--json]     PCI devices with their driver and IOMMU group; * marks those VFIO can open
               bind BDF          bind a device to vfio-pci (as root), checking its IOMMU group is viable
-              unbind BDF        give a device back to its own driver
+              unbind [--force] BDF
+                                give a device on vfio-pci back to its own driver; --force also
+                                detaches it from another driver
               nvme ...          the NVMe driver: identify, read, write, perf, smart, demo (dma4j nvme for details)
               help              this text
             """;

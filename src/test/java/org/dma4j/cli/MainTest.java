@@ -88,6 +88,10 @@ class MainTest {
         assertTrue(err().contains("'nonsense' is not a PCI address; write it as 0000:01:00.0"), err());
         assertEquals(1, run("unbind", "0000:7f:1f.7"));
         assertTrue(err().contains("no PCI device 0000:7f:1f.7"), err());
+        assertEquals(1, run("unbind", "--force", "0000:7f:1f.7"), "--force is an option, not the address");
+        assertTrue(err().contains("no PCI device 0000:7f:1f.7"), err());
+        assertEquals(2, run("unbind", "--forse", "0000:7f:1f.7"));
+        assertTrue(err().contains("usage: dma4j unbind [--force] BDF"), err());
     }
 
     @Test
