@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.dma4j.MemoryKind;
 import org.dma4j.PageSize;
 
@@ -58,6 +60,15 @@ class NoIommuSpaceContractTest extends GuestDmaSpaceContract {
             assertTrue(p.isContiguous(b.segment(), PageSize.SIZE_4K));
             assertEquals(p.resolve(b.segment()).value(), m.iova().value());
         }
+    }
+
+    /** tools/hil --no-iommu reserves hugepages at boot: all no-IOMMU DMA memory is hugepages. */
+    @Test
+    void theGuestReservedHugepagesAtBoot() throws Exception {
+        String cmdline = Files.readString(Path.of("/proc/cmdline"));
+        assertTrue(cmdline.contains(" hugepages="), cmdline);
+        long total = Long.parseLong(Files.readString(Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages")).trim());
+        assertTrue(total >= 128, total + " hugepages reserved");
     }
 
     /** Locked 4 KiB pages can be migrated under the device: refused, with what to use instead. */
