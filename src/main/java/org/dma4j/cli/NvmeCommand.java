@@ -153,7 +153,7 @@ final class NvmeCommand {
     private static int read(NvmeController c, Namespace ns, Map<String, String> opt, PrintStream out) {
         long lba = intOpt(opt, "--lba", 0);
         int blocks = intOpt(opt, "--blocks", 1);
-        try (IoQueue q = c.createIoQueue(8); DmaBuffer b = DmaBuffer.allocate((long) blocks * ns.blockSize());
+        try (IoQueue q = c.createIoQueue(8); DmaBuffer b = c.device().dmaSpace().allocate((long) blocks * ns.blockSize());
              DmaMapping m = c.device().dmaSpace().map(b, DmaDirection.FROM_DEVICE)) {
             q.read(ns, lba, blocks, m, 0);
             out.printf("read %d blocks at LBA %d of namespace %d:%n", blocks, lba, ns.nsid());
@@ -166,7 +166,7 @@ final class NvmeCommand {
         long lba = intOpt(opt, "--lba", 0);
         int blocks = intOpt(opt, "--blocks", 1);
         int pattern = intOpt(opt, "--pattern", 0xa5);
-        try (IoQueue q = c.createIoQueue(8); DmaBuffer b = DmaBuffer.allocate((long) blocks * ns.blockSize());
+        try (IoQueue q = c.createIoQueue(8); DmaBuffer b = c.device().dmaSpace().allocate((long) blocks * ns.blockSize());
              DmaMapping m = c.device().dmaSpace().map(b, DmaDirection.TO_DEVICE)) {
             b.segment().fill((byte) pattern);
             q.write(ns, lba, blocks, m, 0);
@@ -202,7 +202,7 @@ final class NvmeCommand {
         identify(c, out);
         int blocks = (int) Math.min(256, ns.blocks());
         long bytes = (long) blocks * ns.blockSize();
-        try (IoQueue q = c.createIoQueue(8); DmaBuffer b = DmaBuffer.allocate(bytes);
+        try (IoQueue q = c.createIoQueue(8); DmaBuffer b = c.device().dmaSpace().allocate(bytes);
              DmaMapping m = c.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
             MemorySegment s = b.segment();
             for (long i = 0; i < bytes; i += 8) {

@@ -120,7 +120,7 @@ final class Perf {
             long span = ns.blocks() / blocks; // I/O slots in the namespace
             SplittableRandom rnd = new SplittableRandom(index);
             try (IoQueue q = ctrl.createIoQueue(o.depth() + 1);
-                 DmaBuffer buf = DmaBuffer.allocate((long) o.depth() * o.blockSize());
+                 DmaBuffer buf = ctrl.device().dmaSpace().allocate((long) o.depth() * o.blockSize());
                  DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
                 long[] started = new long[o.depth() + 1];
                 int[] slotOf = new int[o.depth() + 1];
