@@ -94,33 +94,23 @@ public final class NoIommuSpace extends AbstractDmaSpace {
     }
 
     /**
-     * 2 MiB hugepages (rounded up to whole hugepages), physically contiguous: what a device that
-     * sees physical addresses can use safely. Each call takes at least one hugepage, so allocate
-     * larger areas and slice them rather than many small buffers. Throws
-     * {@link HugepagesUnavailableException} naming how to reserve hugepages when none are free,
-     * and {@link DmaMapException.InvalidRequest} when more than one hugepage was asked for and the
-     * kernel's pages are not physically adjacent.
+     * 2 MiB hugepages (rounded up to whole hugepages): what a device that sees physical
+     * addresses can use safely, since the kernel does not move them. Each hugepage is physically
+     * contiguous; several are rarely adjacent, so a buffer of more than 2 MiB maps as one run only
+     * by luck (map refuses it otherwise): map such a buffer per 2 MiB slice. Each call takes at
+     * least one hugepage, so allocate larger areas and slice them rather than many small buffers.
+     * Throws {@link HugepagesUnavailableException}, naming how to reserve hugepages, when too few
+     * are free.
      */
     @Override
     public DmaBuffer allocate(long bytes) {
         ensureOpen();
-        if (bytes <= 0) {
-            throw new IllegalArgumentException("a DMA buffer needs a positive size, not " + bytes);
-        }
-        DmaBuffer b;
         try {
-            b = DmaBuffer.allocate(bytes, PageSize.SIZE_2M);
+            return DmaBuffer.allocate(bytes, PageSize.SIZE_2M);
         } catch (HugepagesUnavailableException e) {
             throw new HugepagesUnavailableException("no-IOMMU DMA memory must be hugepages (the device sees physical"
                     + " addresses, and only hugepages stay where they are): " + e.getMessage(), e);
         }
-        if (b.byteSize() > PageSize.SIZE_2M.bytes() && !resolver.isContiguous(b.segment(), PageSize.SIZE_2M)) {
-            long pages = b.byteSize() / PageSize.SIZE_2M.bytes();
-            b.close();
-            throw new DmaMapException.InvalidRequest("no-IOMMU: the " + pages + " hugepages for " + bytes + " bytes are"
-                    + " not physically contiguous; allocate at most 2 MiB per buffer (the device sees physical addresses)");
-        }
-        return b;
     }
 
     /** Refuses MMIO and 4 KiB RAM, before resolving anything. */
@@ -153,7 +143,7 @@ public final class NoIommuSpace extends AbstractDmaSpace {
             if (pages.get(i).value() != pages.get(0).value() + i * PageSize.SIZE_4K.bytes()) {
                 throw new DmaMapException.InvalidRequest("no-IOMMU: the device sees physical addresses and these "
                         + memory.byteSize() + " bytes are not physically contiguous (page " + i + " breaks the run);"
-                        + " map each hugepage by itself");
+                        + " map each 2 MiB hugepage by itself");
             }
         }
         Iova physical = Iova.of(pages.get(0).value());
