@@ -85,6 +85,11 @@ public final class DmaMapping implements AutoCloseable {
         return space;
     }
 
+    /** Whether {@code space} made this mapping (a driver checks a caller's mapping with it; allocates nothing). */
+    public boolean belongsTo(DmaSpace space) {
+        return this.space == space;
+    }
+
     /** Unmaps; closing an unmapped mapping does nothing. */
     @Override
     public void close() {
