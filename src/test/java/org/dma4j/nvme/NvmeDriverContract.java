@@ -232,6 +232,28 @@ public abstract class NvmeDriverContract {
     }
 
     @Test
+    void resetReCreatesTheIoQueuesAndFailsWhatWasOutstanding() {
+        try (IoQueue q = ctrl.createIoQueue(16); DmaBuffer b = allocate(2L * ns.blockSize());
+             DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
+            byte[] p = random(5, ns.blockSize());
+            b.segment().copyFrom(java.lang.foreign.MemorySegment.ofArray(p));
+            q.write(ns, 300, 1, m, 0);
+            int cid = q.submitRead(ns, 300, 1, m, ns.blockSize()); // not polled before the reset
+            ctrl.reset();
+            assertEquals(1, ctrl.resets());
+            assertEquals(1, q.poll(), "the reset finished the outstanding read");
+            var e = assertThrows(NvmeException.Reset.class, () -> q.finish(cid));
+            assertTrue(e.getMessage().endsWith("was outstanding when the controller was reset; it may or may not have run"),
+                    e.getMessage());
+            assertEquals(15, q.free(), "re-created with its size, every identifier free");
+            b.segment().fill((byte) 0);
+            q.read(ns, 300, 1, m, 0);
+            assertArrayEquals(p, b.segment().asSlice(0, p.length).toArray(ValueLayout.JAVA_BYTE));
+            assertEquals(ns, ctrl.namespace(ns.nsid()), "admin commands work after the reset");
+        }
+    }
+
+    @Test
     void smartLogAndShutdown() {
         SmartLog smart = ctrl.smartLog();
         assertTrue(smart.temperatureKelvin() > 200, "a plausible temperature: " + smart.temperatureKelvin());
