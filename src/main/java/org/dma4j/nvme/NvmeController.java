@@ -53,8 +53,8 @@ public final class NvmeController implements AutoCloseable {
     private static final Duration IRQ_SLICE = Duration.ofMillis(1);
     private Duration shutdownFloor = ControllerRegs.SHUTDOWN_FLOOR;
     /** Set once bring-up is done: from then on a timeout or CSTS.CFS resets the controller. */
-    private boolean up;
-    private boolean resetting;
+    private volatile boolean up;
+    private volatile boolean resetting;
     /** Why the last reset failed; non-null makes every command throw until a reset succeeds. */
     private RuntimeException failed;
     private volatile long resets;
