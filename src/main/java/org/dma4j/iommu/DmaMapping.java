@@ -85,9 +85,13 @@ public final class DmaMapping implements AutoCloseable {
         return space;
     }
 
-    /** Whether {@code space} made this mapping (a driver checks a caller's mapping with it; allocates nothing). */
-    public boolean belongsTo(DmaSpace space) {
-        return this.space == space;
+    /**
+     * Whether {@code other} was made by the same DMA space as this mapping: a driver checks a
+     * caller's mapping against its own queues' with it, so an IOVA of another space is never
+     * sent to its device. Allocates nothing.
+     */
+    public boolean sameSpaceAs(DmaMapping other) {
+        return space == other.space;
     }
 
     /** Unmaps; closing an unmapped mapping does nothing. */

@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.dma4j.iommu.DmaMapException;
 import org.dma4j.iommu.DmaMapping;
-import org.dma4j.iommu.DmaSpace;
 
 /**
  * One I/O queue pair of an {@link NvmeController}: Read, Write, Flush, Write Zeroes and Dataset
@@ -21,14 +20,12 @@ public final class IoQueue implements AutoCloseable {
     private final NvmeController controller;
     private final QueuePair qp;
     private final long maxTransfer;
-    private final DmaSpace space;
     private boolean closed;
 
     IoQueue(NvmeController controller, QueuePair qp) {
         this.controller = controller;
         this.qp = qp;
         this.maxTransfer = controller.maxTransferBytes();
-        this.space = controller.device().dmaSpace();
     }
 
     int qid() {
@@ -118,7 +115,7 @@ public final class IoQueue implements AutoCloseable {
      * another space's IOVA means something else here (or nothing), and an unmapped one may be reused.
      */
     private void checkMapping(int opc, DmaMapping buf) {
-        if (!buf.belongsTo(space)) {
+        if (!buf.sameSpaceAs(qp.sqMapping())) {
             throw new DmaMapException.InvalidRequest(name(opc) + " on queue " + qp.qid + ": " + buf + " is a mapping of"
                     + " another DMA space; map the buffer with this controller's device().dmaSpace()");
         }

@@ -86,6 +86,11 @@ final class QueuePair implements AutoCloseable {
         return (n + PAGE - 1) & -PAGE;
     }
 
+    /** The submission queue's mapping: it names the DMA space of this queue pair. */
+    org.dma4j.iommu.DmaMapping sqMapping() {
+        return memory.sq;
+    }
+
     long sqIova() {
         return memory.sq.iova().value();
     }

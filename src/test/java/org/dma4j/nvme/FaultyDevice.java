@@ -14,6 +14,7 @@ import org.dma4j.fake.FakeNvme;
 import org.dma4j.fake.FakePciDevice;
 import org.dma4j.iommu.DmaAttr;
 import org.dma4j.iommu.DmaDirection;
+import org.dma4j.iommu.DmaMapException;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.iommu.DmaSpace;
 import org.dma4j.iommu.IovaRange;
@@ -28,7 +29,9 @@ import org.dma4j.pci.PciDevice;
  * The fake NVMe controller behind a device and a DMA space that count every operation a driver
  * can see fail (BAR and config access, enabling vectors, allocating and mapping DMA memory) and
  * throw at operation n: once, or from n on (a device that went away). It tracks what the driver
- * still holds: vectors enabled and buffers allocated.
+ * still holds: vectors enabled and buffers allocated. A "physical" one has the memory rules of
+ * no-IOMMU, where the device sees physical addresses: it allocates 2 MiB hugepages and maps
+ * only hugepage memory, and no range that spans two hugepages (they need not be adjacent).
  */
 final class FaultyDevice implements PciDevice {
     /** The injected failure. */
@@ -51,6 +54,16 @@ final class FaultyDevice implements PciDevice {
     private int liveVectors;
     /** The first failure thrown. */
     Injected thrown;
+
+    private final boolean physical;
+
+    FaultyDevice() {
+        this(false);
+    }
+
+    FaultyDevice(boolean physical) {
+        this.physical = physical;
+    }
 
     /** Fails operation {@code n} (counted from now), and every later one if {@code sticky}. */
     void failAt(int n, boolean sticky) {
@@ -229,7 +242,7 @@ final class FaultyDevice implements PciDevice {
         @Override
         public DmaBuffer allocate(long bytes) {
             step("allocate " + bytes + " bytes");
-            DmaBuffer b = fakeSpace.allocate(bytes);
+            DmaBuffer b = physical ? DmaBuffer.allocate(bytes, PageSize.SIZE_2M) : fakeSpace.allocate(bytes);
             buffers.add(b);
             return b;
         }
@@ -237,6 +250,11 @@ final class FaultyDevice implements PciDevice {
         @Override
         public DmaMapping map(DmaBuffer buffer, long offset, long length, DmaDirection direction, Iova iova, DmaAttr... attrs) {
             step("map " + length + " bytes");
+            long huge = PageSize.SIZE_2M.bytes();
+            if (physical && (buffer.kind() != MemoryKind.HUGEPAGE_RAM || offset / huge != (offset + length - 1) / huge)) {
+                throw new DmaMapException.InvalidRequest("physical addressing: " + length + " bytes at offset " + offset
+                        + " of " + buffer + " are not inside one hugepage");
+            }
             return fakeSpace.map(buffer, offset, length, direction, iova, attrs);
         }
 
