@@ -125,9 +125,11 @@ public final class IoQueue implements AutoCloseable {
         }
     }
 
-    /** After a controller reset: re-creates the queue on the controller; returns the commands that failed. */
-    private int revive() {
-        return qp.stale ? controller.revive(qp) : 0;
+    /** After a controller reset: re-creates the queue on the controller (its outstanding commands fail). */
+    private void revive() {
+        if (qp.stale) {
+            controller.revive(qp);
+        }
     }
 
     /**
@@ -135,8 +137,8 @@ public final class IoQueue implements AutoCloseable {
      * controller reset, those it failed count too). Allocates nothing.
      */
     public int poll() {
-        int failed = revive();
-        return failed + qp.poll();
+        revive();
+        return qp.poll();
     }
 
     /** Whether command {@code cid} has completed. */

@@ -284,16 +284,15 @@ public final class NvmeController implements AutoCloseable {
         }
     }
 
-    /** Re-creates a stale I/O queue after a reset: fails its outstanding commands; returns how many. */
-    synchronized int revive(QueuePair qp) {
+    /** Re-creates a stale I/O queue after a reset; its outstanding commands fail ({@link QueuePair#RESET}). */
+    synchronized void revive(QueuePair qp) {
         if (!qp.stale) {
-            return 0;
+            return;
         }
         ensureUsable();
-        int failedCommands = qp.resetAfterDisable();
+        qp.resetAfterDisable();
         createOnDevice(qp);
         qp.stale = false;
-        return failedCommands;
     }
 
     static String adminName(int opc) {

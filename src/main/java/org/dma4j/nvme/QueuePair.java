@@ -51,6 +51,8 @@ final class QueuePair implements AutoCloseable {
     private final int[] result;
     private final byte[] opcode;
     private long unexpected;
+    /** Commands a reset finished since the last poll: the next poll counts them. */
+    private int finishedByReset;
     /** The status of a command that was outstanding when the controller was reset (no CQE status is negative). */
     static final int RESET = -1;
 
@@ -169,9 +171,13 @@ final class QueuePair implements AutoCloseable {
         bar.write32(sqDoorbell, sqTail); // a release store: the entry is visible before the doorbell
     }
 
-    /** Reaps every completion posted so far; rings the CQ head doorbell once. Returns how many. */
+    /**
+     * Reaps every completion posted so far; rings the CQ head doorbell once. Returns how many
+     * commands became done, those a reset finished included.
+     */
     int poll() {
-        int n = 0;
+        int n = finishedByReset;
+        finishedByReset = 0;
         int start = cqHead;
         boolean wrapped = false;
         while (true) {
@@ -254,6 +260,7 @@ final class QueuePair implements AutoCloseable {
                 failed++;
             }
         }
+        finishedByReset += failed;
         cq.fill((byte) 0);
         sqTail = 0;
         sqHead = 0;
@@ -270,6 +277,7 @@ final class QueuePair implements AutoCloseable {
             outstanding[i] = false;
         }
         freeTop = freeCids.length;
+        finishedByReset = 0;
     }
 
     /** Unmaps the queues and PRP pages, then frees their memory. */
