@@ -21,4 +21,7 @@ public interface DeviceModel {
 
     /** A function-level reset: back to the power-on state. */
     void reset();
+
+    /** The device is unplugged ({@link FakePciDevice#close()}): stop any thread of the model's own. */
+    default void close() {}
 }

@@ -19,6 +19,7 @@ final class FakeIdentify {
                 ascii(d, 64, 8, "1.0");
                 d.set(ValueLayout.JAVA_BYTE, 77, (byte) config.mdts());
                 d.set(ValueLayout.JAVA_INT, 80, 0x0001_0400);
+                d.set(ValueLayout.JAVA_INT, 88, config.rtd3eMicros());                     // RTD3E: shutdown bound
                 d.set(ValueLayout.JAVA_BYTE, 512, (byte) 0x66);
                 d.set(ValueLayout.JAVA_BYTE, 513, (byte) 0x44);
                 d.set(ValueLayout.JAVA_INT, 516, config.namespaces().size());

@@ -269,5 +269,6 @@ public final class FakePciDevice implements PciDevice {
         }
         config.putShort(COMMAND, (short) 0);
         closed = true;
+        model.close();
     }
 }

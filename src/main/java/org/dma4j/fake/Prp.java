@@ -5,66 +5,78 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.function.BiFunction;
 import org.dma4j.Iova;
+import org.dma4j.fake.FakeNvme.Bug;
 
 /**
- * The fake NVMe controller's PRP walker (NVMe base spec 4.3): PRP1 with an offset, PRP2 as the
- * second page or a PRP list, lists chained through their last entry, every data pointer after
- * the first page-aligned. Moves data through the device context, so the fake IOMMU checks it;
- * a malformed PRP is a driver bug.
+ * The fake NVMe controller's PRP walker (NVMe base spec 4.3) for one memory page size (CC.MPS):
+ * PRP1 with a dword-aligned offset, PRP2 as the second page (page aligned) or a PRP list pointer
+ * (qword aligned, its offset allowed), lists chained through their last entry (page aligned),
+ * every data pointer after the first page aligned. Moves data through the device context, so the
+ * fake IOMMU checks it; a malformed PRP is a driver bug. One per enabled controller, used under
+ * its lock: the list entry buffer is reused.
  */
 final class Prp {
-    private static final long PAGE = 4096;
     private final DeviceContext ctx;
-    private final BiFunction<FakeNvme.Bug, String, FakeNvme.DriverBug> bug;
+    private final BiFunction<Bug, String, FakeNvme.DriverBug> bug;
+    private final long page;
+    private final MemorySegment entry = Arena.ofAuto().allocate(8, 8);
 
-    Prp(DeviceContext ctx, BiFunction<FakeNvme.Bug, String, FakeNvme.DriverBug> bug) {
+    Prp(DeviceContext ctx, BiFunction<Bug, String, FakeNvme.DriverBug> bug, long page) {
         this.ctx = ctx;
         this.bug = bug;
+        this.page = page;
     }
 
     /** Moves {@code length} bytes between {@code buf} and the host memory PRP1/PRP2 describe. */
     void transfer(long prp1, long prp2, MemorySegment buf, long length, boolean toHost) {
         if ((prp1 & 3) != 0) {
-            throw bug.apply(FakeNvme.Bug.BAD_PRP_OFFSET, "PRP1 0x" + Long.toHexString(prp1) + " is not dword aligned");
+            throw bug.apply(Bug.BAD_PRP_OFFSET, "PRP1 0x" + Long.toHexString(prp1) + " is not dword aligned");
         }
-        long first = Math.min(length, PAGE - (prp1 & (PAGE - 1)));
-        move(prp1, buf.asSlice(0, first), toHost);
+        long first = Math.min(length, page - (prp1 & (page - 1)));
+        move(prp1, buf, 0, first, toHost);
         long done = first;
         if (done == length) {
             return;
         }
-        if (length - done <= PAGE) {
-            if ((prp2 & (PAGE - 1)) != 0) {
-                throw bug.apply(FakeNvme.Bug.BAD_PRP_OFFSET, "PRP2 0x" + Long.toHexString(prp2)
+        if (length - done <= page) {
+            if ((prp2 & (page - 1)) != 0) {
+                throw bug.apply(Bug.BAD_PRP_OFFSET, "PRP2 0x" + Long.toHexString(prp2)
                         + " must be page aligned (it is the second page)");
             }
-            move(prp2, buf.asSlice(done, length - done), toHost);
+            move(prp2, buf, done, length - done, toHost);
             return;
         }
+        if ((prp2 & 7) != 0) {
+            throw bug.apply(Bug.BAD_PRP_LIST_POINTER, "PRP2 0x" + Long.toHexString(prp2)
+                    + " points to a PRP list and must be qword aligned");
+        }
         long list = prp2;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment entry = a.allocate(8, 8);
-            while (done < length) {
-                boolean lastInPage = ((list + 8) & (PAGE - 1)) == 0;
-                ctx.dmaRead(Iova.of(list), entry);
-                long p = entry.get(ValueLayout.JAVA_LONG, 0);
-                if (lastInPage && length - done > PAGE) {
-                    list = p; // the last entry of a list page chains to the next list
-                    continue;
+        while (done < length) {
+            boolean lastInPage = ((list + 8) & (page - 1)) == 0;
+            ctx.dmaRead(Iova.of(list), entry);
+            long p = entry.get(ValueLayout.JAVA_LONG, 0);
+            if (lastInPage && length - done > page) {
+                if ((p & (page - 1)) != 0) {
+                    throw bug.apply(Bug.BAD_PRP_LIST_POINTER, "the last entry of the PRP list page at 0x"
+                            + Long.toHexString(list & -page) + " chains to 0x" + Long.toHexString(p)
+                            + ", which must be page aligned");
                 }
-                if ((p & (PAGE - 1)) != 0) {
-                    throw bug.apply(FakeNvme.Bug.BAD_PRP_OFFSET, "PRP list entry 0x" + Long.toHexString(p) + " at 0x"
-                            + Long.toHexString(list) + " must be page aligned");
-                }
-                long n = Math.min(PAGE, length - done);
-                move(p, buf.asSlice(done, n), toHost);
-                done += n;
-                list += 8;
+                list = p; // the last entry of a list page chains to the next list
+                continue;
             }
+            if ((p & (page - 1)) != 0) {
+                throw bug.apply(Bug.BAD_PRP_OFFSET, "PRP list entry 0x" + Long.toHexString(p) + " at 0x"
+                        + Long.toHexString(list) + " must be page aligned");
+            }
+            long n = Math.min(page, length - done);
+            move(p, buf, done, n, toHost);
+            done += n;
+            list += 8;
         }
     }
 
-    private void move(long iova, MemorySegment part, boolean toHost) {
+    private void move(long iova, MemorySegment buf, long offset, long n, boolean toHost) {
+        MemorySegment part = offset == 0 && n == buf.byteSize() ? buf : buf.asSlice(offset, n);
         if (toHost) {
             ctx.dmaWrite(Iova.of(iova), part);
         } else {

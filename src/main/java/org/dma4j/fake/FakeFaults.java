@@ -1,0 +1,40 @@
+package org.dma4j.fake;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The faults a test asked the fake NVMe controller to inject. Guarded by the controller's lock. */
+final class FakeFaults {
+    private record Injected(int opcode, boolean admin, int status) {}
+
+    private final List<Injected> injected = new ArrayList<>();
+    int dropCompletions;
+    int duplicateCompletions;
+    long delayNanos;
+    boolean hangShutdown;
+
+    void failNext(int opcode, boolean admin, int sct, int sc) {
+        injected.add(new Injected(opcode, admin, (sct & 7) << 8 | (sc & 0xff)));
+    }
+
+    /** The status to complete {@code opcode} with instead of running it, or -1 to run it. */
+    int takeInjected(int opcode, boolean admin) {
+        if (injected.isEmpty()) { // the usual case: no iterator, no allocation
+            return -1;
+        }
+        for (int i = 0; i < injected.size(); i++) {
+            Injected in = injected.get(i);
+            if (in.opcode == opcode && in.admin == admin) {
+                injected.remove(i);
+                return in.status;
+            }
+        }
+        return -1;
+    }
+
+    /** A function-level reset forgets pending injected statuses and drops; delays stay until the test changes them. */
+    void clear() {
+        injected.clear();
+        dropCompletions = 0;
+    }
+}

@@ -1,0 +1,276 @@
+package org.dma4j.fake;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import org.dma4j.Iova;
+import org.dma4j.fake.FakeNvme.Bug;
+
+/**
+ * The queues of one enabled fake NVMe controller: doorbell checks, fetching entries into
+ * per-SQ slots, running them when due and posting their completions, never more than a
+ * completion queue holds (a full CQ stalls its SQs until the host frees entries with the CQ
+ * head doorbell). Created at CC.EN; every method runs under the {@link FakeNvme}'s lock.
+ * Fetching, running and posting allocate nothing beyond what the fake IOMMU does.
+ */
+final class FakeQueues {
+    /** Identify Controller SQES/CQES: 64 B submission and 16 B completion entries, nothing else. */
+    static final int SQES = 6, CQES = 4;
+    static final int ABORTED_SQ_DELETION = 0x08;
+
+    static final class Sq {
+        final int qid, size, cqid;
+        final long iova;
+        /** The controller's fetch head and the host's tail. */
+        int head, tail;
+        /** Fetched entries waiting to run, as a ring in fetch order: copies, due times, done marks. */
+        final MemorySegment[] slot;
+        final long[] due;
+        final boolean[] finished;
+        int first, count;
+
+        Sq(int qid, long iova, int size, int cqid) {
+            this.qid = qid;
+            this.iova = iova;
+            this.size = size;
+            this.cqid = cqid;
+            MemorySegment all = Arena.ofAuto().allocate(64L * size, 64);
+            slot = new MemorySegment[size];
+            for (int i = 0; i < size; i++) {
+                slot[i] = all.asSlice(64L * i, 64);
+            }
+            due = new long[size];
+            finished = new boolean[size];
+        }
+    }
+
+    static final class Cq {
+        final int qid, size, vector;
+        final long iova;
+        final boolean interrupts;
+        int tail, head, phase = 1;
+
+        Cq(int qid, long iova, int size, boolean interrupts, int vector) {
+            this.qid = qid;
+            this.iova = iova;
+            this.size = size;
+            this.interrupts = interrupts;
+            this.vector = vector;
+        }
+
+        boolean full() {
+            return (tail + 1) % size == head;
+        }
+    }
+
+    private final FakeNvme nvme;
+    private final DeviceContext ctx;
+    final long page;
+    final Sq[] sqs;
+    final Cq[] cqs;
+    final Prp prp;
+    private final FakeAdmin admin;
+    private final FakeIo io;
+    private final long latency;
+    private final MemorySegment cqe = Arena.ofAuto().allocate(16, 8);
+    private final MemorySegment cqeLow = cqe.asSlice(0, 12);
+    private final MemorySegment cqeHigh = cqe.asSlice(12, 4);
+    private final MemorySegment dword = Arena.ofAuto().allocate(4, 4);
+    /** Completion dword 0 of the command being run. */
+    int result;
+
+    FakeQueues(FakeNvme nvme, DeviceContext ctx, long page, FakeIo io) {
+        this.nvme = nvme;
+        this.ctx = ctx;
+        this.page = page;
+        int n = nvme.config().maxIoQueues() + 1;
+        this.sqs = new Sq[n];
+        this.cqs = new Cq[n];
+        this.prp = new Prp(ctx, nvme::bug, page);
+        this.admin = new FakeAdmin(nvme, this);
+        this.io = io;
+        this.latency = nvme.config().latency() == null ? 0 : nvme.config().latency().toNanos();
+    }
+
+    void createAdmin(long asq, int sqSize, long acq, int cqSize) {
+        cqs[0] = new Cq(0, acq, cqSize, true, 0);
+        sqs[0] = new Sq(0, asq, sqSize, 0);
+    }
+
+    /** A doorbell write at {@code rel} bytes past the first doorbell, checked as the spec asks. */
+    void doorbell(long rel, int stride, int value) {
+        if (rel % stride != 0) {
+            throw nvme.bug(Bug.DOORBELL_NOT_ON_STRIDE, "write at BAR0 0x" + Long.toHexString(FakeNvme.DOORBELLS + rel)
+                    + " is between doorbells: CAP.DSTRD puts them " + stride + " bytes apart (SQ y tail at 0x1000 + 2y * "
+                    + stride + ", CQ y head at 0x1000 + (2y + 1) * " + stride + ")");
+        }
+        long index = rel / stride;
+        int qid = (int) Math.min(index / 2, Integer.MAX_VALUE);
+        if (index % 2 == 1) {
+            Cq cq = qid < cqs.length ? cqs[qid] : null;
+            if (cq == null) {
+                throw nvme.bug(Bug.DOORBELL_FOR_MISSING_QUEUE, "CQ head doorbell for completion queue " + qid + ", which does not exist");
+            }
+            if (value < 0 || value >= cq.size) {
+                throw nvme.bug(Bug.DOORBELL_BEYOND_QUEUE, "CQ " + qid + " head " + value + " is beyond its " + cq.size + " entries");
+            }
+            int posted = (cq.tail - cq.head + cq.size) % cq.size;
+            int freed = (value - cq.head + cq.size) % cq.size;
+            if (freed > posted) {
+                throw nvme.bug(Bug.CQ_HEAD_PAST_TAIL, "CQ " + qid + " head doorbell " + value + " frees " + freed
+                        + " entries, but only " + posted + " were posted (head " + cq.head + ", tail " + cq.tail + ")");
+            }
+            cq.head = value;
+            return;
+        }
+        Sq sq = qid < sqs.length ? sqs[qid] : null;
+        if (sq == null) {
+            throw nvme.bug(Bug.DOORBELL_FOR_MISSING_QUEUE, "SQ tail doorbell for submission queue " + qid
+                    + ", which does not exist (deleted, or never created)");
+        }
+        if (value < 0 || value >= sq.size) {
+            throw nvme.bug(Bug.DOORBELL_BEYOND_QUEUE, "SQ " + qid + " tail " + value + " is beyond its " + sq.size + " entries");
+        }
+        int held = (sq.tail - sq.head + sq.size) % sq.size;
+        int added = (value - sq.tail + sq.size) % sq.size;
+        if (held + added > sq.size - 1) {
+            throw nvme.bug(Bug.SQ_OVERFLOW, "SQ " + qid + " tail doorbell " + value + " adds " + added + " entries, but only "
+                    + (sq.size - 1 - held) + " are free (controller head " + sq.head + "): an SQ of " + sq.size
+                    + " entries holds at most " + (sq.size - 1) + ", and the host learns the head from completions");
+        }
+        sq.tail = value;
+    }
+
+    /**
+     * Fetches what the host submitted, runs what is due and posts its completions while the CQs
+     * have room. Returns the nanoseconds until the next command falls due, or Long.MAX_VALUE when
+     * nothing waits on time (a full CQ waits on the host's head doorbell instead).
+     */
+    long pump(long now) {
+        long earliest;
+        boolean progress;
+        do {
+            progress = false;
+            earliest = Long.MAX_VALUE;
+            for (int q = 0; q < sqs.length; q++) {
+                Sq sq = sqs[q];
+                if (sq == null) {
+                    continue;
+                }
+                if (nvme.fatalStatus()) {
+                    return Long.MAX_VALUE;
+                }
+                progress |= fetch(sq, now);
+                for (int i = 0; i < sq.count && sqs[q] == sq; i++) {
+                    int s = (sq.first + i) % sq.size;
+                    if (sq.finished[s]) {
+                        continue;
+                    }
+                    long wait = sq.due[s] - now;
+                    if (wait > 0) {
+                        earliest = Math.min(earliest, wait);
+                        continue;
+                    }
+                    Cq cq = cqs[sq.cqid];
+                    if (cq == null || cq.full()) {
+                        break; // stalled until the host frees completion entries
+                    }
+                    sq.finished[s] = true;
+                    progress = true;
+                    run(sq, sq.slot[s], cq);
+                }
+                while (sq.count > 0 && sq.finished[sq.first]) {
+                    sq.first = (sq.first + 1) % sq.size;
+                    sq.count--;
+                }
+            }
+        } while (progress);
+        return earliest;
+    }
+
+    private boolean fetch(Sq sq, long now) {
+        boolean any = false;
+        long due = now + (sq.qid == 0 ? 0 : latency) + nvme.faults.delayNanos;
+        while (sq.head != sq.tail && sq.count < sq.size) {
+            int s = (sq.first + sq.count) % sq.size;
+            ctx.dmaRead(Iova.of(sq.iova + (long) sq.head * 64), sq.slot[s]);
+            sq.due[s] = due;
+            sq.finished[s] = false;
+            sq.count++;
+            sq.head = (sq.head + 1) % sq.size;
+            any = true;
+        }
+        return any;
+    }
+
+    private void run(Sq sq, MemorySegment e, Cq cq) {
+        int cdw0 = e.get(ValueLayout.JAVA_INT, 0);
+        int cid = cdw0 >>> 16;
+        int opc = cdw0 & 0xff;
+        if ((cdw0 & 0xc300) != 0 || e.get(ValueLayout.JAVA_LONG, 8) != 0) {
+            throw nvme.bug(Bug.RESERVED_FIELDS_SET, "command " + cid + " (opcode 0x" + Integer.toHexString(opc) + ") on SQ " + sq.qid
+                    + " sets FUSE/PSDT or the reserved dwords 2-3");
+        }
+        result = 0;
+        int status = nvme.faults.takeInjected(opc, sq.qid == 0);
+        if (status < 0) {
+            status = sq.qid == 0 ? admin.run(opc, e) : io.run(opc, e, prp);
+        }
+        if (nvme.faults.dropCompletions > 0) {
+            nvme.faults.dropCompletions--;
+            return;
+        }
+        post(cq, sq, cid, status, result);
+        if (nvme.faults.duplicateCompletions > 0) {
+            nvme.faults.duplicateCompletions--;
+            post(cq, sq, cid, status, result);
+        }
+    }
+
+    /** Writes one completion entry, phase tag last, if the CQ has room; raises its vector. */
+    private boolean post(Cq cq, Sq sq, int cid, int status, int dw0) {
+        if (cq.full()) {
+            return false;
+        }
+        long at = cq.iova + (long) cq.tail * 16;
+        cqe.set(ValueLayout.JAVA_INT, 0, dw0);
+        cqe.set(ValueLayout.JAVA_INT, 4, 0);
+        cqe.set(ValueLayout.JAVA_SHORT, 8, (short) sq.head);
+        cqe.set(ValueLayout.JAVA_SHORT, 10, (short) sq.qid);
+        ctx.dmaWrite(Iova.of(at), cqeLow);
+        VarHandle.releaseFence(); // a driver polling on another thread sees the entry before its phase tag
+        cqe.set(ValueLayout.JAVA_SHORT, 12, (short) cid);
+        cqe.set(ValueLayout.JAVA_SHORT, 14, (short) (status << 1 | cq.phase));
+        ctx.dmaWrite(Iova.of(at + 12), cqeHigh);
+        if (++cq.tail == cq.size) {
+            cq.tail = 0;
+            cq.phase ^= 1;
+        }
+        if (cq.interrupts) {
+            ctx.raiseInterrupt(cq.vector);
+        }
+        return true;
+    }
+
+    /**
+     * Delete I/O SQ: every command it still holds, fetched or not, completes with "Command
+     * Aborted due to SQ Deletion" (as far as its CQ has room), then the queue is gone.
+     */
+    void deleteSq(Sq sq) {
+        Cq cq = cqs[sq.cqid];
+        for (int i = 0; i < sq.count; i++) {
+            int s = (sq.first + i) % sq.size;
+            if (!sq.finished[s]) {
+                sq.finished[s] = true;
+                post(cq, sq, sq.slot[s].get(ValueLayout.JAVA_INT, 0) >>> 16, ABORTED_SQ_DELETION, 0);
+            }
+        }
+        while (sq.head != sq.tail) {
+            ctx.dmaRead(Iova.of(sq.iova + (long) sq.head * 64), dword);
+            sq.head = (sq.head + 1) % sq.size;
+            post(cq, sq, dword.get(ValueLayout.JAVA_INT, 0) >>> 16, ABORTED_SQ_DELETION, 0);
+        }
+        sqs[sq.qid] = null;
+    }
+}
