@@ -5,10 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.dma4j.Dma4jException;
 
 /**
@@ -80,34 +76,18 @@ public final class FakeNvme implements DeviceModel {
         }
     }
 
-    private static final ScheduledExecutorService LATER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "dma4j-fake-nvme-completions");
-        t.setDaemon(true);
-        return t;
-    });
-
     private final Config config;
+    private final FakeController controller;
     private final List<DriverBug> bugs = new CopyOnWriteArrayList<>();
     final FakeFaults faults = new FakeFaults();
     private final FakeIo io = new FakeIo(this);
     /** Data staging for commands, reused (and grown) so that a command allocates nothing of its own. */
     private MemorySegment scratch = MemorySegment.NULL;
     private MemorySegment scratchSlice = MemorySegment.NULL;
-    private FakeQueues queues;
-    private DeviceContext ctx;
-    private int cc, csts, aqa, intms;
-    private long asq, acq;
-    /** When a pending CSTS.RDY or CSTS.SHST change takes effect (System.nanoTime), or 0. */
-    private long rdyAt, shstAt;
-    private Thread deviceThread;
-    /** A failure the device thread met, thrown from the driver's next register access. */
-    private RuntimeException deferred;
-    private boolean tickScheduled;
-    private final Runnable tick = this::tick;
-    private boolean closed;
 
     public FakeNvme(Config config) {
         this.config = config;
+        this.controller = new FakeController(this);
     }
 
     /**
@@ -252,7 +232,7 @@ public final class FakeNvme implements DeviceModel {
 
     /** Controller Fatal Status: CSTS.CFS goes to 1 and nothing more is processed. */
     public synchronized void fatal() {
-        csts |= 2;
+        controller.fatal();
     }
 
     /** A shutdown notification is never completed: CSTS.SHST stays "processing". */
@@ -261,8 +241,8 @@ public final class FakeNvme implements DeviceModel {
     }
 
     /** Whether the asynchronous device thread is running (for tests of its lifecycle). */
-    synchronized boolean deviceThreadRunning() {
-        return deviceThread != null && deviceThread.isAlive();
+    boolean deviceThreadRunning() {
+        return controller.deviceThreadRunning();
     }
 
     DriverBug bug(Bug b, String message) {
@@ -291,9 +271,19 @@ public final class FakeNvme implements DeviceModel {
         return config;
     }
 
+    /** CSTS.CFS, for the queues: a fatal controller processes nothing. */
+    boolean fatalStatus() {
+        return controller.fatalStatus();
+    }
+
+    /** CC as the driver last wrote it. */
+    int cc() {
+        return controller.cc();
+    }
+
     @Override
     public void attach(DeviceContext context) {
-        this.ctx = context;
+        controller.attach(context);
     }
 
     @Override
@@ -303,285 +293,22 @@ public final class FakeNvme implements DeviceModel {
 
     @Override
     public long read(int bar, long offset, int width) {
-        synchronized (this) {
-            rethrowDeferred();
-            advance(System.nanoTime());
-            if (width == 8) {
-                return switch ((int) offset) {
-                    case 0x00 -> config.cap();
-                    case 0x28 -> asq;
-                    case 0x30 -> acq;
-                    default -> read32(offset) & 0xffff_ffffL;
-                };
-            }
-            return read32(offset) & (width == 4 ? 0xffff_ffffL : (1L << (8 * width)) - 1);
-        }
-    }
-
-    private long read32(long offset) {
-        return switch ((int) (offset & ~3L)) {
-            case 0x00 -> config.cap();
-            case 0x04 -> config.cap() >>> 32;
-            case 0x08 -> 0x0001_0400;
-            case 0x0c, 0x10 -> intms;
-            case 0x14 -> cc;
-            case 0x1c -> csts;
-            case 0x24 -> aqa;
-            case 0x28 -> asq;
-            case 0x2c -> asq >>> 32;
-            case 0x30 -> acq;
-            case 0x34 -> acq >>> 32;
-            default -> 0;
-        };
+        return controller.read(offset, width);
     }
 
     @Override
     public void write(int bar, long offset, int width, long value) {
-        Thread stopped;
-        synchronized (this) {
-            rethrowDeferred();
-            advance(System.nanoTime());
-            if (offset >= DOORBELLS) {
-                doorbell(offset, (int) value);
-                return;
-            }
-            stopped = deviceThread;
-            switch ((int) offset) {
-                case 0x0c -> intms |= (int) value;
-                case 0x10 -> intms &= ~(int) value;
-                case 0x14 -> writeCc((int) value);
-                case 0x24 -> aqa = (int) value;
-                case 0x28 -> asq = width == 8 ? value : (asq & ~0xffff_ffffL) | (value & 0xffff_ffffL);
-                case 0x2c -> asq = (asq & 0xffff_ffffL) | value << 32;
-                case 0x30 -> acq = width == 8 ? value : (acq & ~0xffff_ffffL) | (value & 0xffff_ffffL);
-                case 0x34 -> acq = (acq & 0xffff_ffffL) | value << 32;
-                default -> { } // read-only or reserved: ignored, as hardware does
-            }
-            if (deviceThread == stopped) {
-                stopped = null;
-            }
-        }
-        join(stopped); // outside the lock, which the device thread needs to see that it is stopped
-    }
-
-    private void rethrowDeferred() {
-        RuntimeException e = deferred;
-        if (e != null) {
-            deferred = null;
-            throw e;
-        }
-    }
-
-    /** Applies the CSTS changes whose time has come. */
-    private void advance(long now) {
-        if (rdyAt != 0 && now - rdyAt >= 0) {
-            rdyAt = 0;
-            csts = (cc & 1) != 0 ? csts | 1 : csts & ~1;
-        }
-        if (shstAt != 0 && now - shstAt >= 0) {
-            shstAt = 0;
-            csts = (csts & ~(3 << 2)) | 2 << 2; // shutdown processing complete
-        }
-    }
-
-    private void writeCc(int value) {
-        int was = cc;
-        boolean wasEnabled = (was & 1) != 0;
-        long now = System.nanoTime();
-        if (!wasEnabled && (value & 1) != 0) {
-            if ((csts & 1) != 0) {
-                throw bug(Bug.ENABLE_BEFORE_DISABLE_DONE, "CC.EN set to 1 while CSTS.RDY is still 1; after clearing CC.EN"
-                        + " the host must wait for CSTS.RDY to become 0 before enabling again");
-            }
-            cc = value;
-            enable(value, now);
-        } else if (wasEnabled && (value & 1) == 0) {
-            cc = value;
-            stopDevice();
-            queues = null;
-            csts &= ~(2 | 3 << 2); // a controller reset clears CFS and SHST
-            shstAt = 0;
-            rdyAt = (csts & 1) == 0 ? 0 : nonZero(now + config.readyDelay().toNanos());
-            advance(now);
-        } else {
-            cc = value;
-        }
-        int shn = (value >>> 14) & 3;
-        if (shn != 0 && ((was >>> 14) & 3) == 0 && (cc & 1) != 0) {
-            csts = (csts & ~(3 << 2)) | 1 << 2; // shutdown processing occurring
-            shstAt = faults.hangShutdown ? 0 : nonZero(now + config.shutdownDelay().toNanos());
-            stopDevice(); // a shut-down controller processes nothing more
-            queues = null;
-            advance(now);
-        } else if (shn == 0 && ((was >>> 14) & 3) != 0) {
-            csts &= ~(3 << 2);
-            shstAt = 0;
-        }
-    }
-
-    private static long nonZero(long t) {
-        return t == 0 ? 1 : t;
-    }
-
-    /** CC.EN 0 to 1: QEMU's start checks, then the admin queues; CSTS.RDY follows after the ready delay. */
-    private void enable(int value, long now) {
-        int mps = (value >>> 7) & 0xf;
-        if (mps < config.mpsMin() || mps > config.mpsMax()) {
-            throw bug(Bug.PAGE_SIZE_UNSUPPORTED, "CC.MPS " + mps + " (" + (4096L << mps) + " byte pages) is outside CAP.MPSMIN "
-                    + config.mpsMin() + " .. CAP.MPSMAX " + config.mpsMax());
-        }
-        long page = 4096L << mps;
-        if ((asq & (page - 1)) != 0 || (acq & (page - 1)) != 0) {
-            throw bug(Bug.QUEUES_NOT_PAGE_ALIGNED, "ASQ 0x" + Long.toHexString(asq) + " / ACQ 0x" + Long.toHexString(acq)
-                    + " must be " + page / 1024 + " KiB aligned (CC.MPS)");
-        }
-        int iosqes = (value >>> 16) & 0xf;
-        int iocqes = (value >>> 20) & 0xf;
-        // Zero is allowed here (the spec lets a host set them later, before creating I/O queues); a wrong size is not.
-        if ((iosqes != 0 && iosqes != FakeQueues.SQES) || (iocqes != 0 && iocqes != FakeQueues.CQES)) {
-            throw bug(Bug.BAD_QUEUE_ENTRY_SIZE, "CC.IOSQES " + iosqes + " / CC.IOCQES " + iocqes + " at enable: this controller's"
-                    + " Identify SQES/CQES allow only " + FakeQueues.SQES + " (64 B) and " + FakeQueues.CQES + " (16 B)");
-        }
-        queues = new FakeQueues(this, ctx, page, io);
-        queues.createAdmin(asq, (aqa & 0xfff) + 1, acq, ((aqa >>> 16) & 0xfff) + 1);
-        rdyAt = nonZero(now + config.readyDelay().toNanos());
-        advance(now);
-        if (config.latency() != null) {
-            Thread t = new Thread(this::deviceLoop, "dma4j-fake-nvme-device");
-            t.setDaemon(true);
-            deviceThread = t;
-            t.start();
-        }
-    }
-
-    /** CC.IOSQES and CC.IOCQES as they are now (Create I/O SQ/CQ checks them, as QEMU does). */
-    int cc() {
-        return cc;
-    }
-
-    private void doorbell(long offset, int value) {
-        if ((csts & 2) != 0 || (cc & 1) == 0 || queues == null) {
-            return; // a fatal, disabled or shut-down controller ignores doorbells, as QEMU does
-        }
-        if ((csts & 1) == 0) {
-            throw bug(Bug.DOORBELL_BEFORE_READY, "doorbell 0x" + Long.toHexString(offset) + " rung while CSTS.RDY is 0: after"
-                    + " setting CC.EN the host must wait for CSTS.RDY to become 1");
-        }
-        queues.doorbell(offset - DOORBELLS, config.doorbellStride(), value);
-        if (deviceThread != null) {
-            LockSupport.unpark(deviceThread);
-        } else {
-            afterPump(queues.pump(System.nanoTime()));
-        }
-    }
-
-    /** In synchronous mode, completions that are not due yet (injected delays) are posted from a timer. */
-    private void afterPump(long waitNanos) {
-        if (waitNanos != Long.MAX_VALUE && !tickScheduled) {
-            tickScheduled = true;
-            LATER.schedule(tick, Math.max(waitNanos, 1), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private synchronized void tick() {
-        tickScheduled = false;
-        if (queues != null && (csts & 2) == 0 && deviceThread == null) {
-            try {
-                afterPump(queues.pump(System.nanoTime()));
-            } catch (RuntimeException e) {
-                defer(e);
-            }
-        }
-    }
-
-    private void defer(RuntimeException e) {
-        if (deferred == null) {
-            deferred = e;
-        } else if (deferred != e) {
-            deferred.addSuppressed(e);
-        }
-    }
-
-    boolean fatalStatus() {
-        return (csts & 2) != 0;
-    }
-
-    /** The device thread: runs what is due, then parks until the next due time or a doorbell; never spins. */
-    private void deviceLoop() {
-        Thread self = Thread.currentThread();
-        while (true) {
-            long wait;
-            synchronized (this) {
-                if (deviceThread != self) {
-                    return;
-                }
-                try {
-                    wait = (csts & 2) != 0 ? Long.MAX_VALUE : queues.pump(System.nanoTime());
-                } catch (RuntimeException e) {
-                    defer(e);
-                    wait = 0;
-                }
-            }
-            if (wait > 0) {
-                LockSupport.parkNanos(this, Math.min(wait, 100_000_000L)); // doorbells unpark it sooner
-            }
-        }
-    }
-
-    /** Stops the device thread (it sees this when it next takes the lock); the caller joins it after unlocking. */
-    private void stopDevice() {
-        Thread t = deviceThread;
-        deviceThread = null;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
-    }
-
-    private static void join(Thread t) {
-        if (t == null || t == Thread.currentThread()) {
-            return;
-        }
-        try {
-            t.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        controller.write(offset, width, value);
     }
 
     @Override
     public void reset() {
-        Thread stopped;
-        synchronized (this) {
-            stopped = deviceThread;
-            stopDevice();
-            cc = 0;
-            csts = 0;
-            aqa = 0;
-            asq = 0;
-            acq = 0;
-            intms = 0;
-            rdyAt = 0;
-            shstAt = 0;
-            queues = null;
-            deferred = null;
-            faults.clear();
-        }
-        join(stopped);
+        controller.reset();
     }
 
     /** Stops the device thread; the controller processes nothing more. Idempotent. */
     @Override
     public void close() {
-        Thread stopped;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            stopped = deviceThread;
-            stopDevice();
-            queues = null;
-        }
-        join(stopped);
+        controller.close();
     }
 }

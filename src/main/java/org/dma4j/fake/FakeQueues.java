@@ -22,8 +22,8 @@ final class FakeQueues {
     static final class Sq {
         final int qid, size, cqid;
         final long iova;
-        /** The controller's fetch head and the host's tail. */
-        int head, tail;
+        /** The controller's fetch head, the host's tail, and the head last reported in a completion. */
+        int head, tail, reported;
         /** Fetched entries waiting to run, as a ring in fetch order: copies, due times, done marks. */
         final MemorySegment[] slot;
         final long[] due;
@@ -132,12 +132,13 @@ final class FakeQueues {
         if (value < 0 || value >= sq.size) {
             throw nvme.bug(Bug.DOORBELL_BEYOND_QUEUE, "SQ " + qid + " tail " + value + " is beyond its " + sq.size + " entries");
         }
-        int held = (sq.tail - sq.head + sq.size) % sq.size;
+        // The host may only reuse the entries that completions have reported consumed (their SQ Head Pointer).
+        int held = (sq.tail - sq.reported + sq.size) % sq.size;
         int added = (value - sq.tail + sq.size) % sq.size;
         if (held + added > sq.size - 1) {
             throw nvme.bug(Bug.SQ_OVERFLOW, "SQ " + qid + " tail doorbell " + value + " adds " + added + " entries, but only "
-                    + (sq.size - 1 - held) + " are free (controller head " + sq.head + "): an SQ of " + sq.size
-                    + " entries holds at most " + (sq.size - 1) + ", and the host learns the head from completions");
+                    + (sq.size - 1 - held) + " are free: the last completion reported SQ head " + sq.reported
+                    + ", and an SQ of " + sq.size + " entries holds at most " + (sq.size - 1));
         }
         sq.tail = value;
     }
@@ -237,6 +238,7 @@ final class FakeQueues {
         cqe.set(ValueLayout.JAVA_INT, 0, dw0);
         cqe.set(ValueLayout.JAVA_INT, 4, 0);
         cqe.set(ValueLayout.JAVA_SHORT, 8, (short) sq.head);
+        sq.reported = sq.head;
         cqe.set(ValueLayout.JAVA_SHORT, 10, (short) sq.qid);
         ctx.dmaWrite(Iova.of(at), cqeLow);
         VarHandle.releaseFence(); // a driver polling on another thread sees the entry before its phase tag
