@@ -240,9 +240,9 @@ public final class FakeNvme implements DeviceModel {
         faults.hangShutdown = true;
     }
 
-    /** Whether the asynchronous device thread is running (for tests of its lifecycle). */
-    boolean deviceThreadRunning() {
-        return controller.deviceThreadRunning();
+    /** The asynchronous device thread, or null (for tests of its life cycle). */
+    Thread deviceThread() {
+        return controller.deviceThread();
     }
 
     DriverBug bug(Bug b, String message) {
