@@ -146,21 +146,42 @@ class FakeNvmeStrictTest {
     // --- timed CSTS.RDY and shutdown ------------------------------------------------------------
 
     @Test
-    void readyAndShutdownTakeTheirTimeWithinCapToAndRtd3e() {
-        RawNvme r = rig(FakeNvme.Config.defaults().withDelays(Duration.ofMillis(150), Duration.ofMillis(200)));
+    void readyTakesItsTimeAndADoorbellBeforeItIsADriverBug() {
+        RawNvme r = rig(FakeNvme.Config.defaults().withDelays(Duration.ofMillis(150), Duration.ZERO));
         assertEquals(2, cap(r, 24, 8), "CAP.TO: 1 s covers the 150 ms ready delay");
         r.enable(8, 8, CC_QES);
         assertEquals(0, r.bar.read32(NvmeRegs.CSTS) & 1, "not ready at once");
         r.putGetFeatures();
-        bug(Bug.DOORBELL_BEFORE_READY, () -> r.ring(0));
+        var e = bug(Bug.DOORBELL_BEFORE_READY, () -> r.ring(0));
+        assertTrue(e.getMessage().contains("wait for CSTS.RDY to become 1"), e.getMessage());
         assertTrue(r.awaitReady(true) >= 100, "ready after its delay");
         r.ring(0);
         assertEquals(0, r.next(0));
+    }
 
-        r.put(0, 0x06, 0, r.page(8), 0, 1, 0, 0); // Identify Controller reports RTD3E
+    @Test
+    void enablingBeforeTheDisableCompletedIsADriverBug() {
+        RawNvme r = rig(FakeNvme.Config.defaults().withDelays(Duration.ofMillis(150), Duration.ZERO));
+        r.enable(8, 8, CC_QES);
+        r.awaitReady(true);
+        r.bar.write32(NvmeRegs.CC, CC_QES);
+        assertEquals(1, r.bar.read32(NvmeRegs.CSTS) & 1, "RDY follows CC.EN=0 only after the delay");
+        var early = bug(Bug.ENABLE_BEFORE_DISABLE_DONE, () -> r.enable(8, 8, CC_QES));
+        assertTrue(early.getMessage().contains("wait for CSTS.RDY to become 0"), early.getMessage());
+        assertTrue(r.awaitReady(false) >= 50);
+        r.enable(8, 8, CC_QES);
+        r.awaitReady(true);
+    }
+
+    @Test
+    void shutdownTakesItsTimeWithinTheRtd3eThatIdentifyReports() {
+        RawNvme r = rig(FakeNvme.Config.defaults().withDelays(Duration.ZERO, Duration.ofMillis(200)).withRtd3e(400_000));
+        r.enable(8, 8, CC_QES);
+        r.awaitReady(true);
+        r.put(0, 0x06, 0, r.page(8), 0, 1, 0, 0); // Identify Controller
         r.ring(0);
         assertEquals(0, r.next(0));
-        assertEquals(1_000_000, r.s.get(ValueLayout.JAVA_INT, 8 * RawNvme.PAGE + 88), "RTD3E in microseconds");
+        assertEquals(400_000, r.s.get(ValueLayout.JAVA_INT, 8 * RawNvme.PAGE + 88), "RTD3E in microseconds");
 
         long t0 = System.nanoTime();
         r.bar.write32(NvmeRegs.CC, NvmeRegs.CC_EN | CC_QES | NvmeRegs.CC_SHN_NORMAL);
@@ -169,14 +190,8 @@ class FakeNvmeStrictTest {
             RawNvme.sleep(1);
         }
         assertTrue(System.nanoTime() - t0 >= 150_000_000L, "the shutdown took its time");
-
         r.bar.write32(NvmeRegs.CC, CC_QES);
-        assertEquals(1, r.bar.read32(NvmeRegs.CSTS) & 1, "RDY follows CC.EN=0 only after the delay");
-        var early = bug(Bug.ENABLE_BEFORE_DISABLE_DONE, () -> r.enable(8, 8, CC_QES));
-        assertTrue(early.getMessage().contains("wait for CSTS.RDY to become 0"), early.getMessage());
-        r.awaitReady(false);
-        r.enable(8, 8, CC_QES);
-        r.awaitReady(true);
+        assertEquals(0, r.bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_SHST_MASK, "a reset clears SHST");
     }
 
     @Test
