@@ -129,27 +129,31 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
         synchronized (table) {
             e = table.floorEntry(iova.value());
         }
-        String access = "device " + (write ? "write" : "read") + " of " + length + " bytes at " + iova;
         if (e == null || iova.value() - e.getKey() >= e.getValue().memory().byteSize()) {
-            fault(DmaDebugFault.Kind.UNMAPPED_ACCESS, access + ": no mapping covers it");
+            fault(DmaDebugFault.Kind.UNMAPPED_ACCESS, access(iova, length, write) + ": no mapping covers it");
             return null;
         }
         Entry m = e.getValue();
         long offset = iova.value() - e.getKey();
         if (offset + length > m.memory().byteSize()) {
-            fault(DmaDebugFault.Kind.OUT_OF_BOUNDS, access + " runs " + (offset + length - m.memory().byteSize())
+            fault(DmaDebugFault.Kind.OUT_OF_BOUNDS, access(iova, length, write) + " runs " + (offset + length - m.memory().byteSize())
                     + " bytes past the mapping at " + Iova.of(e.getKey()) + " of " + m.memory().byteSize() + " bytes");
             return null;
         }
         if (write && !m.direction().deviceWrites()) {
-            fault(DmaDebugFault.Kind.WRITE_TO_READ_ONLY, access + " into a " + m.direction() + " mapping at " + Iova.of(e.getKey()));
+            fault(DmaDebugFault.Kind.WRITE_TO_READ_ONLY, access(iova, length, write) + " into a " + m.direction() + " mapping at " + Iova.of(e.getKey()));
             return null;
         }
         if (!write && !m.direction().deviceReads()) {
-            fault(DmaDebugFault.Kind.READ_FROM_WRITE_ONLY, access + " from a " + m.direction() + " mapping at " + Iova.of(e.getKey()));
+            fault(DmaDebugFault.Kind.READ_FROM_WRITE_ONLY, access(iova, length, write) + " from a " + m.direction() + " mapping at " + Iova.of(e.getKey()));
             return null;
         }
         return m.memory().asSlice(offset, length);
+    }
+
+    /** The access, named for a fault message: built only on failure, so a good access allocates no text. */
+    private static String access(Iova iova, long length, boolean write) {
+        return "device " + (write ? "write" : "read") + " of " + length + " bytes at " + iova;
     }
 
     /** The device reads {@code into.byteSize()} bytes at {@code iova}; returns false if the access faulted (RECORD mode). */
