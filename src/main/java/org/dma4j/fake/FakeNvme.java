@@ -21,8 +21,9 @@ import org.dma4j.Dma4jException;
  * the driver clears CC.EN, on reset and on {@link #close()}.
  *
  * <p>It validates what a driver does, as the spec and QEMU do, and reports each driver bug as a
- * {@link DriverBug}: thrown from the offending register write (in asynchronous mode, bugs the
- * device thread finds are thrown from the driver's next register access), and kept in
+ * {@link DriverBug}: thrown from the offending register write (in asynchronous mode, a bug the
+ * device thread finds stops the controller, CSTS.CFS, and is thrown from the driver's next
+ * register access), and kept in
  * {@link #bugs()}. Bugs the controller answers with an error status, as QEMU does, are kept in
  * {@link #bugs()} and not thrown. It injects faults on request: error statuses, dropped, duplicate
  * or slow completions, controller fatal status, a shutdown that never completes. Thread-safe.
