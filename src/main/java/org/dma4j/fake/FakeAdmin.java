@@ -116,6 +116,8 @@ final class FakeAdmin {
         }
         boolean ien = (cdw11 & 2) != 0;
         if (ien && (cdw11 >>> 16) >= FakeNvme.MSIX_VECTORS) {
+            nvme.bug(Bug.INVALID_INTERRUPT_VECTOR, what + " with interrupt vector " + (cdw11 >>> 16) + ": the device has "
+                    + FakeNvme.MSIX_VECTORS + " MSI-X vectors");
             return sc(1, 0x08);
         }
         queues.cqs[qid] = new FakeQueues.Cq(qid, prp1, size, ien, cdw11 >>> 16);

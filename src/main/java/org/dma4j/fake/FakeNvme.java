@@ -59,7 +59,9 @@ public final class FakeNvme implements DeviceModel {
         /** A PRP list pointer that is not qword aligned, or a chained list pointer with an offset. */
         BAD_PRP_LIST_POINTER,
         /** Delete I/O CQ while an SQ still uses it. */
-        INVALID_QUEUE_DELETION
+        INVALID_QUEUE_DELETION,
+        /** Create I/O CQ with interrupts enabled on a vector the device does not have. */
+        INVALID_INTERRUPT_VECTOR
     }
 
     /** A driver bug, named precisely. */
