@@ -20,8 +20,9 @@ final class FakeAdmin {
         this.queues = queues;
     }
 
+    /** An error status with Do Not Retry set, as QEMU answers every command it refuses. */
     static int sc(int sct, int sc) {
-        return sct << 8 | sc;
+        return FakeIo.DNR | sct << 8 | sc;
     }
 
     /** Runs admin command {@code opc}; returns its status and leaves dword 0 in {@code queues.result}. */
@@ -62,10 +63,11 @@ final class FakeAdmin {
         MemorySegment d = nvme.scratch(4096);
         d.fill((byte) 0);
         int status = FakeIdentify.fill(cns, nsid, nvme.config(), d);
-        if (status == 0) {
-            queues.prp.transfer(prp1, prp2, d, 4096, true);
+        if (status != 0) {
+            return sc(0, status);
         }
-        return status;
+        queues.prp.transfer(prp1, prp2, d, 4096, true);
+        return 0;
     }
 
     /** QEMU refuses I/O queue creation unless CC.IOSQES/IOCQES are the Identify SQES/CQES sizes. */

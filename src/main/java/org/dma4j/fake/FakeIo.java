@@ -17,8 +17,12 @@ final class FakeIo {
         this.nvme = nvme;
     }
 
+    /** The Do Not Retry bit of the status field. */
+    static final int DNR = 1 << 14;
+
+    /** An error status with Do Not Retry set, as QEMU answers every command it refuses. */
     private static int sc(int sct, int sc) {
-        return sct << 8 | sc;
+        return DNR | sct << 8 | sc;
     }
 
     /** The SMART / Health log fields the fake keeps. */
