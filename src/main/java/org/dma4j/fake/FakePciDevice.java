@@ -263,12 +263,12 @@ public final class FakePciDevice implements PciDevice {
         if (closed) {
             return;
         }
+        model.close(); // first: a model's own thread stops before bus mastering and vectors go away
         FakeInterrupts i = interrupts;
         if (i != null) {
             i.close();
         }
         config.putShort(COMMAND, (short) 0);
         closed = true;
-        model.close();
     }
 }
