@@ -1,6 +1,6 @@
 package org.dma4j.fake;
 
-import static org.dma4j.fake.RawNvme.CC_QES;
+import static org.dma4j.fake.NvmeByHand.CC_QES;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Test;
  * does one thing wrong by hand and asserts the fake reports it, by name.
  */
 class FakeNvmeStrictTest {
-    private RawNvme rig;
+    private NvmeByHand rig;
 
-    private RawNvme rig(FakeNvme.Config config) {
-        rig = new RawNvme(config);
+    private NvmeByHand rig(FakeNvme.Config config) {
+        rig = new NvmeByHand(config);
         return rig;
     }
 
@@ -40,7 +40,7 @@ class FakeNvmeStrictTest {
         return e;
     }
 
-    private static int cap(RawNvme r, int shift, int bits) {
+    private static int cap(NvmeByHand r, int shift, int bits) {
         return (int) ((r.bar.read64(NvmeRegs.CAP) >>> shift) & ((1L << bits) - 1));
     }
 
@@ -48,7 +48,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void aFullCompletionQueueStallsTheControllerUntilTheHostFreesEntries() {
-        RawNvme r = rig(FakeNvme.Config.defaults());
+        NvmeByHand r = rig(FakeNvme.Config.defaults());
         r.enable(8, 4, CC_QES); // the admin CQ holds 3 completions
         for (int i = 0; i < 5; i++) {
             r.putGetFeatures();
@@ -70,7 +70,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void aCqHeadDoorbellBeyondTheQueueOrPastTheTailIsADriverBug() {
-        RawNvme r = rig(FakeNvme.Config.defaults());
+        NvmeByHand r = rig(FakeNvme.Config.defaults());
         r.enable(8, 4, CC_QES);
         r.putGetFeatures();
         r.putGetFeatures();
@@ -85,7 +85,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void submittingMoreThanTheCompletionsFreedOverflowsTheSq() {
-        RawNvme r = rig(FakeNvme.Config.defaults());
+        NvmeByHand r = rig(FakeNvme.Config.defaults());
         r.enable(4, 2, CC_QES); // the CQ holds one completion
         r.putGetFeatures();
         r.ring(0);
@@ -103,7 +103,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void theDeviceThreadCompletesLaterAndStopsOnDisableAndOnClose() {
-        RawNvme r = rig(FakeNvme.Config.defaults().asynchronous(Duration.ofMillis(1)));
+        NvmeByHand r = rig(FakeNvme.Config.defaults().asynchronous(Duration.ofMillis(1)));
         assertNull(r.nvme.deviceThread(), "no thread before CC.EN");
         r.enable(8, 8, CC_QES);
         r.awaitReady(true);
@@ -129,7 +129,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void aDriverBugFoundByTheDeviceThreadIsThrownAtTheNextRegisterAccess() {
-        RawNvme r = rig(FakeNvme.Config.defaults().asynchronous(Duration.ZERO));
+        NvmeByHand r = rig(FakeNvme.Config.defaults().asynchronous(Duration.ZERO));
         r.enable(8, 8, CC_QES);
         r.awaitReady(true);
         r.put(0, 0x0a, 0, 0, 0, 7, 0, 0);
@@ -137,7 +137,7 @@ class FakeNvmeStrictTest {
         r.ring(0);
         long t0 = System.nanoTime();
         while (r.nvme.bugs().isEmpty() && System.nanoTime() - t0 < 10_000_000_000L) {
-            RawNvme.sleep(1);
+            NvmeByHand.sleep(1);
         }
         bug(Bug.RESERVED_FIELDS_SET, () -> r.bar.read32(NvmeRegs.CSTS));
         assertEquals(NvmeRegs.CSTS_CFS, r.bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_CFS, "and the controller stops (CSTS.CFS)");
@@ -147,7 +147,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void readyTakesItsTimeAndADoorbellBeforeItIsADriverBug() {
-        RawNvme r = rig(FakeNvme.Config.defaults().withDelays(Duration.ofMillis(150), Duration.ZERO));
+        NvmeByHand r = rig(FakeNvme.Config.defaults().withDelays(Duration.ofMillis(150), Duration.ZERO));
         assertEquals(2, cap(r, 24, 8), "CAP.TO: 1 s covers the 150 ms ready delay");
         r.enable(8, 8, CC_QES);
         assertEquals(0, r.bar.read32(NvmeRegs.CSTS) & 1, "not ready at once");
@@ -161,7 +161,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void enablingBeforeTheDisableCompletedIsADriverBug() {
-        RawNvme r = rig(FakeNvme.Config.defaults().withDelays(Duration.ofMillis(150), Duration.ZERO));
+        NvmeByHand r = rig(FakeNvme.Config.defaults().withDelays(Duration.ofMillis(150), Duration.ZERO));
         r.enable(8, 8, CC_QES);
         r.awaitReady(true);
         r.bar.write32(NvmeRegs.CC, CC_QES);
@@ -175,19 +175,19 @@ class FakeNvmeStrictTest {
 
     @Test
     void shutdownTakesItsTimeWithinTheRtd3eThatIdentifyReports() {
-        RawNvme r = rig(FakeNvme.Config.defaults().withDelays(Duration.ZERO, Duration.ofMillis(200)).withRtd3e(400_000));
+        NvmeByHand r = rig(FakeNvme.Config.defaults().withDelays(Duration.ZERO, Duration.ofMillis(200)).withRtd3e(400_000));
         r.enable(8, 8, CC_QES);
         r.awaitReady(true);
         r.put(0, 0x06, 0, r.page(8), 0, 1, 0, 0); // Identify Controller
         r.ring(0);
         assertEquals(0, r.next(0));
-        assertEquals(400_000, r.s.get(ValueLayout.JAVA_INT, 8 * RawNvme.PAGE + 88), "RTD3E in microseconds");
+        assertEquals(400_000, r.s.get(ValueLayout.JAVA_INT, 8 * NvmeByHand.PAGE + 88), "RTD3E in microseconds");
 
         long t0 = System.nanoTime();
         r.bar.write32(NvmeRegs.CC, NvmeRegs.CC_EN | CC_QES | NvmeRegs.CC_SHN_NORMAL);
         assertEquals(1 << 2, r.bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_SHST_MASK, "shutdown processing occurring");
         while ((r.bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_SHST_MASK) != NvmeRegs.CSTS_SHST_COMPLETE) {
-            RawNvme.sleep(1);
+            NvmeByHand.sleep(1);
         }
         assertTrue(System.nanoTime() - t0 >= 150_000_000L, "the shutdown took its time");
         r.bar.write32(NvmeRegs.CC, CC_QES);
@@ -196,7 +196,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void capToAndRtd3eCoverLongDelays() {
-        RawNvme r = rig(FakeNvme.Config.defaults().withDelays(Duration.ofMillis(1200), Duration.ofSeconds(3)));
+        NvmeByHand r = rig(FakeNvme.Config.defaults().withDelays(Duration.ofMillis(1200), Duration.ofSeconds(3)));
         assertEquals(3, cap(r, 24, 8), "CAP.TO in 500 ms units covers 1.2 s");
         assertEquals(3_000_000, r.nvme.config().rtd3eMicros());
         var tooSlow = assertThrows(IllegalArgumentException.class,
@@ -206,11 +206,11 @@ class FakeNvmeStrictTest {
 
     @Test
     void aHungShutdownStaysInProcessing() {
-        RawNvme r = rig(FakeNvme.Config.defaults());
+        NvmeByHand r = rig(FakeNvme.Config.defaults());
         r.enable(8, 8, CC_QES);
         r.nvme.hangShutdown();
         r.bar.write32(NvmeRegs.CC, NvmeRegs.CC_EN | CC_QES | NvmeRegs.CC_SHN_NORMAL);
-        RawNvme.sleep(50);
+        NvmeByHand.sleep(50);
         assertEquals(1 << 2, r.bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_SHST_MASK);
     }
 
@@ -218,7 +218,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void wrongQueueEntrySizesAtEnableAreADriverBugAndTheControllerFails() {
-        RawNvme r = rig(FakeNvme.Config.defaults());
+        NvmeByHand r = rig(FakeNvme.Config.defaults());
         var e = bug(Bug.BAD_QUEUE_ENTRY_SIZE, () -> r.enable(8, 8, 7 << 16 | 4 << 20));
         assertTrue(e.getMessage().contains("CC.IOSQES 7"), e.getMessage());
         assertEquals(NvmeRegs.CSTS_CFS, r.bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_CFS, "QEMU's start failure");
@@ -226,7 +226,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void ioQueuesNeedTheEntrySizesSetBeforeCreation() {
-        RawNvme r = rig(FakeNvme.Config.defaults());
+        NvmeByHand r = rig(FakeNvme.Config.defaults());
         r.enable(8, 8, 0); // allowed: an admin-only controller needs no I/O entry sizes
         r.awaitReady(true);
         assertEquals(0, r.admin(0x09, 0, 7, 0));
@@ -236,7 +236,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void queueCreationChecksContiguityAndPageAlignment() {
-        RawNvme r = rig(FakeNvme.Config.defaults());
+        NvmeByHand r = rig(FakeNvme.Config.defaults());
         r.enable(16, 16, CC_QES);
         r.awaitReady(true);
         assertEquals(0, r.admin(0x09, 0, 7, 0));
@@ -253,7 +253,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void aCqInterruptVectorBeyondTheMsixTableIsInvalid() {
-        RawNvme r = rig(FakeNvme.Config.defaults());
+        NvmeByHand r = rig(FakeNvme.Config.defaults());
         r.enable(16, 16, CC_QES);
         r.awaitReady(true);
         assertEquals(0, r.admin(0x09, 0, 7, 0));
@@ -265,7 +265,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void deletingACqThatAnSqStillUsesIsInvalidQueueDeletion() {
-        RawNvme r = rig(FakeNvme.Config.defaults());
+        NvmeByHand r = rig(FakeNvme.Config.defaults());
         r.enable(16, 16, CC_QES);
         r.awaitReady(true);
         r.createIoQueue(8);
@@ -277,14 +277,14 @@ class FakeNvmeStrictTest {
 
     @Test
     void deletingAnSqAbortsTheCommandsItStillHolds() {
-        RawNvme r = rig(FakeNvme.Config.defaults().asynchronous(Duration.ofSeconds(30)));
+        NvmeByHand r = rig(FakeNvme.Config.defaults().asynchronous(Duration.ofSeconds(30)));
         r.enable(16, 16, CC_QES);
         r.awaitReady(true);
         r.createIoQueue(8);
         int a = r.put(1, 0x00, 1, 0, 0, 0, 0, 0);
         int b = r.put(1, 0x00, 1, 0, 0, 0, 0, 0);
         r.ring(1);
-        RawNvme.sleep(20); // fetched by the device thread, far from due
+        NvmeByHand.sleep(20); // fetched by the device thread, far from due
         assertEquals(0, r.admin(0x00, 0, 1, 0));
         assertEquals(0x08, r.status(1, 0), "Command Aborted due to SQ Deletion");
         assertEquals(0x08, r.status(1, 1));
@@ -294,7 +294,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void anIoCompletionQueueStallsItsSqUntilTheHostFreesEntries() {
-        RawNvme r = rig(FakeNvme.Config.defaults());
+        NvmeByHand r = rig(FakeNvme.Config.defaults());
         r.enable(16, 16, CC_QES);
         r.awaitReady(true);
         r.createIoQueue(4);
@@ -313,8 +313,8 @@ class FakeNvmeStrictTest {
 
     // --- PRP lists -------------------------------------------------------------------------------
 
-    private RawNvme ioRig() {
-        RawNvme r = rig(FakeNvme.Config.defaults());
+    private NvmeByHand ioRig() {
+        NvmeByHand r = rig(FakeNvme.Config.defaults());
         r.enable(16, 16, CC_QES);
         r.awaitReady(true);
         r.createIoQueue(8);
@@ -323,7 +323,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void aPrpListPointerMustBeQwordAligned() {
-        RawNvme r = ioRig();
+        NvmeByHand r = ioRig();
         r.put(1, 0x02, 1, r.page(8), r.page(4) + 4, 0, 0, 31); // 16 KiB: PRP2 is a list
         var e = bug(Bug.BAD_PRP_LIST_POINTER, () -> r.ring(1));
         assertTrue(e.getMessage().contains("must be qword aligned"), e.getMessage());
@@ -331,17 +331,17 @@ class FakeNvmeStrictTest {
 
     @Test
     void prpListsChainThroughTheirLastEntryWhichMustBePageAligned() {
-        RawNvme r = ioRig();
-        long list = r.page(4) + RawNvme.PAGE - 16; // an offset is allowed: two entries left in this page
-        r.s.set(ValueLayout.JAVA_LONG, 4 * RawNvme.PAGE + RawNvme.PAGE - 16, r.page(9));
-        r.s.set(ValueLayout.JAVA_LONG, 4 * RawNvme.PAGE + RawNvme.PAGE - 8, r.page(5)); // chain to the next list
-        r.s.set(ValueLayout.JAVA_LONG, 5 * RawNvme.PAGE, r.page(10));
-        r.s.set(ValueLayout.JAVA_LONG, 5 * RawNvme.PAGE + 8, r.page(11));
+        NvmeByHand r = ioRig();
+        long list = r.page(4) + NvmeByHand.PAGE - 16; // an offset is allowed: two entries left in this page
+        r.s.set(ValueLayout.JAVA_LONG, 4 * NvmeByHand.PAGE + NvmeByHand.PAGE - 16, r.page(9));
+        r.s.set(ValueLayout.JAVA_LONG, 4 * NvmeByHand.PAGE + NvmeByHand.PAGE - 8, r.page(5)); // chain to the next list
+        r.s.set(ValueLayout.JAVA_LONG, 5 * NvmeByHand.PAGE, r.page(10));
+        r.s.set(ValueLayout.JAVA_LONG, 5 * NvmeByHand.PAGE + 8, r.page(11));
         r.put(1, 0x02, 1, r.page(8), list, 0, 0, 31);
         r.ring(1);
         assertEquals(0, r.next(1), "a well-formed chained list reads");
 
-        r.s.set(ValueLayout.JAVA_LONG, 4 * RawNvme.PAGE + RawNvme.PAGE - 8, r.page(5) + 8);
+        r.s.set(ValueLayout.JAVA_LONG, 4 * NvmeByHand.PAGE + NvmeByHand.PAGE - 8, r.page(5) + 8);
         r.put(1, 0x02, 1, r.page(8), list, 0, 0, 31);
         var e = bug(Bug.BAD_PRP_LIST_POINTER, () -> r.ring(1));
         assertTrue(e.getMessage().contains("must be page aligned"), e.getMessage());
@@ -351,7 +351,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void doorbellsFollowTheStrideAndAWriteBetweenThemIsADriverBug() {
-        RawNvme r = rig(FakeNvme.Config.defaults().withDoorbellStride(2));
+        NvmeByHand r = rig(FakeNvme.Config.defaults().withDoorbellStride(2));
         assertEquals(2, cap(r, 32, 4), "CAP.DSTRD");
         assertEquals(16, r.stride);
         r.enable(8, 8, CC_QES);
@@ -364,7 +364,7 @@ class FakeNvmeStrictTest {
 
     @Test
     void aPageSizeBelowMpsminIsRefusedAtEnable() {
-        RawNvme r = rig(FakeNvme.Config.defaults().withMpsMin(1));
+        NvmeByHand r = rig(FakeNvme.Config.defaults().withMpsMin(1));
         assertEquals(1, cap(r, 48, 4), "CAP.MPSMIN");
         var e = bug(Bug.PAGE_SIZE_UNSUPPORTED, () -> r.enable(8, 8, CC_QES));
         assertTrue(e.getMessage().contains("CC.MPS 0"), e.getMessage());

@@ -15,7 +15,7 @@ import org.dma4j.pci.PciAddress;
  * at the configured stride. Memory: page 0 admin SQ, 1 admin CQ, 2 I/O SQ, 3 I/O CQ, 4-7 PRP
  * lists, 8 on data.
  */
-final class RawNvme implements AutoCloseable {
+final class NvmeByHand implements AutoCloseable {
     static final int CC_QES = NvmeRegs.CC_IOSQES_64 | NvmeRegs.CC_IOCQES_16;
     static final long PAGE = 4096;
     static final int DATA_PAGES = 24;
@@ -34,7 +34,7 @@ final class RawNvme implements AutoCloseable {
     private final int[] head = new int[2];
     private final int[] phase = {1, 1};
 
-    RawNvme(FakeNvme.Config config) {
+    NvmeByHand(FakeNvme.Config config) {
         nvme = new FakeNvme(config);
         dev = FakeNvme.device(PciAddress.parse("0000:00:07.0"), space, nvme);
         dev.setBusMaster(true);
