@@ -66,6 +66,9 @@ final class FakeAdmin {
         if (status != 0) {
             return sc(0, status);
         }
+        if (cns == 0x01 && nvme.faults.rtd3eMicros >= 0) {
+            d.set(ValueLayout.JAVA_INT, 88, (int) nvme.faults.rtd3eMicros); // RTD3E as shutdownLatency() set it
+        }
         queues.prp.transfer(prp1, prp2, d, 4096, true);
         return 0;
     }

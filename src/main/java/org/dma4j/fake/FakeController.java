@@ -164,7 +164,8 @@ final class FakeController {
         int shn = (value >>> 14) & 3;
         if (shn != 0 && ((was >>> 14) & 3) == 0 && (cc & 1) != 0) {
             csts = (csts & ~(3 << 2)) | 1 << 2; // shutdown processing occurring
-            shstAt = nvme.faults.hangShutdown ? 0 : nonZero(now + config.shutdownDelay().toNanos());
+            long took = nvme.faults.shutdownNanos >= 0 ? nvme.faults.shutdownNanos : config.shutdownDelay().toNanos();
+            shstAt = nvme.faults.hangShutdown ? 0 : nonZero(now + took);
             stopDevice(); // a shut-down controller processes nothing more
             queues = null;
             advance(now);

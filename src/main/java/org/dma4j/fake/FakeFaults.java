@@ -7,11 +7,17 @@ import java.util.List;
 final class FakeFaults {
     private record Injected(int opcode, boolean admin, int status) {}
 
+    private record Delayed(int opcode, boolean admin, long nanos) {}
+
     private final List<Injected> injected = new ArrayList<>();
+    private final List<Delayed> delayed = new ArrayList<>();
     int dropCompletions;
     int duplicateCompletions;
     long delayNanos;
     boolean hangShutdown;
+    /** A shutdown latency and RTD3E that override the config's (-1: the config's). */
+    long shutdownNanos = -1;
+    long rtd3eMicros = -1;
 
     void failNext(int opcode, boolean admin, int sct, int sc) {
         injected.add(new Injected(opcode, admin, (sct & 7) << 8 | (sc & 0xff)));
@@ -32,9 +38,29 @@ final class FakeFaults {
         return -1;
     }
 
+    void delayNext(int opcode, boolean admin, long nanos) {
+        delayed.add(new Delayed(opcode, admin, nanos));
+    }
+
+    /** The extra delay for the next {@code opcode}, or 0. */
+    long takeDelay(int opcode, boolean admin) {
+        if (delayed.isEmpty()) {
+            return 0;
+        }
+        for (int i = 0; i < delayed.size(); i++) {
+            Delayed d = delayed.get(i);
+            if (d.opcode == opcode && d.admin == admin) {
+                delayed.remove(i);
+                return d.nanos;
+            }
+        }
+        return 0;
+    }
+
     /** A function-level reset forgets pending injected statuses and drops; delays stay until the test changes them. */
     void clear() {
         injected.clear();
+        delayed.clear();
         dropCompletions = 0;
     }
 }

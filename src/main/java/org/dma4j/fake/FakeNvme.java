@@ -233,7 +233,22 @@ public final class FakeNvme implements DeviceModel {
         faults.delayNanos = delay.toNanos();
     }
 
-    /** Controller Fatal Status: CSTS.CFS goes to 1 and nothing more is processed. */
+    /** The next {@code opcode} (admin or I/O) completes {@code delay} later than it would (on top of any latency). */
+    public synchronized void delayNext(int opcode, boolean admin, Duration delay) {
+        faults.delayNext(opcode, admin, delay.toNanos());
+    }
+
+    /**
+     * From now on a shutdown (CC.SHN) reports complete (CSTS.SHST = 10b) {@code latency} after it
+     * was asked for, in progress (01b) until then, and Identify Controller reports RTD3E
+     * {@code rtd3eMicros}: unlike the config, this may promise less than the shutdown takes.
+     */
+    public synchronized void shutdownLatency(Duration latency, long rtd3eMicros) {
+        faults.shutdownNanos = latency.toNanos();
+        faults.rtd3eMicros = rtd3eMicros;
+    }
+
+    /** Controller Fatal Status: CSTS.CFS goes to 1 and nothing more is processed until a controller reset (CC.EN 1 to 0). */
     public synchronized void fatal() {
         controller.fatal();
     }

@@ -196,7 +196,7 @@ final class FakeQueues {
         while (sq.head != sq.tail && sq.count < sq.size) {
             int s = (sq.first + sq.count) % sq.size;
             ctx.dmaRead(Iova.of(sq.iova + (long) sq.head * 64), sq.slot[s]);
-            sq.due[s] = due;
+            sq.due[s] = due + nvme.faults.takeDelay(sq.slot[s].get(ValueLayout.JAVA_INT, 0) & 0xff, sq.qid == 0);
             sq.finished[s] = false;
             sq.count++;
             sq.head = (sq.head + 1) % sq.size;
