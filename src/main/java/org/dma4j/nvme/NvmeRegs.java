@@ -36,7 +36,7 @@ public final class NvmeRegs {
             return ((raw >>> 24) & 0xff) * 500;
         }
 
-        /** Doorbell stride in bytes: 4 << CAP.DSTRD. */
+        /** Doorbell stride in bytes: {@code 4 << CAP.DSTRD}. */
         public int doorbellStride() {
             return 4 << (int) ((raw >>> 32) & 0xf);
         }
@@ -46,12 +46,12 @@ public final class NvmeRegs {
             return ((raw >>> 37) & 1) == 1;
         }
 
-        /** Smallest memory page size: 4 KiB << CAP.MPSMIN. */
+        /** Smallest memory page size: {@code 4 KiB << CAP.MPSMIN}. */
         public long minPageSize() {
             return 4096L << ((raw >>> 48) & 0xf);
         }
 
-        /** Largest memory page size: 4 KiB << CAP.MPSMAX. */
+        /** Largest memory page size: {@code 4 KiB << CAP.MPSMAX}. */
         public long maxPageSize() {
             return 4096L << ((raw >>> 52) & 0xf);
         }
