@@ -12,6 +12,8 @@ import org.dma4j.pci.Bar;
 import org.dma4j.pci.Interrupts;
 import org.dma4j.pci.IrqType;
 import org.dma4j.pci.PciDevice;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A polled NVMe driver for one controller (NVMe base spec 1.4/2.0, PCIe transport), written
@@ -27,6 +29,7 @@ public final class NvmeController implements AutoCloseable {
     static final int DELETE_SQ = 0x00, CREATE_SQ = 0x01, GET_LOG_PAGE = 0x02, DELETE_CQ = 0x04, CREATE_CQ = 0x05,
             IDENTIFY = 0x06, ABORT = 0x08, SET_FEATURES = 0x09, GET_FEATURES = 0x0a;
     static final int FEATURE_NUMBER_OF_QUEUES = 0x07;
+    private static final Logger LOG = LoggerFactory.getLogger(NvmeController.class);
 
     private final PciDevice device;
     private final Bar bar;
@@ -48,6 +51,8 @@ public final class NvmeController implements AutoCloseable {
         this.timeout = timeout;
         this.bar = device.bar(0);
         this.cap = new NvmeRegs.Cap(bar.read64(NvmeRegs.CAP));
+        LOG.debug("{}: CAP 0x{}: {} entries per queue, doorbell stride {}, CAP.TO {} ms", device.address(),
+                Long.toHexString(cap.raw()), cap.maxQueueEntries(), cap.doorbellStride(), cap.timeoutMillis());
         if (!cap.nvmCommandSet()) {
             throw new NvmeException(device.address() + " does not support the NVM command set (CAP.CSS)");
         }
@@ -78,6 +83,8 @@ public final class NvmeController implements AutoCloseable {
             waitReady(true);
             this.identify = IdentifyController.parse(identifyRaw(1, 0));
             this.ioQueuesGranted = Math.min(setNumberOfQueues(ioQueuesWanted), ioQueuesWanted);
+            LOG.debug("{}: ready: admin queues of {} entries, {} of {} I/O queue pairs granted", device.address(), entries,
+                    ioQueuesGranted, ioQueuesWanted);
         } catch (RuntimeException e) {
             try {
                 disable();
@@ -373,6 +380,8 @@ public final class NvmeController implements AutoCloseable {
         }
         IoQueue q = new IoQueue(this, qp);
         ioQueues.add(q);
+        LOG.debug("{}: I/O queue {} created: {} entries, SQ at IOVA 0x{}, CQ at IOVA 0x{}", device.address(), qid, size,
+                Long.toHexString(qp.sqIova()), Long.toHexString(qp.cqIova()));
         return q;
     }
 
