@@ -191,8 +191,11 @@ final class NvmeIo {
             }
             long dataBytes = 0;
             if (data != null) {
-                if (!Files.isRegularFile(data)) {
+                if (!Files.exists(data)) {
                     throw new ParameterException(spec.commandLine(), "--data " + data + ": no such file");
+                }
+                if (!Files.isRegularFile(data)) {
+                    throw new ParameterException(spec.commandLine(), "--data " + data + " is not a regular file");
                 }
                 dataBytes = Files.size(data);
                 if (dataBytes == 0) {
