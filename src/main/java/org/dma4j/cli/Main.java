@@ -75,6 +75,12 @@ public final class Main implements Callable<Integer> {
         cl.setOverwrittenOptionsAllowed(false);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionStrategy(pr -> {
+            // With --help picocli stops complaining about the rest; garbage beside it is still garbage.
+            for (ParseResult p = pr; p != null; p = p.subcommand()) {
+                if (!p.unmatched().isEmpty()) {
+                    throw new CommandLine.UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
+                }
+            }
             Logging.verbose(verbose(pr));
             return new CommandLine.RunLast().execute(pr);
         });
