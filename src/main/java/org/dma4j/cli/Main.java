@@ -42,7 +42,17 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(run(Arrays.asList(args), System.out, System.err, System.console() != null && System.console().isTerminal()));
+        System.exit(run(Arrays.asList(args), System.out, System.err, stderrIsTerminal()));
+    }
+
+    /** Whether fd 2 is a terminal (progress then rewrites one line with \r); stdout may be a file meanwhile. */
+    static boolean stderrIsTerminal() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     /** Runs one command; returns the process exit code (0 ok, 1 failed, 2 usage). */
