@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.dma4j.fake.FakeDmaSpace;
 import org.dma4j.fake.FakeNamespace;
 import org.dma4j.fake.FakeNvme;
@@ -79,25 +80,33 @@ final class DeviceOptions {
 
     /** The device, its DMA space, the controller and a fake's image, closed in reverse order. */
     record Opened(PciDevice device, NvmeController ctrl, FakeNamespace image, Target target) implements AutoCloseable {
+        /** Controller, device, DMA space, image: each closed even when one before it failed; the first error wins. */
         @Override
         public void close() {
-            try {
-                ctrl.close();
-            } finally {
+            RuntimeException first = null;
+            for (Runnable step : List.<Runnable>of(ctrl::close, device::close, () -> device.dmaSpace().close(), () -> {
+                if (image != null) {
+                    image.close();
+                }
+            })) {
                 try {
-                    device.close();
-                    device.dmaSpace().close();
-                } finally {
-                    if (image != null) {
-                        image.close();
+                    step.run();
+                } catch (RuntimeException e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
                     }
                 }
+            }
+            if (first != null) {
+                throw first;
             }
         }
 
         /** Active namespace {@code nsid}, or a usage error listing the ones there are. */
         Namespace namespace(CommandSpec spec, long nsid) {
-            java.util.List<Namespace> all = ctrl.namespaces();
+            List<Namespace> all = ctrl.namespaces();
             for (Namespace ns : all) {
                 if (ns.nsid() == nsid) {
                     return ns;
