@@ -1,4 +1,4 @@
-# Sourced by tools/*: sets JAVA_HOME to a JDK >= 22 (the FFM API), or exits with one line.
+# Sourced by tools/*: sets JAVA_HOME to a JDK >= 25 (the release pom.xml compiles for), or exits with one line.
 # Order: $JAVA_HOME if it is new enough, then the newest JDK under /usr/lib/jvm, then `java` on PATH.
 
 _dma4j_jdk_major() {   # JDK home -> major version, or nothing
@@ -16,16 +16,16 @@ dma4j_find_jdk() {
   local cand best="" best_v=0 v seen=""
   if [ -n "${JAVA_HOME:-}" ]; then
     v=$(_dma4j_jdk_major "$JAVA_HOME")
-    if [ -n "$v" ] && [ "$v" -ge 22 ]; then export JAVA_HOME; _dma4j_maven_opts "$v"; return 0; fi
+    if [ -n "$v" ] && [ "$v" -ge 25 ]; then export JAVA_HOME; _dma4j_maven_opts "$v"; return 0; fi
     seen="JAVA_HOME=$JAVA_HOME is ${v:-not a JDK}"
   fi
   for cand in /usr/lib/jvm/*/ $(dirname "$(dirname "$(readlink -f "$(command -v javac 2>/dev/null || echo /nonexistent/bin/javac)")")"); do
     cand=${cand%/}
     v=$(_dma4j_jdk_major "$cand")
-    if [ -n "$v" ] && [ "$v" -ge 22 ] && [ "$v" -gt "$best_v" ]; then best=$cand; best_v=$v; fi
+    if [ -n "$v" ] && [ "$v" -ge 25 ] && [ "$v" -gt "$best_v" ]; then best=$cand; best_v=$v; fi
   done
   if [ -n "$best" ]; then export JAVA_HOME=$best; _dma4j_maven_opts "$best_v"; return 0; fi
-  echo "dma4j needs a JDK 22 or newer (FFM API) and found none${seen:+ ($seen)}; install a JDK 25 (e.g. Temurin 25) under /usr/lib/jvm or set JAVA_HOME to one" >&2
+  echo "dma4j needs a JDK 25 or newer and found none${seen:+ ($seen)}; install a JDK 25 (e.g. Temurin 25) under /usr/lib/jvm or set JAVA_HOME to one" >&2
   exit 1
 }
 

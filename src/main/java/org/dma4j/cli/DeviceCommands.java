@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.TypeConversionException;
 
-/** {@code dma4j list [--json]}, {@code dma4j bind BDF}, {@code dma4j unbind BDF}. */
+/** {@code dma4j list [--json]}, {@code dma4j bind BDF}, {@code dma4j unbind [--force] BDF}. */
 final class DeviceCommands {
     private DeviceCommands() {}
 
@@ -56,9 +56,12 @@ final class DeviceCommands {
         }
     }
 
-    @Command(name = "unbind", mixinStandardHelpOptions = true, description = "Gives a device back to its own driver.")
+    @Command(name = "unbind", mixinStandardHelpOptions = true, description = "Gives a device on vfio-pci back to its own driver.")
     static final class UnbindCommand implements Callable<Integer> {
         private final Main.Io io;
+
+        @Option(names = "--force", description = "also detach a device from a driver other than vfio-pci")
+        boolean force;
 
         @Parameters(paramLabel = "BDF", converter = Address.class, description = "PCI address, like 0000:01:00.0")
         PciAddress address;
@@ -69,7 +72,7 @@ final class DeviceCommands {
 
         @Override
         public Integer call() {
-            io.out().println(address + " is now bound to " + new PciSysfs().unbind(address).orElse("no driver"));
+            io.out().println(address + " is now bound to " + new PciSysfs().unbind(address, force).orElse("no driver"));
             return 0;
         }
     }

@@ -125,7 +125,7 @@ final class NvmeCommand implements Callable<Integer> {
         private boolean verify(NvmeController c, Namespace ns) {
             int blocks = (int) Math.min(Math.min(256, ns.blocks()), c.maxTransferBytes() / ns.blockSize());
             long bytes = (long) blocks * ns.blockSize();
-            try (IoQueue q = c.createIoQueue(8); DmaBuffer b = DmaBuffer.allocate(bytes);
+            try (IoQueue q = c.createIoQueue(8); DmaBuffer b = c.device().dmaSpace().allocate(bytes);
                  DmaMapping m = c.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
                 MemorySegment s = b.segment();
                 for (long i = 0; i + 8 <= bytes; i += 8) {

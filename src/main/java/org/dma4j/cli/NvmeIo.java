@@ -64,7 +64,7 @@ final class NvmeIo {
     private static void transfer(DeviceOptions.Opened o, Namespace ns, long lba, long blocks, DmaDirection dir, Piece piece)
             throws IOException {
         int max = (int) Math.max(1, Math.min(Math.min(o.ctrl().maxTransferBytes() / ns.blockSize(), 65536), blocks));
-        try (IoQueue q = o.ctrl().createIoQueue(2); DmaBuffer b = DmaBuffer.allocate((long) max * ns.blockSize());
+        try (IoQueue q = o.ctrl().createIoQueue(2); DmaBuffer b = o.ctrl().device().dmaSpace().allocate((long) max * ns.blockSize());
              DmaMapping m = o.ctrl().device().dmaSpace().map(b, dir)) {
             for (long done = 0; done < blocks; done += max) {
                 int n = (int) Math.min(max, blocks - done);

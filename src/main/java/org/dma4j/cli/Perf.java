@@ -140,7 +140,7 @@ final class Perf {
             long span = ns.blocks() / blocks; // I/O slots in the namespace
             SplittableRandom rnd = new SplittableRandom(index);
             try (IoQueue q = ctrl.createIoQueue(o.depth() + 1);
-                 DmaBuffer buf = DmaBuffer.allocate((long) o.depth() * o.blockSize());
+                 DmaBuffer buf = ctrl.device().dmaSpace().allocate((long) o.depth() * o.blockSize());
                  DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
                 int cids = Math.max(o.depth() + 1, q.free() + 1) + 1;
                 long[] started = new long[cids];

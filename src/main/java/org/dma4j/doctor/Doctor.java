@@ -187,11 +187,11 @@ public final class Doctor {
                 String detail = free + " free of " + total + " reserved";
                 out.add(free > 0 ? Check.ok(label, detail)
                         : Check.warn(label, detail, "reserve some: echo 64 > /sys/kernel/mm/hugepages/" + name
-                                + "/nr_hugepages (dma4j falls back to 4 KiB pages + mlock)"));
+                                + "/nr_hugepages (no-IOMMU mode needs them for all DMA memory; behind an IOMMU 4 KiB pages do)"));
             }
         } catch (IOException | NumberFormatException e) {
             out.add(Check.missing("hugepages", "cannot read " + dir + ": " + e.getMessage(),
-                    "needs CONFIG_HUGETLBFS; dma4j falls back to 4 KiB pages + mlock"));
+                    "needs CONFIG_HUGETLBFS; no-IOMMU mode needs hugepages, behind an IOMMU 4 KiB pages do"));
         }
         return out;
     }

@@ -17,6 +17,7 @@ import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapException;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.iommu.IovaRange;
+import org.dma4j.mem.DmaBuffer;
 
 /**
  * A simulated IOMMU: the same {@link org.dma4j.iommu.DmaSpace} as the real backends, with no
@@ -101,6 +102,16 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
         if (config.mode() == Mode.THROW) {
             throw f;
         }
+    }
+
+    /**
+     * RAM as type1 and iommufd return it ({@link DmaBuffer#allocateForIommu}): faulted in, not
+     * mlocked, since an IOMMU pins what it maps. The caller owns and closes the buffer.
+     */
+    @Override
+    public DmaBuffer allocate(long bytes) {
+        ensureOpen();
+        return DmaBuffer.allocateForIommu(bytes);
     }
 
     // --- device side -------------------------------------------------------------------------

@@ -53,6 +53,19 @@ public abstract class AbstractDmaSpace implements DmaSpace {
     }
 
     /**
+     * Refuses memory this backend cannot map safely, before anything resolves or touches it.
+     * The kind/attribute agreement is checked already; no-IOMMU overrides this.
+     */
+    protected void checkMappable(MemorySegment memory, MemoryKind kind, Set<DmaAttr> attrs) {
+        // every kind is fine behind an IOMMU
+    }
+
+    /** Why a new mapping's IOVA range may overlap a live one, for the error; no-IOMMU overrides it. */
+    protected String overlapAdvice(DmaMapping live) {
+        return "unmap " + live + " first, or map at another IOVA";
+    }
+
+    /**
      * The IOVA for a new mapping: {@code fixed} if given (checked against the valid ranges and
      * the live mappings), else a free aligned range. No-IOMMU overrides this (IOVA = PA).
      */
@@ -158,7 +171,15 @@ public abstract class AbstractDmaSpace implements DmaSpace {
         if (kind != MemoryKind.MMIO && attrs.contains(DmaAttr.MMIO)) {
             throw new DmaMapException.InvalidRequest("DmaAttr.MMIO given for " + kind + " memory: it is for device MMIO only");
         }
+        checkMappable(memory, kind, attrs);
         Iova iova = chooseIova(memory, pageSize, fixed);
+        DmaMapping clash = overlapping(iova, memory.byteSize());
+        if (clash != null) {
+            // Live mappings are keyed by IOVA: two at one IOVA would overwrite each other's entry.
+            releaseIova(iova, memory.byteSize());
+            throw new DmaMapException.IovaConflict(backend() + ": " + iova + " +" + memory.byteSize() + " overlaps "
+                    + clash + "; " + overlapAdvice(clash));
+        }
         try {
             backendMap(memory, iova, direction, attrs);
         } catch (RuntimeException e) {
@@ -169,6 +190,19 @@ public abstract class AbstractDmaSpace implements DmaSpace {
         live.put(iova.value(), m);
         LOG.debug("{}: mapped {} bytes of {} at {} ({})", backend(), memory.byteSize(), kind, iova, direction);
         return m;
+    }
+
+    /** The live mapping that [iova, iova + length) overlaps, or null. */
+    private DmaMapping overlapping(Iova iova, long length) {
+        var below = live.floorEntry(iova.value());
+        if (below != null && Long.compareUnsigned(iova.value() - below.getKey(), below.getValue().length()) < 0) {
+            return below.getValue();
+        }
+        var above = live.ceilingEntry(iova.value());
+        if (above != null && Long.compareUnsigned(above.getKey() - iova.value(), length) < 0) {
+            return above.getValue();
+        }
+        return null;
     }
 
     @Override

@@ -24,7 +24,17 @@ public interface DmaSpace extends AutoCloseable {
      * to keep the device's view of it stable (pinned by the IOMMU, or physically contiguous
      * hugepages where the device sees physical addresses). Drivers allocate queue and scratch
      * memory here rather than choosing a page kind themselves. The caller owns and closes the
-     * buffer.
+     * buffer. Per backend:
+     * <ul>
+     * <li>type1, iommufd, fake: {@code bytes} rounded up to 4 KiB, RAM faulted in but not mlocked
+     *     ({@link DmaBuffer.Pinning#IOMMU}): the map pins it and charges RLIMIT_MEMLOCK once.
+     * <li>no-IOMMU: {@code bytes} rounded up to 2 MiB hugepages
+     *     ({@link org.dma4j.MemoryKind#HUGEPAGE_RAM}), each physically contiguous; more than one
+     *     are rarely adjacent, so map a buffer over 2 MiB per 2 MiB slice. Every call takes at
+     *     least one hugepage, so allocate one area and slice it. Throws
+     *     {@code HugepagesUnavailableException} (naming how many to reserve) when too few are free.
+     * <li>any other implementation: {@link DmaBuffer#allocate(long)}, locked 4 KiB pages.
+     * </ul>
      */
     default DmaBuffer allocate(long bytes) {
         return DmaBuffer.allocate(bytes);

@@ -25,6 +25,7 @@ import org.dma4j.linux.gen.iommufd.iommu_iova_range;
 import org.dma4j.linux.gen.iommufd.iommufd_h;
 import org.dma4j.linux.gen.vfio.vfio_device_attach_iommufd_pt;
 import org.dma4j.linux.gen.vfio.vfio_device_bind_iommufd;
+import org.dma4j.mem.DmaBuffer;
 
 /**
  * An iommufd I/O address space (IOAS) on {@code /dev/iommu}: the newer path, which VFIO
@@ -106,6 +107,17 @@ public final class IommufdSpace extends AbstractDmaSpace {
         }
         rangesChanged(); // the device's reserved regions are now out of the IOAS
         return dev;
+    }
+
+    /**
+     * 4 KiB pages faulted in but not mlocked ({@link DmaBuffer#allocateForIommu}): the map pins
+     * them and charges RLIMIT_MEMLOCK once; mlock would charge the same pages a second time. The
+     * caller owns and closes the buffer.
+     */
+    @Override
+    public DmaBuffer allocate(long bytes) {
+        ensureOpen();
+        return DmaBuffer.allocateForIommu(bytes);
     }
 
     @Override

@@ -9,18 +9,27 @@ import java.util.List;
 import java.util.Set;
 import org.dma4j.Dma4jException;
 import org.dma4j.Iova;
+import org.dma4j.MemoryKind;
 import org.dma4j.PageSize;
 import org.dma4j.linux.Fd;
 import org.dma4j.linux.Ioctls;
 import org.dma4j.linux.gen.vfio.vfio_h;
 import org.dma4j.mem.AddressResolver;
+import org.dma4j.mem.DmaBuffer;
+import org.dma4j.mem.HugepagesUnavailableException;
 import org.dma4j.mem.Pagemap;
 
 /**
  * VFIO's unsafe no-IOMMU mode: there is no IOMMU, the device sees physical addresses, so a
  * mapping's IOVA is its memory's physical address from pagemap. Nothing protects memory from
- * the device. A mapping must be physically contiguous (one hugepage, or one 4 KiB page); dma4j
- * refuses what it cannot guarantee instead of letting the device write elsewhere.
+ * the device, and nothing pins memory for it: the physical address read at map time must stay
+ * the memory's for as long as the device may use it. So dma4j maps only hugepage memory
+ * ({@link MemoryKind#HUGEPAGE_RAM}), which the kernel does not migrate, as DPDK and SPDK do;
+ * ordinary 4 KiB pages are refused even when mlocked, because compaction may move a locked page
+ * ({@code vm.compact_unevictable_allowed=1} is the default) and the device would then write into
+ * someone else's page. {@link #allocate} returns such memory (2 MiB hugepages). A mapping must
+ * also be physically contiguous, and one physical range can be mapped once at a time (its IOVA
+ * is its address). MMIO is refused before anything resolves it; resolving never writes memory.
  */
 public final class NoIommuSpace extends AbstractDmaSpace {
     /** x86-64 physical addresses have at most 52 bits. */
@@ -84,6 +93,49 @@ public final class NoIommuSpace extends AbstractDmaSpace {
         return VfioGroups.openDevice(group, groupNumber, bdf);
     }
 
+    /**
+     * 2 MiB hugepages (rounded up to whole hugepages): what a device that sees physical
+     * addresses can use safely, since the kernel does not move them. Each hugepage is physically
+     * contiguous; several are rarely adjacent, so a buffer of more than 2 MiB maps as one run only
+     * by luck (map refuses it otherwise): map such a buffer per 2 MiB slice. Each call takes at
+     * least one hugepage, so allocate larger areas and slice them rather than many small buffers.
+     * Throws {@link HugepagesUnavailableException}, naming how to reserve hugepages, when too few
+     * are free.
+     */
+    @Override
+    public DmaBuffer allocate(long bytes) {
+        ensureOpen();
+        try {
+            return DmaBuffer.allocate(bytes, PageSize.SIZE_2M);
+        } catch (HugepagesUnavailableException e) {
+            throw new HugepagesUnavailableException("no-IOMMU DMA memory must be hugepages (the device sees physical"
+                    + " addresses, and only hugepages stay where they are): " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses MMIO and 4 KiB RAM, before resolving anything. */
+    @Override
+    protected void checkMappable(MemorySegment memory, MemoryKind kind, Set<DmaAttr> attrs) {
+        String at = "0x" + Long.toHexString(memory.address()) + " +" + memory.byteSize();
+        if (kind == MemoryKind.MMIO) {
+            throw new DmaMapException.InvalidRequest("no-IOMMU cannot map MMIO (" + at + "): pagemap does not resolve"
+                    + " a BAR's physical address; use the type1 backend for peer-to-peer");
+        }
+        if (kind == MemoryKind.RAM) {
+            throw new DmaMapException.InvalidRequest("no-IOMMU refuses 4 KiB RAM (" + at + "): the device sees physical"
+                    + " addresses and nothing pins them, and the kernel may migrate even mlocked 4 KiB pages (compaction),"
+                    + " so the device would write into someone else's page; use hugepage memory: space.allocate(bytes)"
+                    + " or DmaBuffer.allocate(bytes, PageSize.SIZE_2M) (reserve hugepages: echo N >"
+                    + " /proc/sys/vm/nr_hugepages, or hugepages=N on the kernel command line)");
+        }
+    }
+
+    @Override
+    protected String overlapAdvice(DmaMapping live) {
+        return "no-IOMMU: the IOVA is the physical address, so memory can be mapped once at a time; use that mapping"
+                + " (or a slice of it) or unmap it first";
+    }
+
     @Override
     protected Iova chooseIova(MemorySegment memory, PageSize pageSize, Iova fixed) {
         List<org.dma4j.PhysAddr> pages = resolver.resolvePages(memory, PageSize.SIZE_4K);
@@ -91,7 +143,7 @@ public final class NoIommuSpace extends AbstractDmaSpace {
             if (pages.get(i).value() != pages.get(0).value() + i * PageSize.SIZE_4K.bytes()) {
                 throw new DmaMapException.InvalidRequest("no-IOMMU: the device sees physical addresses and these "
                         + memory.byteSize() + " bytes are not physically contiguous (page " + i + " breaks the run);"
-                        + " use a hugepage buffer, or map each 4 KiB page by itself");
+                        + " map each 2 MiB hugepage by itself");
             }
         }
         Iova physical = Iova.of(pages.get(0).value());
@@ -109,11 +161,7 @@ public final class NoIommuSpace extends AbstractDmaSpace {
 
     @Override
     protected void backendMap(MemorySegment memory, Iova iova, DmaDirection direction, Set<DmaAttr> attrs) {
-        if (attrs.contains(DmaAttr.MMIO)) {
-            throw new DmaMapException.InvalidRequest("no-IOMMU cannot map MMIO: pagemap does not resolve a BAR's"
-                    + " physical address; use the type1 backend for peer-to-peer");
-        }
-        // No IOMMU to program; the memory is pinned by its DmaBuffer.
+        // No IOMMU to program; hugetlb pages stay where pagemap saw them.
     }
 
     @Override

@@ -37,7 +37,8 @@ final class VfioGroups {
             group.ioctl(Ioctls.VFIO_GROUP_GET_STATUS, st);
             if ((vfio_group_status.flags(st) & vfio_h.VFIO_GROUP_FLAGS_VIABLE()) == 0) {
                 throw new Dma4jException("IOMMU group " + groupNumber + " is not viable: every device in"
-                        + " /sys/kernel/iommu_groups/" + groupNumber + "/devices must be bound to vfio-pci or to no driver");
+                        + " /sys/kernel/iommu_groups/" + groupNumber + "/devices must be bound to vfio-pci, pci-stub,"
+                        + " pcieport (bridges) or no driver");
             }
             return group;
         } catch (RuntimeException e) {

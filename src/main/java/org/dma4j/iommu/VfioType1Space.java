@@ -24,6 +24,7 @@ import org.dma4j.linux.gen.vfio.vfio_iommu_type1_info;
 import org.dma4j.linux.gen.vfio.vfio_iommu_type1_info_cap_iova_range;
 import org.dma4j.linux.gen.vfio.vfio_iommu_type1_info_dma_avail;
 import org.dma4j.linux.gen.vfio.vfio_iova_range;
+import org.dma4j.mem.DmaBuffer;
 
 /**
  * A VFIO type1 container ({@code /dev/vfio/vfio}) with one IOMMU group attached and the
@@ -91,6 +92,17 @@ public final class VfioType1Space extends AbstractDmaSpace {
     public Fd openDevice(String bdf) {
         ensureOpen();
         return VfioGroups.openDevice(group, groupNumber, bdf);
+    }
+
+    /**
+     * 4 KiB pages faulted in but not mlocked ({@link DmaBuffer#allocateForIommu}): the map pins
+     * them and charges RLIMIT_MEMLOCK once; mlock would charge the same pages a second time. The
+     * caller owns and closes the buffer.
+     */
+    @Override
+    public DmaBuffer allocate(long bytes) {
+        ensureOpen();
+        return DmaBuffer.allocateForIommu(bytes);
     }
 
     /** How many more mappings the kernel allows ({@code dma_avail}; its dma_entry_limit is 65535 by default). */

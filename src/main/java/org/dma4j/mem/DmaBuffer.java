@@ -27,10 +27,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Memory a device may DMA to: page-aligned, pinned (hugetlb pages, or 4 KiB pages locked with
- * {@code mlock}), excluded from {@code fork}, zero-filled, and labelled with its
- * {@link MemoryKind} and page size. Or a device's MMIO region wrapped as such, for
- * peer-to-peer; dma4j never pins or frees that.
+ * Memory a device may DMA to: page-aligned, resident, excluded from {@code fork}, zero-filled,
+ * and labelled with its {@link MemoryKind}, page size and {@link Pinning} (what keeps it in
+ * place: hugetlb pages, {@code mlock}, or the IOMMU mapping that will pin it). Or a device's
+ * MMIO region wrapped as such, for peer-to-peer; dma4j never pins or frees that.
+ *
+ * <p>Locked is not pinned: {@code mlock} keeps a 4 KiB page in RAM but compaction may still
+ * move it to another frame ({@code vm.compact_unevictable_allowed=1}, the default). That is
+ * harmless behind an IOMMU, which pins what it maps, but a device that sees physical addresses
+ * (VFIO's no-IOMMU mode) needs hugepages, which the kernel does not move.
  *
  * <p>The allocator owns the buffer and closes it; closing unmaps the memory. Close hooks
  * ({@link #onClose}) run first: a DMA space uses them so that no mapping outlives its memory.
@@ -44,19 +49,41 @@ public final class DmaBuffer implements AutoCloseable {
     private final MemorySegment segment;
     private final MemoryKind kind;
     private final PageSize pageSize;
+    private final Pinning pinning;
     private final String name;
     private final List<Runnable> closeHooks = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
-    private DmaBuffer(Arena arena, MemorySegment segment, MemoryKind kind, PageSize pageSize, String name) {
+    /** What keeps a buffer's memory resident and in place. */
+    public enum Pinning {
+        /** hugetlb pages: never swapped, and not moved by compaction. */
+        HUGETLB,
+        /** 4 KiB pages locked with {@code mlock}, counted in VmLck: resident, but compaction may move them. */
+        MLOCK,
+        /**
+         * 4 KiB pages faulted in ({@code MAP_POPULATE}) but not locked: the IOMMU backend's map pins
+         * them (type1 and iommufd charge RLIMIT_MEMLOCK for that once), so mlock would charge twice.
+         */
+        IOMMU,
+        /** Not dma4j's to pin: a device's MMIO region, which the caller keeps mapped. */
+        CALLER
+    }
+
+    private DmaBuffer(Arena arena, MemorySegment segment, MemoryKind kind, PageSize pageSize, Pinning pinning,
+                      String name) {
         this.arena = arena;
         this.segment = segment;
         this.kind = kind;
         this.pageSize = pageSize;
+        this.pinning = pinning;
         this.name = name;
     }
 
-    /** {@code bytes} (rounded up to 4 KiB pages) of locked RAM. */
+    /**
+     * {@code bytes} (rounded up to 4 KiB pages) of locked RAM, for callers who want it resident
+     * without an IOMMU's help. A driver should ask its {@code DmaSpace.allocate} instead, which
+     * returns what that backend can map safely.
+     */
     public static DmaBuffer allocate(long bytes) {
         return allocate(bytes, PageSize.SIZE_4K);
     }
@@ -73,6 +100,31 @@ public final class DmaBuffer implements AutoCloseable {
         }
         long size = pageSize.alignUp(bytes);
         return pageSize.isHuge() ? hugetlb(size, pageSize) : locked(size);
+    }
+
+    /**
+     * {@code bytes} (rounded up to 4 KiB pages) of RAM for a DMA space with an IOMMU, which pins
+     * what it maps: faulted in, excluded from fork, but not mlocked, so that RLIMIT_MEMLOCK is
+     * charged once (by the IOMMU map) rather than twice. Until it is mapped the kernel may swap
+     * or move it; the IOMMU map pins it where it is then. This is what
+     * {@code DmaSpace.allocate} returns on type1 and iommufd; RLIMIT_MEMLOCK is checked by the map.
+     */
+    public static DmaBuffer allocateForIommu(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("a DMA buffer needs a positive size, not " + bytes);
+        }
+        long size = PageSize.SIZE_4K.alignUp(bytes);
+        Arena arena = Arena.ofShared();
+        try {
+            // MAP_POPULATE write-faults a private writable mapping: real zeroed pages, not the shared zero page.
+            MemorySegment m = Syscalls.mmap(size, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS()
+                    | MAP_POPULATE(), -1, 0, arena, "a 4 KiB page buffer for an IOMMU");
+            Syscalls.madvise(m, MADV_DONTFORK(), "MADV_DONTFORK");
+            return new DmaBuffer(arena, m, MemoryKind.RAM, PageSize.SIZE_4K, Pinning.IOMMU, "4 KiB pages pinned by the IOMMU");
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
     }
 
     /** Like {@link #allocate(long, PageSize)}, but falls back to locked 4 KiB pages when no hugepages are free. */
@@ -93,7 +145,7 @@ public final class DmaBuffer implements AutoCloseable {
      * peer-to-peer DMA. The caller keeps owning the mapping; closing this buffer only runs its hooks.
      */
     public static DmaBuffer ofMmio(MemorySegment mmio, String name) {
-        return new DmaBuffer(null, mmio, MemoryKind.MMIO, PageSize.SIZE_4K, name);
+        return new DmaBuffer(null, mmio, MemoryKind.MMIO, PageSize.SIZE_4K, Pinning.CALLER, name);
     }
 
     private static DmaBuffer hugetlb(long size, PageSize pageSize) {
@@ -104,7 +156,7 @@ public final class DmaBuffer implements AutoCloseable {
             MemorySegment m = Syscalls.mmap(size, PROT_READ() | PROT_WRITE(), flags, -1, 0, arena,
                     "a " + pageSize + " hugepage buffer");
             Syscalls.madvise(m, MADV_DONTFORK(), "MADV_DONTFORK");
-            return new DmaBuffer(arena, m, MemoryKind.HUGEPAGE_RAM, pageSize, pageSize + " hugepages");
+            return new DmaBuffer(arena, m, MemoryKind.HUGEPAGE_RAM, pageSize, Pinning.HUGETLB, pageSize + " hugepages");
         } catch (ErrnoException e) {
             arena.close();
             throw new HugepagesUnavailableException(hugepageAdvice(size, pageSize), e);
@@ -114,15 +166,22 @@ public final class DmaBuffer implements AutoCloseable {
     private static String hugepageAdvice(long size, PageSize pageSize) {
         Path dir = Path.of("/sys/kernel/mm/hugepages", pageSize.sysfsName());
         String free;
+        long pages = size / pageSize.bytes();
+        long more = pages;
+        long target = pages;
         try {
-            free = Files.readString(dir.resolve("free_hugepages")).trim() + " of "
-                    + Files.readString(dir.resolve("nr_hugepages")).trim() + " " + pageSize + " hugepages are free";
-        } catch (IOException e) {
+            long nr = Long.parseLong(Files.readString(dir.resolve("nr_hugepages")).trim());
+            long f = Long.parseLong(Files.readString(dir.resolve("free_hugepages")).trim());
+            free = f + " of " + nr + " " + pageSize + " hugepages are free";
+            more = Math.max(1, pages - f);
+            target = nr + more;
+        } catch (IOException | NumberFormatException e) {
             free = "this kernel offers no " + pageSize + " hugepages";
         }
-        long pages = size / pageSize.bytes();
+        String sz = pageSize == PageSize.SIZE_1G ? "1G" : "2M";
         return "allocating " + Syscalls.Rlimit.describe(size) + " of " + pageSize + " hugepages failed: " + free
-                + "; reserve " + pages + " more with: echo N > " + dir.resolve("nr_hugepages");
+                + "; reserve " + more + " more with: echo " + target + " > " + dir.resolve("nr_hugepages")
+                + " (as root), or boot with hugepagesz=" + sz + " hugepages=" + target + " on the kernel command line";
     }
 
     private static DmaBuffer locked(long size) {
@@ -139,7 +198,7 @@ public final class DmaBuffer implements AutoCloseable {
                         + l.describeCurrent() + " and " + lockedNow() + " is locked already; raise it (ulimit -l,"
                         + " LimitMEMLOCK= for a service) or run with CAP_IPC_LOCK", size, l.current(), e);
             }
-            return new DmaBuffer(arena, m, MemoryKind.RAM, PageSize.SIZE_4K, "4 KiB pages");
+            return new DmaBuffer(arena, m, MemoryKind.RAM, PageSize.SIZE_4K, Pinning.MLOCK, "4 KiB pages");
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -174,6 +233,11 @@ public final class DmaBuffer implements AutoCloseable {
 
     public PageSize pageSize() {
         return pageSize;
+    }
+
+    /** What keeps the memory in place (see {@link Pinning}). */
+    public Pinning pinning() {
+        return pinning;
     }
 
     public boolean isOpen() {

@@ -14,8 +14,10 @@ import org.dma4j.linux.Fd;
 /**
  * Physical addresses of this process's memory from {@code /proc/self/pagemap}: one 64-bit
  * entry per 4 KiB virtual page, bit 63 "present", bits 0-54 the page frame number. Reads a
- * whole range's entries with one {@code pread}, touches pages first so that none is missing,
- * and refuses the "PFN reads as 0" case (no CAP_SYS_ADMIN) instead of returning address 0.
+ * whole range's entries with one {@code pread} and never touches the memory itself (it may be
+ * a device's registers, or read-only): a page that is not present is refused, as is the
+ * "PFN reads as 0" case (no CAP_SYS_ADMIN), instead of returning a wrong address. DmaBuffer's
+ * memory is always present (mlock, MAP_POPULATE and hugetlb populate it with real pages).
  * Hugepage-aware: a hugepage's frames are contiguous, so one entry per hugepage is enough.
  *
  * <p>The opener owns it and closes it. Not for concurrent use by several threads.
@@ -42,7 +44,6 @@ public final class Pagemap implements AddressResolver, AutoCloseable {
     public List<PhysAddr> resolvePages(MemorySegment range, PageSize pageSize) {
         long start = range.address() & -pageSize.bytes();
         long end = pageSize.alignUp(range.address() + Math.max(1, range.byteSize()));
-        touch(start, end);
         long perPage = pageSize.bytes() / BASE;
         List<PhysAddr> out = new ArrayList<>((int) ((end - start) / pageSize.bytes()));
         try (Arena a = Arena.ofConfined()) {
@@ -70,7 +71,7 @@ public final class Pagemap implements AddressResolver, AutoCloseable {
     private static PhysAddr frame(long entry, long vaddr) {
         if ((entry & PRESENT) == 0) {
             throw new PagemapException("page at 0x" + Long.toHexString(vaddr)
-                    + " is not present in memory; pin it (DmaBuffer locks its pages) before resolving it");
+                    + " is not present in memory; populate and pin it first (a DmaBuffer is) before resolving it");
         }
         long pfn = entry & PFN_MASK;
         if (pfn == 0) {
@@ -78,16 +79,6 @@ public final class Pagemap implements AddressResolver, AutoCloseable {
                     + " CAP_SYS_ADMIN; run as root (only the no-IOMMU mode needs physical addresses)");
         }
         return new PhysAddr(pfn * BASE);
-    }
-
-    /** Faults every base page of [start, end) in privately, without changing its content. */
-    private static void touch(long start, long end) {
-        MemorySegment m = org.dma4j.linux.Syscalls.ofAddress(start, end - start);
-        for (long off = 0; off < end - start; off += BASE) {
-            // A read alone may map the shared zero page, whose frame is not ours: write the byte back.
-            byte b = m.get(ValueLayout.JAVA_BYTE, off);
-            m.set(ValueLayout.JAVA_BYTE, off, b);
-        }
     }
 
     @Override

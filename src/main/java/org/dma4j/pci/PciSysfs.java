@@ -128,25 +128,56 @@ public final class PciSysfs {
         requireViable(after);
     }
 
-    /** Throws unless every device in {@code info}'s IOMMU group is bound to vfio-pci or to no driver. */
+    /**
+     * Throws unless the kernel would call {@code info}'s IOMMU group viable: every device in it is
+     * bound to no driver or to one that leaves DMA to VFIO ({@link #allowsVfio}).
+     */
     public void requireViable(PciDeviceInfo info) {
         int group = info.iommuGroup().orElseThrow(() -> new PciSetupException(info.address() + " has no IOMMU group"));
         for (PciAddress other : groupMembers(group)) {
             Optional<String> driver = info(other).driver();
-            if (driver.isPresent() && !driver.get().equals("vfio-pci")) {
+            if (driver.isPresent() && !allowsVfio(driver.get())) {
                 throw new PciSetupException("IOMMU group " + group + " is not viable: " + other + " is bound to "
-                        + driver.get() + "; every device in the group must be on vfio-pci or no driver: run `dma4j bind "
-                        + other + "` too");
+                        + driver.get() + "; every device in the group must be on vfio-pci, pci-stub, pcieport (bridges)"
+                        + " or no driver: run `dma4j bind " + other + "` too");
             }
         }
     }
 
     /**
+     * Whether a device bound to {@code driver} leaves its IOMMU group usable by VFIO: the kernel
+     * lets a group be claimed while its devices' drivers do not use the DMA API themselves
+     * ({@code driver_managed_dma}): vfio-pci and its variant drivers ({@code *_vfio_pci}),
+     * {@code pci-stub}, and {@code pcieport} on bridges and ports (older kernels' vfio
+     * allow-list, {@code vfio_dev_driver_allowed}, is the same set).
+     */
+    public static boolean allowsVfio(String driver) {
+        return driver.equals("vfio-pci") || driver.endsWith("_vfio_pci") || driver.equals("pci-stub")
+                || driver.equals("pcieport");
+    }
+
+    /**
      * Undoes {@link #bindVfio}: clears {@code driver_override}, unbinds from vfio-pci and lets the
-     * kernel probe the device's own driver again. Returns the driver it is bound to afterwards, if any.
+     * kernel probe the device's own driver again. Returns the driver it is bound to afterwards, if
+     * any. Refuses a device bound to another driver (it could be the system disk); see
+     * {@link #unbind(PciAddress, boolean)}.
      */
     public Optional<String> unbind(PciAddress a) {
+        return unbind(a, false);
+    }
+
+    /**
+     * Like {@link #unbind(PciAddress)}; with {@code force}, also detaches a device from a driver
+     * other than vfio-pci (and lets the kernel probe it again), which takes it away from whoever
+     * uses it now.
+     */
+    public Optional<String> unbind(PciAddress a, boolean force) {
         PciDeviceInfo info = info(a);
+        if (!force && info.driver().isPresent() && !info.boundToVfio()) {
+            throw new PciSetupException(a + " is bound to " + info.driver().get() + ", not vfio-pci: dma4j unbind only"
+                    + " gives back devices bound with dma4j bind; to detach it from " + info.driver().get()
+                    + " anyway (whatever uses it loses it), use dma4j unbind --force " + a);
+        }
         write(dir(a).resolve("driver_override"), "\n", a);
         if (info.driver().isPresent()) {
             write(dir(a).resolve("driver").resolve("unbind"), a.toString(), a);

@@ -130,6 +130,12 @@ class MainTest {
         err.reset();
         assertEquals(1, run("unbind", "0000:7f:1f.7"));
         assertTrue(err().startsWith("dma4j unbind: no PCI device 0000:7f:1f.7"), err());
+        err.reset();
+        assertEquals(1, run("unbind", "--force", "0000:7f:1f.7"), "--force is an option, not the address");
+        assertTrue(err().startsWith("dma4j unbind: no PCI device 0000:7f:1f.7"), err());
+        err.reset();
+        assertEquals(2, run("unbind", "--forse", "0000:7f:1f.7"));
+        assertEquals("dma4j unbind: Unknown option: '--forse' (see `dma4j unbind --help`)\n", err());
     }
 
     @Test

@@ -42,12 +42,25 @@ public abstract class DmaSpaceContract {
     /** A device access to {@code iova}, which no mapping covers, is reported (fault or DMAR log). */
     protected abstract void deviceAccessOutsideMappingsIsReported(Iova iova);
 
-    /**
-     * A buffer of at least {@code bytes} for tests that map several pages as one mapping.
-     * No-IOMMU overrides it with a hugepage, the only memory it can map as one run.
-     */
-    protected DmaBuffer multiPageBuffer(long bytes) {
-        return DmaBuffer.allocate(bytes);
+    /** Memory this space maps: what {@link DmaSpace#allocate} gives (hugepages on no-IOMMU). */
+    protected DmaBuffer buffer(long bytes) {
+        return space.allocate(bytes);
+    }
+
+    /** What {@link DmaSpace#allocate} must return on this backend: RAM the IOMMU pins, not mlocked. */
+    protected void assertAllocatedForThisBackend(DmaBuffer b) {
+        assertEquals(MemoryKind.RAM, b.kind());
+        assertEquals(DmaBuffer.Pinning.IOMMU, b.pinning(), "an IOMMU pins what it maps: no mlock, no double charge");
+    }
+
+    /** VmLck of this process in kB: what RLIMIT_MEMLOCK is charged with (mlock and type1 pins). */
+    protected static long lockedKb() {
+        try {
+            return Long.parseLong(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).stream()
+                    .filter(l -> l.startsWith("VmLck:")).findFirst().orElseThrow().replaceAll("\\D", ""));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @BeforeEach
@@ -72,7 +85,7 @@ public abstract class DmaSpaceContract {
 
     @Test
     void mapsABufferAtAnAlignedValidIova() {
-        try (DmaBuffer b = multiPageBuffer(3 * 4096); DmaMapping m = space.map(b, 0, 3 * 4096, DmaDirection.BIDIRECTIONAL, null)) {
+        try (DmaBuffer b = buffer(3 * 4096); DmaMapping m = space.map(b, 0, 3 * 4096, DmaDirection.BIDIRECTIONAL, null)) {
             assertTrue(m.isLive());
             assertEquals(3 * 4096, m.length());
             assertEquals(0, m.iova().value() % 4096, "page aligned: " + m.iova());
@@ -88,7 +101,7 @@ public abstract class DmaSpaceContract {
 
     @Test
     void distinctMappingsGetDistinctIovasAndFreedOnesAreReused() {
-        try (DmaBuffer a = DmaBuffer.allocate(4096); DmaBuffer b = DmaBuffer.allocate(4096);
+        try (DmaBuffer a = buffer(4096); DmaBuffer b = buffer(4096);
              DmaMapping mb = space.map(b, DmaDirection.FROM_DEVICE)) {
             DmaMapping ma = space.map(a, DmaDirection.TO_DEVICE);
             assertNotEquals(ma.iova(), mb.iova());
@@ -106,7 +119,7 @@ public abstract class DmaSpaceContract {
     void mapsAtAFixedIovaAndRefusesAnOverlap() {
         org.junit.jupiter.api.Assumptions.assumeTrue(choosesIovas(), "no-IOMMU: the IOVA is the physical address");
         Iova fixed = Iova.of(0x4000_0000L);
-        try (DmaBuffer a = DmaBuffer.allocate(2 * 4096); DmaBuffer b = DmaBuffer.allocate(4096);
+        try (DmaBuffer a = buffer(2 * 4096); DmaBuffer b = buffer(4096);
              DmaMapping m = space.mapAt(a, fixed, DmaDirection.BIDIRECTIONAL)) {
             assertEquals(fixed, m.iova());
             var e = assertThrows(DmaMapException.IovaConflict.class, () -> space.mapAt(b, fixed.plus(4096), DmaDirection.TO_DEVICE));
@@ -118,13 +131,13 @@ public abstract class DmaSpaceContract {
 
     @Test
     void refusesBadRequestsWithTypedErrors() {
-        try (DmaBuffer b = DmaBuffer.allocate(2 * 4096)) {
+        try (DmaBuffer b = buffer(2 * 4096)) {
             var zero = assertThrows(DmaMapException.InvalidRequest.class, () -> space.map(b, 0, 0, DmaDirection.TO_DEVICE, null));
             assertTrue(zero.getMessage().contains("length must be positive"), zero.getMessage());
             var unaligned = assertThrows(DmaMapException.InvalidRequest.class,
                     () -> space.map(b, 100, 4096, DmaDirection.TO_DEVICE, null));
             assertTrue(unaligned.getMessage().contains("4 KiB aligned"), unaligned.getMessage());
-            assertThrows(DmaMapException.InvalidRequest.class, () -> space.map(b, 4096, 2 * 4096, DmaDirection.TO_DEVICE, null),
+            assertThrows(DmaMapException.InvalidRequest.class, () -> space.map(b, 4096, b.byteSize(), DmaDirection.TO_DEVICE, null),
                     "past the buffer's end");
             var mmioAttr = assertThrows(DmaMapException.InvalidRequest.class, () -> space.map(b, DmaDirection.TO_DEVICE, DmaAttr.MMIO));
             assertTrue(mmioAttr.getMessage().contains("for device MMIO only"), mmioAttr.getMessage());
@@ -146,7 +159,7 @@ public abstract class DmaSpaceContract {
 
     @Test
     void unmapByIovaMustNameOneLiveMapping() {
-        try (DmaBuffer b = multiPageBuffer(2 * 4096)) {
+        try (DmaBuffer b = buffer(2 * 4096)) {
             DmaMapping m = space.map(b, 0, 2 * 4096, DmaDirection.BIDIRECTIONAL, null);
             assertWrongUnmapRefused(() -> space.unmap(m.iova(), 4096));
             assertTrue(m.isLive(), "a refused unmap leaves the mapping alone");
@@ -163,7 +176,7 @@ public abstract class DmaSpaceContract {
 
     @Test
     void closingTheBufferUndoesItsMappings() {
-        DmaBuffer b = DmaBuffer.allocate(4096);
+        DmaBuffer b = buffer(4096);
         DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL);
         closeBufferWhileMapped(b);
         assertFalse(m.isLive());
@@ -177,7 +190,7 @@ public abstract class DmaSpaceContract {
 
     @Test
     void unmapAllAndCloseUndoEverything() {
-        try (DmaBuffer a = DmaBuffer.allocate(4096); DmaBuffer b = DmaBuffer.allocate(4096)) {
+        try (DmaBuffer a = buffer(4096); DmaBuffer b = buffer(4096)) {
             DmaMapping ma = space.map(a, DmaDirection.BIDIRECTIONAL);
             DmaMapping mb = space.map(b, DmaDirection.BIDIRECTIONAL);
             space.unmapAll();
@@ -200,9 +213,9 @@ public abstract class DmaSpaceContract {
 
     @Test
     void theDeviceWritesThroughAMapping() {
-        try (DmaBuffer b = DmaBuffer.allocate(4096)) {
+        try (DmaBuffer b = buffer(4096)) {
             b.segment().fill((byte) 0x5a);
-            try (DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+            try (DmaMapping m = space.map(b, 0, 4096, DmaDirection.BIDIRECTIONAL, null)) {
                 deviceWritesThrough(m);
                 assertDeviceWrote(m);
             }
@@ -211,9 +224,52 @@ public abstract class DmaSpaceContract {
     }
 
     @Test
+    void allocateGivesMemoryThisSpaceMapsWithoutLockingIt() {
+        long before = lockedKb();
+        try (DmaBuffer b = space.allocate(5000)) {
+            assertTrue(b.byteSize() >= 5000 && b.byteSize() % 4096 == 0, b.toString());
+            assertAllocatedForThisBackend(b);
+            assertEquals(before, lockedKb(), "allocate locks nothing (VmLck): " + b);
+            assertEquals(0, b.segment().get(ValueLayout.JAVA_BYTE, 4999), "zero-filled");
+            try (DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+                assertEquals(b.byteSize(), m.length());
+            }
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> space.allocate(0));
+        assertEquals("a DMA buffer needs a positive size, not 0", e.getMessage());
+    }
+
+    /**
+     * One memory mapped twice: behind an IOMMU two IOVAs, both live and each unmapped by its own
+     * (iova, length); without one (IOVA = physical address) refused, the first mapping intact.
+     */
+    @Test
+    void oneMemoryMappedTwice() {
+        try (DmaBuffer b = buffer(4096)) {
+            DmaMapping first = space.map(b, 0, 4096, DmaDirection.TO_DEVICE, null);
+            if (choosesIovas()) {
+                DmaMapping second = space.map(b, 0, 4096, DmaDirection.FROM_DEVICE, null);
+                assertNotEquals(first.iova(), second.iova());
+                assertEquals(2, space.mappings().size());
+                space.unmap(second.iova(), 4096);
+                assertFalse(second.isLive());
+            } else {
+                var e = assertThrows(DmaMapException.IovaConflict.class,
+                        () -> space.map(b, 0, 4096, DmaDirection.FROM_DEVICE, null));
+                assertTrue(e.getMessage().contains("overlaps " + first), e.getMessage());
+                assertEquals(List.of(first), space.mappings(), "the first mapping is still the one recorded");
+            }
+            assertTrue(first.isLive());
+            space.unmap(first.iova(), 4096);
+            assertFalse(first.isLive());
+            assertTrue(space.mappings().isEmpty());
+        }
+    }
+
+    @Test
     void aDeviceAccessOutsideEveryMappingIsReported() {
         org.junit.jupiter.api.Assumptions.assumeTrue(choosesIovas(), "no-IOMMU: nothing stands between device and memory");
-        try (DmaBuffer b = DmaBuffer.allocate(4096); DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (DmaBuffer b = buffer(4096); DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             deviceAccessOutsideMappingsIsReported(m.iova().plus(64L << 20));
         }
     }

@@ -1,9 +1,16 @@
 package org.dma4j.mem;
 
+import static org.dma4j.linux.gen.libc.libc_h.MAP_ANONYMOUS;
+import static org.dma4j.linux.gen.libc.libc_h.MAP_PRIVATE;
+import static org.dma4j.linux.gen.libc.libc_h.PROT_READ;
+import static org.dma4j.linux.gen.libc.libc_h.PROT_WRITE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,11 +19,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.dma4j.PageSize;
 import org.dma4j.PhysAddr;
+import org.dma4j.linux.Syscalls;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class PagemapTest {
-    private static boolean root() throws Exception {
+    static boolean root() throws Exception {
         return Files.readAllLines(Path.of("/proc/self/status")).stream()
                 .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0"));
     }
@@ -33,6 +41,22 @@ class PagemapTest {
             }
             assertEquals(pages.get(3).plus(123), p.resolve(b.segment().asSlice(3 * 4096 + 123)));
             assertTrue(p.isContiguous(b.segment().asSlice(0, 4096), PageSize.SIZE_4K), "one page is contiguous");
+        }
+    }
+
+    /**
+     * Issue 9 item 8: resolving never writes to memory (it may be a device's registers). A page
+     * that was never faulted in is refused as not present, and stays not present.
+     */
+    @Test
+    void aPageNotPresentIsRefusedAndLeftUntouched() {
+        try (Arena a = Arena.ofConfined(); Pagemap p = Pagemap.open()) {
+            MemorySegment untouched = Syscalls.mmap(4096, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0, a,
+                    "a page never touched");
+            var e = assertThrows(PagemapException.class, () -> p.resolve(untouched));
+            assertTrue(e.getMessage().startsWith("page at 0x" + Long.toHexString(untouched.address()) + " is not present in memory;"),
+                    e.getMessage());
+            assertThrows(PagemapException.class, () -> p.resolvePages(untouched, PageSize.SIZE_4K), "still not present: not touched");
         }
     }
 
@@ -54,6 +78,7 @@ class PagemapTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertTrue(out.contains("MEMLOCK pinning 1 MiB failed: RLIMIT_MEMLOCK is 64 KiB and "), out);
         assertTrue(out.contains("raise it (ulimit -l"), out);
+        assertTrue(out.contains("FOR-IOMMU 1 MiB, VmLck: 0 kB"), "memory for an IOMMU is not charged to RLIMIT_MEMLOCK: " + out);
         assertTrue(out.contains("PAGEMAP physical addresses read as 0 from /proc/self/pagemap: reading them needs CAP_SYS_ADMIN"), out);
     }
 }

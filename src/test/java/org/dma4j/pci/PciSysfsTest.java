@@ -67,7 +67,7 @@ class PciSysfsTest {
         assertEquals("0000:00:03.0", Files.readString(tmp.resolve("sys/bus/pci/drivers/nvme/unbind")));
         assertEquals("0000:00:03.0", Files.readString(tmp.resolve("sys/bus/pci/drivers_probe")));
 
-        assertEquals(Optional.of("nvme"), sysfs.unbind(PciAddress.parse("0000:00:03.0")));
+        assertEquals(Optional.of("nvme"), sysfs.unbind(PciAddress.parse("0000:00:03.0"), true));
         assertEquals("\n", m.read("0000:00:03.0", "driver_override"), "override cleared");
     }
 
@@ -84,9 +84,51 @@ class PciSysfsTest {
         assertTrue(noGroup.getMessage().startsWith("0000:00:00.0 has no IOMMU group: no IOMMU is active"), noGroup.getMessage());
         var notViable = assertThrows(PciSetupException.class, () -> sysfs.bindVfio(PciAddress.parse("0000:00:04.1")));
         assertEquals("IOMMU group 5 is not viable: 0000:00:04.0 is bound to e1000e; every device in the group must be on"
-                + " vfio-pci or no driver: run `dma4j bind 0000:00:04.0` too", notViable.getMessage());
+                + " vfio-pci, pci-stub, pcieport (bridges) or no driver: run `dma4j bind 0000:00:04.0` too", notViable.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PciAddress.parse("00:1f"));
         assertEquals("0000:01:00.0", PciAddress.parse("01:00.0").toString());
+    }
+
+    /**
+     * Issue 9 item 11: the kernel calls a group viable when its other devices are on drivers that
+     * leave DMA to VFIO: pci-stub, pcieport (bridges and ports), vfio-pci and its variants.
+     */
+    @Test
+    void groupsWithPciStubAndPcieportAreViableAsTheKernelSays() throws Exception {
+        FakeSysfs m = new FakeSysfs(tmp)
+                .device("0000:00:1c.0", 0x8086, 0x2918, 0x060400, "pcieport", 6)
+                .device("0000:01:00.0", 0x1b36, 0x0010, 0x010802, "vfio-pci", 6)
+                .device("0000:01:00.1", 0x1b36, 0x0010, 0x010802, "pci-stub", 6)
+                .device("0000:01:00.2", 0x1b36, 0x0010, 0x010802, null, 6)
+                .device("0000:01:00.3", 0x15b3, 0x101e, 0x020000, "mlx5_vfio_pci", 6);
+        PciSysfs sysfs = new PciSysfs(tmp);
+        PciAddress nvme = PciAddress.parse("0000:01:00.0");
+        sysfs.requireViable(sysfs.info(nvme));
+        sysfs.bindVfio(nvme); // already bound: only the viability check
+        m.device("0000:01:00.4", 0x8086, 0x10d3, 0x020000, "e1000e", 6);
+        var e = assertThrows(PciSetupException.class, () -> sysfs.requireViable(sysfs.info(nvme)));
+        assertTrue(e.getMessage().startsWith("IOMMU group 6 is not viable: 0000:01:00.4 is bound to e1000e;"), e.getMessage());
+        assertTrue(PciSysfs.allowsVfio("pcieport") && PciSysfs.allowsVfio("pci-stub") && PciSysfs.allowsVfio("vfio-pci"));
+        assertFalse(PciSysfs.allowsVfio("nvme") || PciSysfs.allowsVfio("shpchp"));
+    }
+
+    /** Issue 9 item 11: unbind gives back what dma4j bound; another driver's device only when forced. */
+    @Test
+    void unbindRefusesADeviceNotOnVfioUnlessForced() throws Exception {
+        FakeSysfs m = machine();
+        PciSysfs sysfs = new PciSysfs(tmp);
+        PciAddress disk = PciAddress.parse("0000:00:03.0");
+        var e = assertThrows(PciSetupException.class, () -> sysfs.unbind(disk));
+        assertEquals("0000:00:03.0 is bound to nvme, not vfio-pci: dma4j unbind only gives back devices bound with"
+                + " dma4j bind; to detach it from nvme anyway (whatever uses it loses it), use dma4j unbind --force"
+                + " 0000:00:03.0", e.getMessage());
+        assertEquals("(null)\n", m.read("0000:00:03.0", "driver_override"), "nothing written");
+        assertFalse(Files.exists(tmp.resolve("sys/bus/pci/drivers/nvme/unbind")), "not detached");
+        assertEquals(Optional.of("nvme"), sysfs.unbind(disk, true), "forced (the fake tree does not detach by itself)");
+        assertEquals("0000:00:03.0", Files.readString(tmp.resolve("sys/bus/pci/drivers/nvme/unbind")));
+        assertEquals(Optional.of("vfio-pci"), sysfs.unbind(PciAddress.parse("0000:00:04.1")), "a vfio-pci device needs no force");
+        assertEquals("0000:00:04.1", Files.readString(tmp.resolve("sys/bus/pci/drivers/vfio-pci/unbind")));
+        assertEquals(Optional.empty(), sysfs.unbind(PciAddress.parse("0000:00:00.0")), "nor one on no driver");
     }
 
     /** Without CAP_DAC_OVERRIDE (as a non-root user is), writing sysfs is refused: the error must say root is needed. */

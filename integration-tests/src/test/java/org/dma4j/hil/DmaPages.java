@@ -1,6 +1,8 @@
 package org.dma4j.hil;
 
 import static org.dma4j.linux.gen.libc.libc_h.MAP_ANONYMOUS;
+import static org.dma4j.linux.gen.libc.libc_h.MAP_HUGETLB;
+import static org.dma4j.linux.gen.libc.libc_h.MAP_POPULATE;
 import static org.dma4j.linux.gen.libc.libc_h.MAP_PRIVATE;
 import static org.dma4j.linux.gen.libc.libc_h.O_RDONLY;
 import static org.dma4j.linux.gen.libc.libc_h.PROT_READ;
@@ -18,14 +20,36 @@ import org.dma4j.linux.Syscalls;
  */
 final class DmaPages implements AutoCloseable {
     static final long PAGE = 4096;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     final MemorySegment memory;
 
     DmaPages(int pages) {
+        arena = Arena.ofShared();
         memory = Syscalls.mmap(pages * PAGE, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0,
                 arena, pages + " DMA pages");
         memory.fill((byte) 0); // fault every page in before it is locked and resolved
         Syscalls.mlock(memory);
+    }
+
+    private DmaPages(Arena arena, MemorySegment memory) {
+        this.arena = arena;
+        this.memory = memory;
+    }
+
+    /**
+     * {@code pages} 4 KiB pages at the start of one 2 MiB hugepage: for no-IOMMU, where the device
+     * keeps using the physical address read once, and a locked 4 KiB page may be migrated.
+     */
+    static DmaPages inHugepage(int pages) {
+        Arena a = Arena.ofShared();
+        try {
+            MemorySegment m = Syscalls.mmap(2 << 20, PROT_READ() | PROT_WRITE(),
+                    MAP_PRIVATE() | MAP_ANONYMOUS() | MAP_HUGETLB() | MAP_POPULATE(), -1, 0, a, "a 2 MiB hugepage");
+            return new DmaPages(a, m.asSlice(0, pages * PAGE));
+        } catch (RuntimeException e) {
+            a.close();
+            throw e;
+        }
     }
 
     MemorySegment page(int i) {

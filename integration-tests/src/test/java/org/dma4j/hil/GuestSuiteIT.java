@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.w3c.dom.Document;
@@ -23,8 +24,14 @@ import org.w3c.dom.NodeList;
  * guest test is adding a class tagged {@code type1}, {@code iommufd}, {@code noiommu} or
  * {@code nvmesetups} (the IOMMU guest with an unusual NVMe: 4 KiB blocks, small MDTS, two
  * namespaces, two I/O queue pairs).
+ *
+ * <p>Tagged {@value #TAG}, which surefire excludes: only failsafe runs it, so no {@code -Dtest}
+ * pattern boots QEMU by accident ({@code -Dit.test=GuestSuiteIT} runs it on purpose).
  */
+@Tag(GuestSuiteIT.TAG)
 class GuestSuiteIT {
+    static final String TAG = "guest-rig";
+
     private static final long RUN_TIMEOUT_S = 1200;
 
     @ParameterizedTest(name = "guest suite: {0}")

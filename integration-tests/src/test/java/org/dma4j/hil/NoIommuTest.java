@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The raw layer against VFIO's unsafe no-IOMMU mode (guest booted without an IOMMU): the
- * device DMAs to physical addresses, resolved from /proc/self/pagemap.
+ * device DMAs to physical addresses, resolved from /proc/self/pagemap, of hugepage memory
+ * (a locked 4 KiB page could be migrated while the device still uses its old address).
  */
 @Tag("noiommu")
 class NoIommuTest {
@@ -66,7 +67,7 @@ class NoIommuTest {
 
     @Test
     void containerHasNoDmaMapping() {
-        try (Setup s = new Setup(); DmaPages pages = new DmaPages(1); Arena a = Arena.ofConfined()) {
+        try (Setup s = new Setup(); DmaPages pages = DmaPages.inHugepage(1); Arena a = Arena.ofConfined()) {
             MemorySegment m = a.allocate(vfio_iommu_type1_dma_map.layout());
             vfio_iommu_type1_dma_map.argsz(m, (int) m.byteSize());
             vfio_iommu_type1_dma_map.vaddr(m, pages.memory.address());
@@ -85,7 +86,7 @@ class NoIommuTest {
 
     @Test
     void identifyByDmaToPhysicalAddresses() {
-        try (Setup s = new Setup(); RawVfioDevice dev = s.device(); DmaPages pages = new DmaPages(3)) {
+        try (Setup s = new Setup(); RawVfioDevice dev = s.device(); DmaPages pages = DmaPages.inHugepage(3)) {
             MemorySegment bar0 = NvmeChecks.mapBar0(dev);
             NvmeChecks.identifyByDma(dev, bar0, pages, new long[] {pages.physical(0), pages.physical(1), pages.physical(2)});
         }

@@ -86,7 +86,7 @@ abstract class VfioPciDeviceContract {
     @Test
     void msixInterruptOnACompletion() {
         assertTrue(dev.interruptCount(IrqType.MSIX) >= 1);
-        try (DmaBuffer mem = DmaBuffer.allocate(3 * 4096);
+        try (DmaBuffer mem = space.allocate(3 * 4096);
              DmaMapping sq = space.map(mem, 0, 4096, DmaDirection.BIDIRECTIONAL, null);
              DmaMapping cq = space.map(mem, 4096, 4096, DmaDirection.BIDIRECTIONAL, null);
              DmaMapping id = space.map(mem, 8192, 4096, DmaDirection.FROM_DEVICE, null);
@@ -106,7 +106,7 @@ abstract class VfioPciDeviceContract {
 
     @Test
     void resetDisablesAnEnabledController() {
-        try (DmaBuffer mem = DmaBuffer.allocate(2 * 4096);
+        try (DmaBuffer mem = space.allocate(2 * 4096);
              DmaMapping sq = space.map(mem, 0, 4096, DmaDirection.BIDIRECTIONAL, null);
              DmaMapping cq = space.map(mem, 4096, 4096, DmaDirection.BIDIRECTIONAL, null)) {
             dev.setBusMaster(true);
