@@ -6,14 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The rig by hand: {@code tools/hil --bind --shell} on a terminal (a tmux pane, driven by
  * {@code integration-tests/hil-shell-session}) binds the NVMe before the shell starts, so
  * {@code dma4j list} there shows it on vfio-pci; the shell says how to leave, and {@code exit}
- * powers the guest off. Boots one guest (about a minute).
+ * powers the guest off. Boots one guest (about a minute); tagged like {@link GuestSuiteIT}, so only
+ * failsafe runs it.
  */
+@Tag(GuestSuiteIT.TAG)
 class HilShellIT {
     @Test
     void shellModeBindsTheNvmeBeforeTheShell() throws Exception {
