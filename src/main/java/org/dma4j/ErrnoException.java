@@ -13,6 +13,7 @@ public class ErrnoException extends Dma4jException {
 
     private final String operation;
     private final int errno;
+    private final Errno code;
     private final String errnoName;
     private final String description;
     private final String hint;
@@ -29,6 +30,7 @@ public class ErrnoException extends Dma4jException {
                 + (hint == null ? "" : "; " + hint));
         this.operation = operation;
         this.errno = errno;
+        this.code = Errno.of(errno);
         this.errnoName = errnoName;
         this.description = description;
         this.hint = hint;
@@ -39,14 +41,37 @@ public class ErrnoException extends Dma4jException {
         return operation;
     }
 
-    /** The errno value. */
-    public int errno() {
+    /**
+     * The errno as a constant, to compare or switch on ({@code e.errno() == Errno.EBUSY});
+     * {@link Errno#UNKNOWN} for a value {@link Errno} does not name ({@link #errnoValue()} has it).
+     */
+    public Errno errno() {
+        return code;
+    }
+
+    /** The errno number, as the call set it. */
+    public int errnoValue() {
         return errno;
     }
 
-    /** The errno's symbolic name, such as {@code EBUSY}. */
+    /** Whether the call failed with {@code errno}. */
+    public boolean is(Errno errno) {
+        return code == errno;
+    }
+
+    /** The errno's symbolic name, such as {@code EBUSY}, for messages; compare {@link #errno()} instead. */
     public String errnoName() {
         return errnoName;
+    }
+
+    /**
+     * This failure again with {@code hint} as its fix, for a caller that knows better what the errno
+     * means here; the errno stays typed, and this exception becomes the cause.
+     */
+    public ErrnoException withHint(String hint) {
+        ErrnoException e = new ErrnoException(operation, errno, errnoName, description, hint);
+        e.initCause(this);
+        return e;
     }
 
     /** The C library's description of the errno ({@code strerror}). */

@@ -106,6 +106,8 @@ public final class FakeNvme implements DeviceModel {
 
     private record Injected(int opcode, boolean admin, int status) {}
 
+    private record Delayed(int opcode, boolean admin, long nanos) {}
+
     private final Config config;
     private final List<DriverBug> bugs = new CopyOnWriteArrayList<>();
     private final Map<Integer, Sq> sqs = new HashMap<>();
@@ -118,6 +120,12 @@ public final class FakeNvme implements DeviceModel {
     private int dropCompletions;
     private int duplicateCompletions;
     private long delayNanos;
+    private final List<Delayed> delayed = new ArrayList<>();
+    /** Counts controller resets: a completion scheduled before one is never posted after it, as on hardware. */
+    private long generation;
+    private long shutdownNanos;
+    private long shutdownDoneAt;
+    private long rtd3eMicros;
     private static final java.util.concurrent.ScheduledExecutorService LATER =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "dma4j-fake-nvme-completions");
@@ -160,7 +168,21 @@ public final class FakeNvme implements DeviceModel {
         delayNanos = delay.toNanos();
     }
 
-    /** Controller Fatal Status: CSTS.CFS goes to 1 and nothing more is processed. */
+    /** The next {@code opcode} (admin or I/O) runs at once but posts its completion {@code delay} later. */
+    public synchronized void delayNext(int opcode, boolean admin, java.time.Duration delay) {
+        delayed.add(new Delayed(opcode, admin, delay.toNanos()));
+    }
+
+    /**
+     * Shutdown (CC.SHN) reports complete (CSTS.SHST = 10b) {@code latency} after it was asked for,
+     * in progress (01b) until then; Identify Controller reports RTD3E {@code rtd3eMicros}.
+     */
+    public synchronized void shutdownLatency(java.time.Duration latency, long rtd3eMicros) {
+        shutdownNanos = latency.toNanos();
+        this.rtd3eMicros = rtd3eMicros;
+    }
+
+    /** Controller Fatal Status: CSTS.CFS goes to 1 and nothing more is processed until a controller reset (CC.EN 1 to 0). */
     public synchronized void fatal() {
         csts |= 2;
     }
@@ -193,7 +215,12 @@ public final class FakeNvme implements DeviceModel {
             case 0x08 -> 0x0001_0400;
             case 0x0c, 0x10 -> intms;
             case 0x14 -> cc;
-            case 0x1c -> csts;
+            case 0x1c -> {
+                if ((csts & 3 << 2) == 1 << 2 && System.nanoTime() - shutdownDoneAt >= 0) {
+                    csts = (csts & ~(3 << 2)) | 2 << 2; // shutdown processing complete
+                }
+                yield csts;
+            }
             case 0x24 -> aqa;
             case 0x28 -> asq;
             case 0x2c -> asq >>> 32;
@@ -233,8 +260,9 @@ public final class FakeNvme implements DeviceModel {
     private void writeCc(int value) {
         boolean wasEnabled = (cc & 1) != 0;
         cc = value;
-        if ((value & (3 << 14)) != 0) {
-            csts = (csts & ~(3 << 2)) | 2 << 2; // shutdown processing complete
+        if ((value & (3 << 14)) != 0 && (csts & 3 << 2) == 0) {
+            shutdownDoneAt = System.nanoTime() + shutdownNanos;
+            csts = (csts & ~(3 << 2)) | (shutdownNanos == 0 ? 2 : 1) << 2; // complete, or in progress until then
         }
         if (!wasEnabled && (value & 1) != 0) {
             if ((asq & (PAGE - 1)) != 0 || (acq & (PAGE - 1)) != 0) {
@@ -248,7 +276,8 @@ public final class FakeNvme implements DeviceModel {
             sqs.clear();
             cqs.clear();
             granted = 0;
-            csts &= ~1;
+            generation++;
+            csts &= ~(1 | 2 | 3 << 2); // a controller reset clears RDY, a fatal status and the shutdown state
         }
     }
 
@@ -309,15 +338,22 @@ public final class FakeNvme implements DeviceModel {
             dropCompletions--;
             return;
         }
-        if (delayNanos > 0) {
+        long delay = delayNanos;
+        Delayed d = delayed.stream().filter(x -> x.opcode == opc && x.admin == (sq.qid == 0)).findFirst().orElse(null);
+        if (d != null) {
+            delayed.remove(d);
+            delay = d.nanos;
+        }
+        if (delay > 0) {
             int result = dw0[0];
+            long gen = generation;
             LATER.schedule(() -> {
                 synchronized (this) {
-                    if (cqs.get(sq.cqid) != null && (csts & 2) == 0) {
+                    if (gen == generation && cqs.get(sq.cqid) != null && (csts & 2) == 0) {
                         complete(sq, cid, status, result);
                     }
                 }
-            }, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }, delay, java.util.concurrent.TimeUnit.NANOSECONDS);
             return;
         }
         complete(sq, cid, status, dw0[0]);
@@ -395,6 +431,9 @@ public final class FakeNvme implements DeviceModel {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment d = a.allocate(PAGE, 8);
             int status = FakeIdentify.fill(cns, nsid, config, d);
+            if (cns == 0x01) {
+                d.set(ValueLayout.JAVA_INT, 88, (int) rtd3eMicros); // RTD3E
+            }
             if (status == 0) {
                 transfer(prp1, prp2, d, PAGE, true);
             }
@@ -557,6 +596,8 @@ public final class FakeNvme implements DeviceModel {
         cqs.clear();
         granted = 0;
         injected.clear();
+        delayed.clear();
         dropCompletions = 0;
+        generation++;
     }
 }

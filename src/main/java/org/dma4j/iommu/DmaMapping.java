@@ -85,6 +85,15 @@ public final class DmaMapping implements AutoCloseable {
         return space;
     }
 
+    /**
+     * Whether {@code other} was made by the same DMA space as this mapping: a driver checks a
+     * caller's mapping against its own queues' with it, so an IOVA of another space is never
+     * sent to its device. Allocates nothing.
+     */
+    public boolean sameSpaceAs(DmaMapping other) {
+        return space == other.space;
+    }
+
     /** Unmaps; closing an unmapped mapping does nothing. */
     @Override
     public void close() {

@@ -10,8 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.dma4j.Dma4jException;
+import org.dma4j.Errno;
 import org.dma4j.ErrnoException;
 import org.dma4j.Iova;
 import org.dma4j.PageSize;
@@ -49,7 +51,7 @@ public final class IommufdSpace extends AbstractDmaSpace {
         try {
             fd = Fd.open("/dev/iommu", O_RDWR());
         } catch (ErrnoException e) {
-            if (e.errnoName().equals("ENOENT")) {
+            if (e.is(Errno.ENOENT)) {
                 throw new Dma4jException("/dev/iommu does not exist: this kernel has no IOMMUFD (CONFIG_IOMMUFD);"
                         + " use the type1 backend (-Ddma4j.iommu=type1) or a kernel with it (tools/hil boots one)", e);
             }
@@ -139,7 +141,7 @@ public final class IommufdSpace extends AbstractDmaSpace {
             iommu_ioas_map.iova(s, iova.value());
             iommufd.ioctl(Ioctls.IOMMU_IOAS_MAP, s);
         } catch (ErrnoException e) {
-            if (e.errnoName().equals("ENOMEM")) {
+            if (e.is(Errno.ENOMEM)) {
                 throw new DmaMapException("pinning " + memory.byteSize() + " bytes for DMA failed: iommufd counts"
                         + " mapped memory against RLIMIT_MEMLOCK; raise it (ulimit -l) or run with CAP_IPC_LOCK", e);
             }
@@ -168,27 +170,52 @@ public final class IommufdSpace extends AbstractDmaSpace {
     @Override
     public List<IovaRange> iovaRanges() {
         ensureOpen();
+        return iovaRanges(ioasId, s -> iommufd.ioctl(Ioctls.IOMMU_IOAS_IOVA_RANGES, s));
+    }
+
+    /** How many times the count is asked again when ranges change between two calls. */
+    static final int IOVA_RANGES_ATTEMPTS = 5;
+
+    /**
+     * The IOMMU_IOAS_IOVA_RANGES exchange with {@code ioctl} standing for the call on the iommufd:
+     * the kernel answers EMSGSIZE with the count in {@code num_iovas} when the array is too small.
+     */
+    static List<IovaRange> iovaRanges(int ioasId, Consumer<MemorySegment> ioctl) {
+        String what = "IOMMU_IOAS_IOVA_RANGES";
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(iommu_ioas_iova_ranges.layout());
             MemorySegment ranges = MemorySegment.NULL;
-            for (int attempt = 0; ; attempt++) {
+            int capacity = 0;
+            for (int attempt = 1; ; attempt++) {
                 iommu_ioas_iova_ranges.size(s, (int) s.byteSize());
                 iommu_ioas_iova_ranges.ioas_id(s, ioasId);
+                iommu_ioas_iova_ranges.num_iovas(s, capacity);
                 iommu_ioas_iova_ranges.allowed_iovas(s, ranges.address());
                 try {
-                    iommufd.ioctl(Ioctls.IOMMU_IOAS_IOVA_RANGES, s);
+                    ioctl.accept(s);
                     break;
                 } catch (ErrnoException e) {
-                    if (!e.errnoName().equals("EMSGSIZE") || attempt > 3) {
+                    if (!e.is(Errno.EMSGSIZE)) {
                         throw e;
                     }
-                    ranges = iommu_iova_range.allocateArray(iommu_ioas_iova_ranges.num_iovas(s), a);
+                    if (attempt == IOVA_RANGES_ATTEMPTS) {
+                        throw e.withHint("the IOAS's ranges changed on each of " + attempt + " attempts to read them");
+                    }
+                    capacity = iommu_ioas_iova_ranges.num_iovas(s);
+                    if (capacity <= 0) {
+                        throw new Dma4jException(what + " said EMSGSIZE but needs " + capacity + " ranges", e);
+                    }
+                    ranges = iommu_iova_range.allocateArray(capacity, a);
                 }
             }
+            int n = iommu_ioas_iova_ranges.num_iovas(s);
+            if (n < 0 || n > capacity) {
+                throw new Dma4jException(what + " reported " + n + " ranges into room for " + capacity);
+            }
             List<IovaRange> out = new ArrayList<>();
-            for (int i = 0; i < iommu_ioas_iova_ranges.num_iovas(s); i++) {
+            for (int i = 0; i < n; i++) {
                 MemorySegment r = iommu_iova_range.asSlice(ranges, i);
-                out.add(IovaRange.of(iommu_iova_range.start(r), iommu_iova_range.last(r)));
+                out.add(IovaRange.reported(iommu_iova_range.start(r), iommu_iova_range.last(r), what));
             }
             return List.copyOf(out);
         }

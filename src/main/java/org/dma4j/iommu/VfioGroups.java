@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.dma4j.Dma4jException;
+import org.dma4j.Errno;
 import org.dma4j.ErrnoException;
 import org.dma4j.linux.Fd;
 import org.dma4j.linux.Ioctls;
@@ -25,9 +26,9 @@ final class VfioGroups {
         try {
             group = Fd.open(path, O_RDWR());
         } catch (ErrnoException e) {
-            if (e.errnoName().equals("EBUSY")) {
-                throw new Dma4jException(path + " is open in another process (or another container); VFIO lets one"
-                        + " owner have a group at a time", e);
+            if (e.is(Errno.EBUSY)) {
+                throw e.withHint(path + " is open in another process (or another container); VFIO lets one owner"
+                        + " have a group at a time");
             }
             throw e;
         }
@@ -59,8 +60,8 @@ final class VfioGroups {
         try (Arena a = Arena.ofConfined()) {
             return Fd.adopt(group.ioctl(Ioctls.VFIO_GROUP_GET_DEVICE_FD, a.allocateFrom(bdf)), bdf);
         } catch (ErrnoException e) {
-            throw new Dma4jException("cannot open VFIO device " + bdf + " in IOMMU group " + groupNumber + ": "
-                    + e.getMessage() + (e.errnoName().equals("EBUSY") ? " (another process has it open)" : ""), e);
+            throw e.withHint("cannot open VFIO device " + bdf + " in IOMMU group " + groupNumber
+                    + (e.is(Errno.EBUSY) ? " (another process has it open)" : ""));
         }
     }
 }

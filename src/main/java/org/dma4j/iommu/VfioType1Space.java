@@ -16,8 +16,8 @@ import org.dma4j.Iova;
 import org.dma4j.PageSize;
 import org.dma4j.linux.Fd;
 import org.dma4j.linux.Ioctls;
+import org.dma4j.linux.VfioCapChain;
 import org.dma4j.linux.gen.vfio.vfio_h;
-import org.dma4j.linux.gen.vfio.vfio_info_cap_header;
 import org.dma4j.linux.gen.vfio.vfio_iommu_type1_dma_map;
 import org.dma4j.linux.gen.vfio.vfio_iommu_type1_dma_unmap;
 import org.dma4j.linux.gen.vfio.vfio_iommu_type1_info;
@@ -123,10 +123,10 @@ public final class VfioType1Space extends AbstractDmaSpace {
             vfio_iommu_type1_dma_map.size(s, memory.byteSize());
             container.ioctl(Ioctls.VFIO_IOMMU_MAP_DMA, s);
         } catch (ErrnoException e) {
-            throw switch (e.errnoName()) {
-                case "ENOSPC" -> new DmaMapException.IovaExhausted("the type1 IOMMU's mapping limit is reached"
+            throw switch (e.errno()) {
+                case ENOSPC -> new DmaMapException.IovaExhausted("the type1 IOMMU's mapping limit is reached"
                         + " (vfio_iommu_type1 dma_entry_limit, 65535 by default)", e);
-                case "ENOMEM" -> new DmaMapException("pinning " + memory.byteSize() + " bytes for DMA failed: the"
+                case ENOMEM -> new DmaMapException("pinning " + memory.byteSize() + " bytes for DMA failed: the"
                         + " kernel counts mapped memory against RLIMIT_MEMLOCK; raise it (ulimit -l) or run with CAP_IPC_LOCK", e);
                 default -> e;
             };
@@ -169,7 +169,8 @@ public final class VfioType1Space extends AbstractDmaSpace {
         return "type1";
     }
 
-    private record Info(long pgsizes, int dmaAvail, List<IovaRange> ranges, Set<PageSize> pageSizes) {}
+    /** What VFIO_IOMMU_GET_INFO says; {@code dmaAvail} is Integer.MAX_VALUE when the kernel does not count. */
+    record Info(long pgsizes, int dmaAvail, List<IovaRange> ranges, Set<PageSize> pageSizes) {}
 
     /** VFIO_IOMMU_GET_INFO, asked again with the size the kernel names when the capability chain needs room. */
     private Info info() {
@@ -188,24 +189,29 @@ public final class VfioType1Space extends AbstractDmaSpace {
         }
     }
 
-    private static Info parse(MemorySegment s) {
+    /** Decodes a filled-in {@code vfio_iommu_type1_info} of {@code s.byteSize()} bytes, capability chain included. */
+    static Info parse(MemorySegment s) {
         int flags = vfio_iommu_type1_info.flags(s);
         int dmaAvail = Integer.MAX_VALUE;
         List<IovaRange> ranges = new ArrayList<>();
-        int off = (flags & vfio_h.VFIO_IOMMU_INFO_CAPS()) != 0 ? vfio_iommu_type1_info.cap_offset(s) : 0;
-        while (off != 0) {
-            MemorySegment cap = s.asSlice(off);
-            int id = Short.toUnsignedInt(vfio_info_cap_header.id(cap));
-            if (id == vfio_h.VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE()) {
+        String what = "VFIO_IOMMU_GET_INFO";
+        int first = (flags & vfio_h.VFIO_IOMMU_INFO_CAPS()) != 0 ? vfio_iommu_type1_info.cap_offset(s) : 0;
+        for (VfioCapChain.Cap cap : VfioCapChain.walk(s, vfio_iommu_type1_info.layout().byteSize(), first, what)) {
+            MemorySegment c = cap.body();
+            if (cap.id() == vfio_h.VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE()) {
                 long base = vfio_iommu_type1_info_cap_iova_range.iova_ranges$offset();
-                for (int i = 0; i < vfio_iommu_type1_info_cap_iova_range.nr_iovas(cap); i++) {
-                    MemorySegment r = cap.asSlice(base + i * vfio_iova_range.layout().byteSize());
-                    ranges.add(IovaRange.of(vfio_iova_range.start(r), vfio_iova_range.end(r)));
+                long each = vfio_iova_range.layout().byteSize();
+                cap.require(base, what);
+                long n = Integer.toUnsignedLong(vfio_iommu_type1_info_cap_iova_range.nr_iovas(c));
+                cap.require(base + n * each, what + " (" + n + " IOVA ranges)");
+                for (int i = 0; i < n; i++) {
+                    MemorySegment r = c.asSlice(base + i * each, each);
+                    ranges.add(IovaRange.reported(vfio_iova_range.start(r), vfio_iova_range.end(r), what));
                 }
-            } else if (id == vfio_h.VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL()) {
-                dmaAvail = vfio_iommu_type1_info_dma_avail.avail(cap);
+            } else if (cap.id() == vfio_h.VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL()) {
+                cap.require(vfio_iommu_type1_info_dma_avail.layout().byteSize(), what);
+                dmaAvail = vfio_iommu_type1_info_dma_avail.avail(c);
             }
-            off = vfio_info_cap_header.next(cap);
         }
         if (ranges.isEmpty()) { // kernels before 5.4 report none: the whole 64-bit space
             ranges.add(IovaRange.of(0, -1));

@@ -13,6 +13,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import org.dma4j.Dma4jException;
+import org.dma4j.Errno;
 import org.dma4j.ErrnoException;
 import org.dma4j.linux.gen.libc.libc_h;
 import org.dma4j.linux.gen.libc.rlimit;
@@ -126,7 +127,7 @@ public final class Syscalls {
 
     /** The exception for a call that failed with {@code errno}. */
     public static ErrnoException failure(String operation, int errno, String hint) {
-        return new ErrnoException(operation, errno, Errno.name(errno), strerror(errno), hint);
+        return new ErrnoException(operation, errno, Errno.nameOf(errno), strerror(errno), hint);
     }
 
     /** A generic fix for permission errors, which every device-file operation shares. */

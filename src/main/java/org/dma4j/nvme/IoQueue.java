@@ -2,16 +2,17 @@ package org.dma4j.nvme;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import org.dma4j.iommu.DmaDirection;
+import org.dma4j.iommu.DmaMapException;
 import org.dma4j.iommu.DmaMapping;
-import org.dma4j.mem.DmaBuffer;
 
 /**
  * One I/O queue pair of an {@link NvmeController}: Read, Write, Flush, Write Zeroes and Dataset
  * Management (deallocate), each synchronous, or Read and Write submitted and polled for queue
  * depth. Data moves to and from {@link DmaMapping}s of the controller's DMA space; PRP1, PRP2
  * and PRP lists are built here. Submitting and polling allocate nothing and take no lock: a
- * queue belongs to one thread. {@link #close()} deletes the queue pair from the controller.
+ * queue belongs to one thread. After a controller reset the queue is re-created (same qid, size
+ * and memory) on its next use, and the commands it had outstanding fail with
+ * {@link NvmeException.Reset}. {@link #close()} deletes the queue pair from the controller.
  */
 public final class IoQueue implements AutoCloseable {
     static final int FLUSH = 0x00, WRITE = 0x01, READ = 0x02, WRITE_ZEROES = 0x08, DATASET_MANAGEMENT = 0x09;
@@ -19,8 +20,6 @@ public final class IoQueue implements AutoCloseable {
     private final NvmeController controller;
     private final QueuePair qp;
     private final long maxTransfer;
-    private DmaBuffer dsmRange;
-    private DmaMapping dsmMap;
     private boolean closed;
 
     IoQueue(NvmeController controller, QueuePair qp) {
@@ -99,6 +98,8 @@ public final class IoQueue implements AutoCloseable {
             throw new IllegalArgumentException(name(opc) + " of " + bytes + " bytes at offset " + offset + " does not fit "
                     + buf + " dword-aligned");
         }
+        checkMapping(opc, buf);
+        revive();
         int cid = qp.allocateCid();
         if (cid < 0) {
             return -1;
@@ -109,8 +110,34 @@ public final class IoQueue implements AutoCloseable {
         return cid;
     }
 
-    /** Reaps the completions posted so far; returns how many. Allocates nothing. */
+    /**
+     * The device may reach {@code buf} only if it is a live mapping of this controller's DMA space:
+     * another space's IOVA means something else here (or nothing), and an unmapped one may be reused.
+     */
+    private void checkMapping(int opc, DmaMapping buf) {
+        if (!buf.sameSpaceAs(qp.sqMapping())) {
+            throw new DmaMapException.InvalidRequest(name(opc) + " on queue " + qp.qid + ": " + buf + " is a mapping of"
+                    + " another DMA space; map the buffer with this controller's device().dmaSpace()");
+        }
+        if (!buf.isLive()) {
+            throw new DmaMapException.InvalidRequest(name(opc) + " on queue " + qp.qid + ": " + buf + " is unmapped;"
+                    + " map the buffer again before I/O");
+        }
+    }
+
+    /** After a controller reset: re-creates the queue on the controller (its outstanding commands fail). */
+    private void revive() {
+        if (qp.stale) {
+            controller.revive(qp);
+        }
+    }
+
+    /**
+     * Reaps the completions posted so far; returns how many commands became done (after a
+     * controller reset, those it failed count too). Allocates nothing.
+     */
     public int poll() {
+        revive();
         return qp.poll();
     }
 
@@ -127,6 +154,10 @@ public final class IoQueue implements AutoCloseable {
         int status = qp.status(cid);
         int opc = qp.opcode(cid);
         qp.release(cid);
+        if (status == QueuePair.RESET) {
+            throw new NvmeException.Reset(name(opc) + " (CID " + cid + ") on queue " + qp.qid
+                    + " was outstanding when the controller was reset; it may or may not have run");
+        }
         if (status != 0) {
             NvmeStatus s = NvmeStatus.of(status);
             throw new NvmeException(name(opc) + " (CID " + cid + ") failed on queue " + qp.qid + ": " + s, s);
@@ -147,27 +178,24 @@ public final class IoQueue implements AutoCloseable {
     /** Dataset Management with the Deallocate attribute for one range. */
     public void deallocate(Namespace ns, long lba, int blocks) {
         checkRange(ns, lba, blocks, "Deallocate");
-        if (dsmRange == null) {
-            dsmRange = DmaBuffer.allocate(4096);
-            dsmMap = controller.device().dmaSpace().map(dsmRange, DmaDirection.TO_DEVICE);
-        }
-        MemorySegment r = dsmRange.segment();
+        int cid = allocate();
+        MemorySegment r = qp.spare(); // free: the last synchronous command that used it has completed
         r.set(ValueLayout.JAVA_INT, 0, 0);          // context attributes
         r.set(ValueLayout.JAVA_INT, 4, blocks);     // length in logical blocks
         r.set(ValueLayout.JAVA_LONG, 8, lba);       // starting LBA
-        int cid = allocate();
-        qp.submit(cid, DATASET_MANAGEMENT, ns.nsid(), dsmMap.iova().value(), 0, 0, 1 << 2, 0, 0, 0, 0); // NR=0 (one range), AD
-        controller.complete(qp, cid, controller.timeout(), "Deallocate of " + blocks + " blocks at LBA " + lba);
+        qp.submit(cid, DATASET_MANAGEMENT, ns.nsid(), qp.spareIova(), 0, 0, 1 << 2, 0, 0, 0, 0); // NR=0 (one range), AD
+        controller.complete(qp, cid, "Deallocate of " + blocks + " blocks at LBA " + lba);
     }
 
     private void simple(int opc, Namespace ns, int cdw10, int cdw11, int cdw12, String what) {
         int cid = allocate();
         qp.submit(cid, opc, ns.nsid(), 0, 0, cdw10, cdw11, cdw12, 0, 0, 0);
-        controller.complete(qp, cid, controller.timeout(), what);
+        controller.complete(qp, cid, what);
     }
 
     private int allocate() {
         ensureOpen();
+        revive();
         int cid = qp.allocateCid();
         if (cid < 0) {
             throw new NvmeException("queue " + qp.qid + " is full; poll it before submitting synchronously");
@@ -206,10 +234,6 @@ public final class IoQueue implements AutoCloseable {
             return;
         }
         closed = true;
-        if (dsmMap != null) {
-            dsmMap.close();
-            dsmRange.close();
-        }
         controller.deleteIoQueue(this);
     }
 }

@@ -5,9 +5,8 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.dma4j.AlreadyClosedException;
 import org.dma4j.iommu.DmaDirection;
-import org.dma4j.iommu.DmaMapping;
-import org.dma4j.mem.DmaBuffer;
 import org.dma4j.pci.Bar;
 import org.dma4j.pci.Interrupts;
 import org.dma4j.pci.IrqType;
@@ -21,38 +20,68 @@ import org.slf4j.LoggerFactory;
  * alike. Bring-up: disable, wait CSTS.RDY=0 within CAP.TO, admin queues, enable, wait ready.
  * Admin commands are serialised; I/O goes through {@link IoQueue}s, one per thread.
  *
+ * <p>A command that does not complete within the timeout has a defined fate, as in Linux's
+ * driver: an admin command resets the controller; an I/O command is aborted (Abort), given one
+ * more timeout to complete, and if it still has not, the controller is reset. Controller Fatal
+ * Status (CSTS.CFS) resets it too. {@link #reset()} fails every outstanding command with
+ * {@link NvmeException.Reset}, so a late completion can never be taken for a new command, and
+ * no memory is reused for DMA before the controller that might still write it is disabled.
+ *
  * <p>The opener owns the controller; {@link #close()} deletes the I/O queues, shuts the
  * controller down (CC.SHN) and frees the admin queues. The {@link PciDevice} stays the caller's.
  */
 public final class NvmeController implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NvmeController.class);
     /** Admin commands (NVMe base spec figure "Opcodes for Admin Commands"). */
     static final int DELETE_SQ = 0x00, CREATE_SQ = 0x01, GET_LOG_PAGE = 0x02, DELETE_CQ = 0x04, CREATE_CQ = 0x05,
             IDENTIFY = 0x06, ABORT = 0x08, SET_FEATURES = 0x09, GET_FEATURES = 0x0a;
     static final int FEATURE_NUMBER_OF_QUEUES = 0x07;
-    private static final Logger LOG = LoggerFactory.getLogger(NvmeController.class);
 
     private final PciDevice device;
     private final Bar bar;
     private final NvmeRegs.Cap cap;
+    private final ControllerRegs regs;
+    /** The admin queue pair; its spare page receives Identify data and log pages. */
     private final QueuePair admin;
     private final Duration timeout;
     private final IdentifyController identify;
+    private final int ioQueuesWanted;
     private final int ioQueuesGranted;
     private final List<IoQueue> ioQueues = new ArrayList<>();
-    private final DmaBuffer scratch;
-    private final DmaMapping scratchMap;
     /** MSI-X vectors in interrupt mode; null when polling (the default). */
     private final Interrupts irq;
     private static final Duration IRQ_SLICE = Duration.ofMillis(1);
+    private Duration shutdownFloor = ControllerRegs.SHUTDOWN_FLOOR;
+    /** Set once bring-up is done: from then on a timeout or CSTS.CFS resets the controller. */
+    private volatile boolean up;
+    private volatile boolean resetting;
+    /** Why the last reset failed; non-null makes every command throw until a reset succeeds. */
+    private RuntimeException failed;
+    private volatile long resets;
     private boolean closed;
+    private final Completions completions = new Completions(this);
 
+    /**
+     * Brings the controller up. On failure every step done so far is undone in reverse (the
+     * controller disabled before its queues are unmapped, unmapped before freed, vectors
+     * disabled) and the first error is thrown with the others suppressed.
+     */
     private NvmeController(PciDevice device, Duration timeout, int adminEntries, int ioQueuesWanted, boolean interrupts) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the command timeout must be positive, not " + timeout);
+        }
+        if (adminEntries < 2 || ioQueuesWanted < 1 || ioQueuesWanted > 65535) {
+            throw new IllegalArgumentException("an NVMe controller needs at least 2 admin queue entries and 1 to 65535"
+                    + " I/O queues, not " + adminEntries + " and " + ioQueuesWanted);
+        }
         this.device = device;
         this.timeout = timeout;
+        this.ioQueuesWanted = ioQueuesWanted;
         this.bar = device.bar(0);
         this.cap = new NvmeRegs.Cap(bar.read64(NvmeRegs.CAP));
         LOG.debug("{}: CAP 0x{}: {} entries per queue, doorbell stride {}, CAP.TO {} ms", device.address(),
                 Long.toHexString(cap.raw()), cap.maxQueueEntries(), cap.doorbellStride(), cap.timeoutMillis());
+        this.regs = new ControllerRegs(bar, cap, device.address().toString());
         if (!cap.nvmCommandSet()) {
             throw new NvmeException(device.address() + " does not support the NVM command set (CAP.CSS)");
         }
@@ -60,50 +89,35 @@ public final class NvmeController implements AutoCloseable {
             throw new NvmeException(device.address() + " needs memory pages of at least " + cap.minPageSize()
                     + " bytes (CAP.MPSMIN); dma4j drives 4 KiB pages");
         }
-        device.setBusMaster(true);
-        disable();
-        if (interrupts) {
-            int offered = device.interruptCount(IrqType.MSIX);
-            if (offered == 0) {
-                throw new NvmeException(device.address() + " offers no MSI-X vectors; use polled mode");
-            }
-            this.irq = device.enableInterrupts(IrqType.MSIX, Math.min(offered, ioQueuesWanted + 1));
-        } else {
-            this.irq = null;
-        }
-        int entries = Math.min(adminEntries, cap.maxQueueEntries());
-        this.admin = new QueuePair(bar, device.dmaSpace(), 0, entries, cap.doorbellStride());
-        this.scratch = DmaBuffer.allocate(QueuePair.PAGE);
+        Undo undo = new Undo();
         try {
-            this.scratchMap = device.dmaSpace().map(scratch, DmaDirection.BIDIRECTIONAL);
-            bar.write32(NvmeRegs.AQA, (entries - 1) | (entries - 1) << 16);
-            write64(NvmeRegs.ASQ, admin.sqIova());
-            write64(NvmeRegs.ACQ, admin.cqIova());
-            bar.write32(NvmeRegs.CC, NvmeRegs.CC_EN | NvmeRegs.CC_IOSQES_64 | NvmeRegs.CC_IOCQES_16);
-            waitReady(true);
+            device.setBusMaster(true);
+            regs.disable();
+            if (interrupts) {
+                int offered = device.interruptCount(IrqType.MSIX);
+                if (offered == 0) {
+                    throw new NvmeException(device.address() + " offers no MSI-X vectors; use polled mode");
+                }
+                this.irq = device.enableInterrupts(IrqType.MSIX, Math.min(offered, ioQueuesWanted + 1));
+                undo.push(irq::close);
+            } else {
+                this.irq = null;
+            }
+            int entries = Math.min(adminEntries, cap.maxQueueEntries());
+            this.admin = new QueuePair(bar, device.dmaSpace(), 0, entries, cap.doorbellStride(), DmaDirection.BIDIRECTIONAL);
+            undo.push(admin::close);
+            undo.push(regs::disable); // runs first: no DMA into the admin queues once they are unmapped
+            regs.enable(admin);
             this.identify = IdentifyController.parse(identifyRaw(1, 0));
             this.ioQueuesGranted = Math.min(setNumberOfQueues(ioQueuesWanted), ioQueuesWanted);
             LOG.debug("{}: ready: admin queues of {} entries, {} of {} I/O queue pairs granted", device.address(), entries,
                     ioQueuesGranted, ioQueuesWanted);
         } catch (RuntimeException e) {
-            try {
-                disable();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            scratch.close();
-            admin.close();
-            if (irq != null) {
-                irq.close();
-            }
-            throw e;
+            throw undo.unwind(e);
+        } catch (Error e) {
+            throw undo.unwind(e);
         }
-    }
-
-    /** A 64-bit register as two dword writes, low first: what every controller accepts. */
-    private void write64(int offset, long value) {
-        bar.write32(offset, (int) value);
-        bar.write32(offset + 4, (int) (value >>> 32));
+        this.up = true;
     }
 
     /** Brings up the controller of {@code device} with defaults: 32 admin entries, up to 8 I/O queues, 10 s per command. */
@@ -134,7 +148,7 @@ public final class NvmeController implements AutoCloseable {
     }
 
     /** Waits a little for queue {@code q}: on its vector in interrupt mode, a spin hint otherwise. */
-    private void idle(QueuePair q) {
+    void idle(QueuePair q) {
         if (irq == null) {
             Thread.onSpinWait();
         } else {
@@ -170,91 +184,119 @@ public final class NvmeController implements AutoCloseable {
         return Math.min(identify.maxTransferBytes(QueuePair.PAGE), (QueuePair.PAGE / 8) * QueuePair.PAGE);
     }
 
-    private void disable() {
-        int cc = bar.read32(NvmeRegs.CC);
-        if ((cc & NvmeRegs.CC_EN) != 0) {
-            bar.write32(NvmeRegs.CC, cc & ~NvmeRegs.CC_EN);
-        }
-        waitReady(false);
+    /** How many times the controller was reset since it was opened (by {@link #reset()}, a timeout or CSTS.CFS). */
+    public long resets() {
+        return resets;
     }
 
-    private void waitReady(boolean ready) {
-        long deadline = System.nanoTime() + Math.max(cap.timeoutMillis(), 500) * 1_000_000;
-        while (((bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_RDY) != 0) != ready) {
-            if (ready && (bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_CFS) != 0) {
-                throw new NvmeException(device.address() + ": controller fatal status (CSTS.CFS) while enabling");
-            }
-            if (System.nanoTime() > deadline) {
-                throw new NvmeException.Timeout(device.address() + ": CSTS.RDY did not become " + (ready ? 1 : 0)
-                        + " within CAP.TO (" + cap.timeoutMillis() + " ms)");
-            }
-            Thread.onSpinWait();
+    /**
+     * Sets the least time {@link #close()} waits for the shutdown to complete (default 5 s, as
+     * Linux's {@code nvme_core.shutdown_timeout}); a larger RTD3E from Identify Controller raises
+     * it, up to 60 s.
+     */
+    public synchronized void setShutdownTimeout(Duration least) {
+        if (least.isNegative()) {
+            throw new IllegalArgumentException("a shutdown timeout cannot be negative: " + least);
         }
+        shutdownFloor = least;
+    }
+
+    /** How long {@link #close()} waits for CSTS.SHST to report the shutdown complete. */
+    public synchronized Duration shutdownTimeout() {
+        return ControllerRegs.shutdownTimeout(identify.rtd3eMicros(), shutdownFloor);
     }
 
     /** Runs one admin command to completion; returns completion dword 0. */
     synchronized int adminCommand(int opc, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12) {
-        ensureOpen();
+        ensureUsable();
         int cid = admin.allocateCid();
+        if (cid < 0) { // admin commands run one at a time; only a leak could get here
+            throw new NvmeException(device.address() + ": no free command identifier on the admin queue for "
+                    + adminName(opc));
+        }
         admin.submit(cid, opc, nsid, prp1, prp2, cdw10, cdw11, cdw12, 0, 0, 0);
-        return complete(admin, cid, timeout, "admin " + adminName(opc));
+        return complete(admin, cid, "admin " + adminName(opc));
     }
 
     /**
-     * Polls {@code q} until I/O command {@code cid} completes; throws on error status or timeout.
-     * The error message is built only on failure, so a successful synchronous I/O allocates nothing.
+     * Polls {@code q} until I/O command {@code cid} completes; throws on error status, timeout or
+     * reset. The error message is built only on failure, so a successful synchronous I/O allocates nothing.
      */
     void completeIo(QueuePair q, int cid, int opc, long lba, int blocks, int nsid) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!q.isDone(cid)) {
-            if (q.poll() == 0) {
-                if (stuck(deadline)) { // only then is the message built
-                    checkStuck(q, cid, deadline, timeout, IoQueue.name(opc) + " of " + blocks + " blocks at LBA " + lba
-                            + " on namespace " + nsid);
-                }
-                idle(q);
-            }
+        completions.await(q, cid, null, opc, lba, blocks, nsid);
+        completions.finish(q, cid, null, opc, lba, blocks, nsid);
+    }
+
+    /** Polls {@code q} until {@code cid} completes; throws on error status, timeout or reset. Returns dword 0. */
+    int complete(QueuePair q, int cid, String what) {
+        completions.await(q, cid, what, 0, 0, 0, 0);
+        return completions.finish(q, cid, what, 0, 0, 0, 0);
+    }
+
+    /** Whether a timeout or CSTS.CFS should reset the controller: it is up, and not resetting already. */
+    boolean recoverable() {
+        return up && !resetting;
+    }
+
+    boolean isAdmin(QueuePair q) {
+        return q == admin;
+    }
+
+    ControllerRegs regs() {
+        return regs;
+    }
+
+    /**
+     * Resets the controller: disables it (it stops all DMA and forgets every queue), re-creates
+     * the admin queue, enables it, asks for the same number of I/O queues, and marks every I/O
+     * queue for re-creation with its qid, size and memory. Each I/O queue is re-created by its
+     * owning thread on its next use (submit, poll or a synchronous command), so that no thread's
+     * queue changes under it; its outstanding commands then fail with {@link NvmeException.Reset}.
+     * If the reset fails, every command throws until a reset succeeds; close still works.
+     */
+    public synchronized void reset() {
+        if (closed) {
+            throw new AlreadyClosedException("NVMe controller " + device.address());
         }
-        if (q.status(cid) == 0) {
-            q.release(cid);
+        reset("asked for");
+    }
+
+    synchronized void reset(String why) {
+        LOG.warn("{}: resetting the controller: {}", device.address(), why);
+        resetting = true;
+        try {
+            for (IoQueue q : ioQueues) {
+                q.pair().stale = true;
+            }
+            regs.disable();
+            admin.resetAfterDisable();
+            admin.releaseAll(); // admin commands run one at a time: the one that led here is resolved by it
+            regs.enable(admin);
+            failed = null;
+            int granted = setNumberOfQueues(ioQueuesWanted);
+            if (granted < ioQueues.size()) {
+                LOG.warn("{}: after the reset the controller grants {} I/O queues; {} exist", device.address(), granted,
+                        ioQueues.size());
+            }
+            resets++;
+        } catch (RuntimeException e) {
+            failed = e;
+            throw new NvmeException(device.address() + ": the controller reset failed; it is unusable until a reset"
+                    + " succeeds", e);
+        } finally {
+            resetting = false;
+        }
+    }
+
+    /** Re-creates a stale I/O queue after a reset; its outstanding commands fail ({@link QueuePair#RESET}). */
+    synchronized void revive(QueuePair qp) {
+        if (!qp.stale) {
             return;
         }
-        complete(q, cid, timeout, IoQueue.name(opc) + " of " + blocks + " blocks at LBA " + lba + " on namespace " + nsid);
-    }
-
-    private boolean stuck(long deadline) {
-        return System.nanoTime() > deadline || (bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_CFS) != 0;
-    }
-
-    /** Throws when the controller reports a fatal status or the command is past its deadline. */
-    private void checkStuck(QueuePair q, int cid, long deadline, Duration limit, String what) {
-        if ((bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_CFS) != 0) {
-            throw new NvmeException(device.address() + ": controller fatal status (CSTS.CFS) during " + what);
-        }
-        if (System.nanoTime() > deadline) {
-            // The CID stays taken: a late completion must not be matched to a new command.
-            throw new NvmeException.Timeout(what + " (CID " + cid + " on queue " + q.qid + ") did not complete within "
-                    + limit.toMillis() + " ms");
-        }
-    }
-
-    /** Polls {@code q} until {@code cid} completes; throws on error status or timeout. Returns dword 0. */
-    int complete(QueuePair q, int cid, Duration limit, String what) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!q.isDone(cid)) {
-            if (q.poll() == 0) {
-                checkStuck(q, cid, deadline, limit, what);
-                idle(q);
-            }
-        }
-        int status = q.status(cid);
-        int dw0 = q.result(cid);
-        q.release(cid);
-        if (status != 0) {
-            NvmeStatus s = NvmeStatus.of(status);
-            throw new NvmeException(what + " failed on queue " + q.qid + ": " + s, s);
-        }
-        return dw0;
+        ensureUsable();
+        qp.resetAfterDisable();
+        createOnDevice(qp);
+        qp.stale = false;
     }
 
     static String adminName(int opc) {
@@ -273,10 +315,10 @@ public final class NvmeController implements AutoCloseable {
     }
 
     private synchronized MemorySegment identifyRaw(int cns, int nsid) {
-        adminCommand(IDENTIFY, nsid, scratchMap.iova().value(), 0, cns, 0, 0);
+        adminCommand(IDENTIFY, nsid, admin.spareIova(), 0, cns, 0, 0);
         // A copy on the heap, backed by longs so that aligned field reads work on it.
         MemorySegment copy = MemorySegment.ofArray(new long[(int) (QueuePair.PAGE / 8)]);
-        copy.copyFrom(scratch.segment());
+        copy.copyFrom(admin.spare());
         return copy;
     }
 
@@ -312,8 +354,8 @@ public final class NvmeController implements AutoCloseable {
     /** The SMART / Health Information log page (LID 02h). */
     public synchronized SmartLog smartLog() {
         int dwords = 512 / 4;
-        adminCommand(GET_LOG_PAGE, 0xffffffff, scratchMap.iova().value(), 0, (dwords - 1) << 16 | 0x02, 0, 0);
-        return SmartLog.parse(scratch.segment());
+        adminCommand(GET_LOG_PAGE, 0xffffffff, admin.spareIova(), 0, (dwords - 1) << 16 | 0x02, 0, 0);
+        return SmartLog.parse(admin.spare());
     }
 
     /** Get Features, Number of Queues: the I/O submission and completion queues the controller allocated. */
@@ -326,10 +368,10 @@ public final class NvmeController implements AutoCloseable {
     public synchronized List<ErrorLogEntry> errorLog(int entries) {
         int n = Math.max(1, Math.min(entries, 64));
         int dwords = n * 64 / 4;
-        adminCommand(GET_LOG_PAGE, 0xffffffff, scratchMap.iova().value(), 0, (dwords - 1) << 16 | 0x01, 0, 0);
+        adminCommand(GET_LOG_PAGE, 0xffffffff, admin.spareIova(), 0, (dwords - 1) << 16 | 0x01, 0, 0);
         List<ErrorLogEntry> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            ErrorLogEntry e = ErrorLogEntry.parse(scratch.segment().asSlice(64L * i, 64));
+            ErrorLogEntry e = ErrorLogEntry.parse(admin.spare().asSlice(64L * i, 64));
             if (e.errorCount() != 0) {
                 out.add(e);
             }
@@ -342,13 +384,17 @@ public final class NvmeController implements AutoCloseable {
      * says it did (it may complete the command normally instead; both are allowed by the spec).
      */
     public boolean abort(IoQueue queue, int cid) {
-        int dw0 = adminCommand(ABORT, 0, 0, 0, cid << 16 | queue.qid(), 0, 0);
+        return abort(queue.qid(), cid);
+    }
+
+    boolean abort(int qid, int cid) {
+        int dw0 = adminCommand(ABORT, 0, 0, 0, cid << 16 | qid, 0, 0);
         return (dw0 & 1) == 0;
     }
 
     /** Creates the next I/O queue pair with {@code entries} entries (at most CAP.MQES+1). */
     public synchronized IoQueue createIoQueue(int entries) {
-        ensureOpen();
+        ensureUsable();
         if (ioQueues.size() >= ioQueuesGranted) {
             throw new NvmeException(device.address() + " granted " + ioQueuesGranted + " I/O queue pairs; all are in use");
         }
@@ -364,19 +410,13 @@ public final class NvmeController implements AutoCloseable {
             }
             qid++;
         }
-        QueuePair qp = new QueuePair(bar, device.dmaSpace(), qid, size, cap.doorbellStride());
+        QueuePair qp = new QueuePair(bar, device.dmaSpace(), qid, size, cap.doorbellStride(), DmaDirection.TO_DEVICE);
         try {
-            int ien = irq == null ? 0 : (qid % irq.count()) << 16 | 1 << 1; // IV and IEN in interrupt mode
-            adminCommand(CREATE_CQ, 0, qp.cqIova(), 0, (size - 1) << 16 | qid, ien | 1, 0); // PC=1
-            try {
-                adminCommand(CREATE_SQ, 0, qp.sqIova(), 0, (size - 1) << 16 | qid, qid << 16 | 1, 0); // CQ qid, PC=1
-            } catch (RuntimeException e) {
-                adminCommand(DELETE_CQ, 0, 0, 0, qid, 0, 0);
-                throw e;
-            }
+            createOnDevice(qp);
         } catch (RuntimeException e) {
-            qp.close();
-            throw e;
+            Undo undo = new Undo();
+            undo.push(qp::close);
+            throw undo.unwind(e);
         }
         IoQueue q = new IoQueue(this, qp);
         ioQueues.add(q);
@@ -385,54 +425,84 @@ public final class NvmeController implements AutoCloseable {
         return q;
     }
 
-    /** Deletes an I/O queue pair (SQ first, then CQ) and frees its memory. */
+    /** Create I/O CQ, then Create I/O SQ; deletes the CQ again if the SQ fails. */
+    private void createOnDevice(QueuePair qp) {
+        int qid = qp.qid;
+        int size = qp.entries;
+        int ien = irq == null ? 0 : (qid % irq.count()) << 16 | 1 << 1; // IV and IEN in interrupt mode
+        adminCommand(CREATE_CQ, 0, qp.cqIova(), 0, (size - 1) << 16 | qid, ien | 1, 0); // PC=1
+        try {
+            adminCommand(CREATE_SQ, 0, qp.sqIova(), 0, (size - 1) << 16 | qid, qid << 16 | 1, 0); // CQ qid, PC=1
+        } catch (RuntimeException e) {
+            Undo undo = new Undo();
+            undo.push(() -> adminCommand(DELETE_CQ, 0, 0, 0, qid, 0, 0));
+            throw undo.unwind(e);
+        }
+    }
+
+    /** Deletes an I/O queue pair (SQ first, then CQ; not when a reset took it already) and frees its memory. */
     synchronized void deleteIoQueue(IoQueue q) {
         if (!ioQueues.remove(q)) {
             return;
         }
-        try {
-            adminCommand(DELETE_SQ, 0, 0, 0, q.qid(), 0, 0);
-            adminCommand(DELETE_CQ, 0, 0, 0, q.qid(), 0, 0);
-        } finally {
-            q.pair().close();
+        QueuePair qp = q.pair();
+        Undo undo = new Undo();
+        undo.push(qp::close);
+        if (!qp.stale && failed == null) {
+            undo.push(() -> adminCommand(DELETE_CQ, 0, 0, 0, qp.qid, 0, 0));
+            undo.push(() -> adminCommand(DELETE_SQ, 0, 0, 0, qp.qid, 0, 0));
         }
+        undo.run();
     }
 
     Duration timeout() {
         return timeout;
     }
 
-    private void ensureOpen() {
+    private void ensureUsable() {
         if (closed) {
-            throw new org.dma4j.AlreadyClosedException("NVMe controller " + device.address());
+            throw new AlreadyClosedException("NVMe controller " + device.address());
+        }
+        if (failed != null) {
+            throw new NvmeException(device.address() + ": the last controller reset failed (" + failed.getMessage()
+                    + "); reset it again or close it", failed);
         }
     }
 
-    /** Deletes the I/O queues, shuts the controller down (CC.SHN normal) and frees the admin queues. */
+    /**
+     * Deletes the I/O queues, shuts the controller down (CC.SHN normal, waiting up to
+     * {@link #shutdownTimeout()}), disables it, then unmaps and frees the admin queues and
+     * disables the vectors. Everything is released even when a step fails; the first failure is
+     * then thrown with the rest suppressed. A shutdown that does not complete in time is such a
+     * failure ({@link NvmeException.Timeout}, also logged): the controller is disabled anyway, and
+     * data in its volatile write cache may be lost. Closing twice is harmless.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
-        try {
-            for (IoQueue q : new ArrayList<>(ioQueues)) {
-                q.close();
-            }
-            bar.write32(NvmeRegs.CC, (bar.read32(NvmeRegs.CC) & ~(3 << 14)) | NvmeRegs.CC_SHN_NORMAL);
-            long deadline = System.nanoTime() + Math.max(cap.timeoutMillis(), 1000) * 1_000_000;
-            while ((bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_SHST_MASK) != NvmeRegs.CSTS_SHST_COMPLETE
-                    && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            disable(); // no DMA to the admin queues once they are freed
-        } finally {
-            closed = true;
-            scratchMap.close();
-            scratch.close();
-            admin.close();
-            if (irq != null) {
-                irq.close();
-            }
+        Undo undo = new Undo();
+        if (irq != null) {
+            undo.push(irq::close);
         }
+        undo.push(admin::close);
+        undo.push(regs::disable); // no DMA to the admin queues once they are freed
+        undo.push(() -> closed = true);
+        if (failed == null) {
+            Duration limit = shutdownTimeout();
+            undo.push(() -> {
+                try {
+                    regs.shutdown(limit);
+                } catch (NvmeException.Timeout e) {
+                    LOG.warn("{}", e.getMessage());
+                    throw e;
+                }
+            });
+        }
+        for (IoQueue q : ioQueues.reversed()) {
+            undo.push(q::close);
+        }
+        undo.run();
     }
 }

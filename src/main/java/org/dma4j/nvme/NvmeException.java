@@ -13,7 +13,12 @@ public class NvmeException extends Dma4jException {
     }
 
     public NvmeException(String message) {
-        this(message, null);
+        this(message, (NvmeStatus) null);
+    }
+
+    public NvmeException(String message, Throwable cause) {
+        super(message, cause);
+        this.status = null;
     }
 
     /** The completion status, or null when there was no completion (timeout, controller fatal status). */
@@ -26,6 +31,18 @@ public class NvmeException extends Dma4jException {
         private static final long serialVersionUID = 1L;
 
         public Timeout(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * A command that was outstanding when the controller was reset ({@link NvmeController#reset()},
+     * or the driver's recovery from a timeout or CSTS.CFS): it may or may not have run.
+     */
+    public static class Reset extends NvmeException {
+        private static final long serialVersionUID = 1L;
+
+        public Reset(String message) {
             super(message);
         }
     }

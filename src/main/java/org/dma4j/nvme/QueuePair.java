@@ -4,9 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import org.dma4j.iommu.DmaDirection;
-import org.dma4j.iommu.DmaMapping;
 import org.dma4j.iommu.DmaSpace;
-import org.dma4j.mem.DmaBuffer;
 import org.dma4j.pci.Bar;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,13 +28,16 @@ final class QueuePair implements AutoCloseable {
     private final Bar bar;
     private final long sqDoorbell;
     private final long cqDoorbell;
-    private final DmaBuffer memory;
-    private final DmaMapping sqMap;
-    private final DmaMapping cqMap;
-    private final DmaMapping prpMap;
+    private final QueueMemory memory;
     private final MemorySegment sq;
     private final MemorySegment cq;
     private final MemorySegment prp;
+    private final long[] prpIova;
+    /**
+     * Set by {@link NvmeController#reset()} on an I/O queue the controller no longer has; the
+     * owning thread re-creates it on its next use. Volatile: the one cross-thread field.
+     */
+    volatile boolean stale;
 
     private int sqTail;
     private int sqHead;
@@ -50,28 +51,27 @@ final class QueuePair implements AutoCloseable {
     private final int[] result;
     private final byte[] opcode;
     private long unexpected;
+    /** Commands a reset finished since the last poll: the next poll counts them. */
+    private int finishedByReset;
+    /** The status of a command that was outstanding when the controller was reset (no CQE status is negative). */
+    static final int RESET = -1;
 
-    QueuePair(Bar bar, DmaSpace space, int qid, int entries, int doorbellStride) {
+    /**
+     * Allocates and maps the queues from {@code space}; the spare page (Identify data, a DSM range)
+     * is mapped {@code spareDirection}. On failure everything done so far is undone.
+     */
+    QueuePair(Bar bar, DmaSpace space, int qid, int entries, int doorbellStride, DmaDirection spareDirection) {
         this.qid = qid;
         this.entries = entries;
         this.bar = bar;
         this.sqDoorbell = NvmeRegs.DOORBELLS + (long) (2 * qid) * doorbellStride;
         this.cqDoorbell = NvmeRegs.DOORBELLS + (long) (2 * qid + 1) * doorbellStride;
         int cids = entries - 1; // a full SQ holds entries - 1 commands
-        long sqBytes = align((long) entries * SQE);
-        long cqBytes = align((long) entries * CQE);
-        memory = DmaBuffer.allocate(sqBytes + cqBytes + cids * PAGE);
-        try {
-            sqMap = space.map(memory, 0, sqBytes, DmaDirection.TO_DEVICE, null);
-            cqMap = space.map(memory, sqBytes, cqBytes, DmaDirection.FROM_DEVICE, null);
-            prpMap = space.map(memory, sqBytes + cqBytes, cids * PAGE, DmaDirection.TO_DEVICE, null);
-        } catch (RuntimeException e) {
-            memory.close();
-            throw e;
-        }
-        sq = sqMap.memory();
-        cq = cqMap.memory();
-        prp = prpMap.memory();
+        memory = new QueueMemory(space, align((long) entries * SQE), align((long) entries * CQE), cids, spareDirection);
+        sq = memory.sq.memory();
+        cq = memory.cq.memory();
+        prp = memory.prp;
+        prpIova = memory.prpIova;
         freeCids = new int[cids];
         for (int i = 0; i < cids; i++) {
             freeCids[i] = cids - 1 - i;
@@ -88,12 +88,26 @@ final class QueuePair implements AutoCloseable {
         return (n + PAGE - 1) & -PAGE;
     }
 
+    /** The submission queue's mapping: it names the DMA space of this queue pair. */
+    org.dma4j.iommu.DmaMapping sqMapping() {
+        return memory.sq;
+    }
+
     long sqIova() {
-        return sqMap.iova().value();
+        return memory.sq.iova().value();
     }
 
     long cqIova() {
-        return cqMap.iova().value();
+        return memory.cq.iova().value();
+    }
+
+    /** The spare page as the CPU sees it. */
+    MemorySegment spare() {
+        return memory.spare.memory();
+    }
+
+    long spareIova() {
+        return memory.spare.iova().value();
     }
 
     /** Commands that can still be submitted. */
@@ -127,7 +141,7 @@ final class QueuePair implements AutoCloseable {
         for (long i = 0; i < pages; i++) {
             prp.set(ValueLayout.JAVA_LONG, list + i * 8, next + i * PAGE);
         }
-        return prpMap.iova().value() + list;
+        return prpIova[cid];
     }
 
     /** Takes a command identifier, or -1 when the queue is full. */
@@ -157,9 +171,13 @@ final class QueuePair implements AutoCloseable {
         bar.write32(sqDoorbell, sqTail); // a release store: the entry is visible before the doorbell
     }
 
-    /** Reaps every completion posted so far; rings the CQ head doorbell once. Returns how many. */
+    /**
+     * Reaps every completion posted so far; rings the CQ head doorbell once. Returns how many
+     * commands became done, those a reset finished included.
+     */
     int poll() {
-        int n = 0;
+        int n = finishedByReset;
+        finishedByReset = 0;
         int start = cqHead;
         boolean wrapped = false;
         while (true) {
@@ -227,11 +245,44 @@ final class QueuePair implements AutoCloseable {
         freeCids[freeTop++] = cid;
     }
 
+    /**
+     * After the controller was disabled (it forgot this queue and does no more DMA to it): every
+     * outstanding command becomes done with status {@link #RESET}, and the queue starts empty
+     * again (indexes 0, phase 1, completion queue zeroed). Returns how many commands it failed.
+     */
+    int resetAfterDisable() {
+        int failed = 0;
+        for (int cid = 0; cid < outstanding.length; cid++) {
+            if (outstanding[cid]) {
+                outstanding[cid] = false;
+                done[cid] = true;
+                status[cid] = RESET;
+                failed++;
+            }
+        }
+        finishedByReset += failed;
+        cq.fill((byte) 0);
+        sqTail = 0;
+        sqHead = 0;
+        cqHead = 0;
+        phase = 1;
+        return failed;
+    }
+
+    /** Every command identifier free again: for the admin queue after a reset, whose one command is resolved by it. */
+    void releaseAll() {
+        for (int i = 0; i < freeCids.length; i++) {
+            freeCids[i] = freeCids.length - 1 - i;
+            done[i] = false;
+            outstanding[i] = false;
+        }
+        freeTop = freeCids.length;
+        finishedByReset = 0;
+    }
+
+    /** Unmaps the queues and PRP pages, then frees their memory. */
     @Override
     public void close() {
-        sqMap.close();
-        cqMap.close();
-        prpMap.close();
         memory.close();
     }
 }

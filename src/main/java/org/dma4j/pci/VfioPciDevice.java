@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.dma4j.AlreadyClosedException;
+import org.dma4j.Errno;
 import org.dma4j.ErrnoException;
 import org.dma4j.iommu.AbstractDmaSpace;
 import org.dma4j.iommu.DmaSpace;
@@ -116,7 +117,7 @@ public final class VfioPciDevice implements PciDevice {
             try {
                 out.add(VfioRegion.query(fd, i));
             } catch (ErrnoException e) {
-                if (!e.errnoName().equals("EINVAL")) {
+                if (!e.is(Errno.EINVAL)) {
                     throw e;
                 }
                 out.add(new VfioRegion(i, 0, 0, 0, List.of(), List.of()));

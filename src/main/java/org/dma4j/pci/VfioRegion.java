@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.dma4j.linux.Fd;
 import org.dma4j.linux.Ioctls;
+import org.dma4j.linux.VfioCapChain;
 import org.dma4j.linux.gen.vfio.vfio_h;
-import org.dma4j.linux.gen.vfio.vfio_info_cap_header;
 import org.dma4j.linux.gen.vfio.vfio_region_info;
 import org.dma4j.linux.gen.vfio.vfio_region_info_cap_sparse_mmap;
 import org.dma4j.linux.gen.vfio.vfio_region_sparse_mmap_area;
@@ -55,24 +55,27 @@ public record VfioRegion(int index, int flags, long size, long offset, List<Area
         }
     }
 
-    private static VfioRegion parse(MemorySegment s, int index) {
+    /** Decodes a filled-in {@code vfio_region_info} of {@code s.byteSize()} bytes, capability chain included. */
+    static VfioRegion parse(MemorySegment s, int index) {
         int flags = vfio_region_info.flags(s);
         List<Area> areas = new ArrayList<>();
         List<Integer> caps = new ArrayList<>();
-        int off = (flags & vfio_h.VFIO_REGION_INFO_FLAG_CAPS()) != 0 ? vfio_region_info.cap_offset(s) : 0;
-        while (off != 0) {
-            MemorySegment cap = s.asSlice(off);
-            int id = Short.toUnsignedInt(vfio_info_cap_header.id(cap));
-            caps.add(id);
-            if (id == vfio_h.VFIO_REGION_INFO_CAP_SPARSE_MMAP()) {
+        String what = "VFIO_DEVICE_GET_REGION_INFO for region " + index;
+        int first = (flags & vfio_h.VFIO_REGION_INFO_FLAG_CAPS()) != 0 ? vfio_region_info.cap_offset(s) : 0;
+        for (VfioCapChain.Cap cap : VfioCapChain.walk(s, vfio_region_info.layout().byteSize(), first, what)) {
+            caps.add(cap.id());
+            if (cap.id() == vfio_h.VFIO_REGION_INFO_CAP_SPARSE_MMAP()) {
+                MemorySegment c = cap.body();
                 long base = vfio_region_info_cap_sparse_mmap.areas$offset();
                 long each = vfio_region_sparse_mmap_area.layout().byteSize();
-                for (int i = 0; i < vfio_region_info_cap_sparse_mmap.nr_areas(cap); i++) {
-                    MemorySegment area = cap.asSlice(base + i * each, each);
+                cap.require(base, what);
+                long n = Integer.toUnsignedLong(vfio_region_info_cap_sparse_mmap.nr_areas(c));
+                cap.require(base + n * each, what + " (" + n + " sparse mmap areas)");
+                for (int i = 0; i < n; i++) {
+                    MemorySegment area = c.asSlice(base + i * each, each);
                     areas.add(new Area(vfio_region_sparse_mmap_area.offset(area), vfio_region_sparse_mmap_area.size(area)));
                 }
             }
-            off = vfio_info_cap_header.next(cap);
         }
         return new VfioRegion(index, flags, vfio_region_info.size(s), vfio_region_info.offset(s), List.copyOf(areas),
                 List.copyOf(caps));

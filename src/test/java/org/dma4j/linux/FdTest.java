@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.dma4j.AlreadyClosedException;
+import org.dma4j.Errno;
 import org.dma4j.ErrnoException;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,7 @@ class FdTest {
         // The kernel really released it: the old number is no longer a valid descriptor
         // (unless another thread reused it, which this test's single thread does not).
         var bad = assertThrows(ErrnoException.class, () -> Syscalls.close(raw, "released fd"));
-        assertEquals("EBADF", bad.errnoName());
+        assertEquals(Errno.EBADF, bad.errno());
     }
 
     @Test
@@ -47,7 +48,7 @@ class FdTest {
         assertEquals("01234567abc", Files.readString(f));
         try (Fd ro = Fd.open(f.toString(), O_RDONLY()); Arena a = Arena.ofConfined()) {
             var e = assertThrows(ErrnoException.class, () -> ro.pwrite(a.allocate(1), 0));
-            assertEquals("EBADF", e.errnoName());
+            assertEquals(Errno.EBADF, e.errno());
         }
     }
 

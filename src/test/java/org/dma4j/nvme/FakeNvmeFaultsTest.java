@@ -73,10 +73,11 @@ class FakeNvmeFaultsTest {
              DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             nvme.dropCompletions(1);
             var e = assertThrows(NvmeException.Timeout.class, () -> q.write(ns, 5, 1, m, 0));
-            assertTrue(e.getMessage().matches("Write of 1 blocks at LBA 5 on namespace 1 \\(CID \\d+ on queue 1\\) did not complete within 200 ms"),
-                    e.getMessage());
-            q.write(ns, 5, 1, m, 0); // the queue goes on with other command identifiers
-            assertEquals(7 - 1, q.free(), "the timed-out command's identifier stays taken");
+            assertTrue(e.getMessage().matches("Write of 1 blocks at LBA 5 on namespace 1 \\(CID \\d+ on queue 1\\) did not complete"
+                    + " within 200 ms; the Abort did not resolve it, so the controller was reset"), e.getMessage());
+            assertEquals(1, ctrl.resets());
+            q.write(ns, 5, 1, m, 0); // the queue was re-created and goes on
+            assertEquals(7, q.free(), "the timed-out command's identifier was freed by the reset, not before");
         }
     }
 
@@ -90,9 +91,9 @@ class FakeNvmeFaultsTest {
             long t0 = System.nanoTime();
             q.read(ns, 0, 1, m, 0);
             assertTrue(System.nanoTime() - t0 >= 50_000_000L, "the read waited for its late completion");
-            nvme.delayCompletions(Duration.ofMillis(1000));
-            assertThrows(NvmeException.Timeout.class, () -> q.read(ns, 0, 1, m, 0));
             nvme.delayCompletions(Duration.ZERO);
+            nvme.delayNext(IoQueue.READ, false, Duration.ofMillis(1000));
+            assertThrows(NvmeException.Timeout.class, () -> q.read(ns, 0, 1, m, 0));
             q.read(ns, 0, 1, m, 0);
         }
     }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.dma4j.Errno;
 import org.dma4j.ErrnoException;
 import org.dma4j.linux.Fd;
 import org.dma4j.linux.Syscalls;
@@ -79,10 +80,10 @@ public final class Guest {
                 try {
                     n = Syscalls.read(kmsg.raw(), buf, kmsg.name());
                 } catch (ErrnoException e) {
-                    if (e.errnoName().equals("EAGAIN")) {
+                    if (e.is(Errno.EAGAIN)) {
                         return lines; // no more records
                     }
-                    if (e.errnoName().equals("EPIPE")) {
+                    if (e.is(Errno.EPIPE)) {
                         continue; // a record was overwritten while we read; go on
                     }
                     throw e;

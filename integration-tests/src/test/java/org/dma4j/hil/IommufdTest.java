@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import org.dma4j.Errno;
 import org.dma4j.ErrnoException;
 import org.dma4j.linux.Fd;
 import org.dma4j.linux.Ioctls;
@@ -57,7 +58,7 @@ class IommufdTest {
                 iommu_ioas_iova_ranges.size(s, (int) s.byteSize());
                 iommu_ioas_iova_ranges.ioas_id(s, id);
                 var e = assertThrows(ErrnoException.class, () -> iommufd.ioctl(Ioctls.IOMMU_IOAS_IOVA_RANGES, s));
-                assertEquals("EMSGSIZE", e.errnoName(), "a zero-length array is too small");
+                assertEquals(Errno.EMSGSIZE, e.errno(), "a zero-length array is too small");
                 int n = iommu_ioas_iova_ranges.num_iovas(s);
                 MemorySegment ranges = iommu_iova_range.allocateArray(n, a);
                 iommu_ioas_iova_ranges.allowed_iovas(s, ranges.address());
@@ -150,17 +151,17 @@ class IommufdTest {
             assertNotEquals(IOVA, chosen);
             assertEquals(0, chosen % 4096, "kernel-chosen IOVA is page aligned");
             var e = assertThrows(ErrnoException.class, () -> ioas.map(pages.memory.asSlice(0, 4096), IOVA + 4096));
-            assertEquals("EEXIST", e.errnoName(), e.getMessage());
+            assertEquals(Errno.EEXIST, e.errno(), e.getMessage());
             assertTrue(e.getMessage().contains("IOMMU_IOAS_MAP on /dev/iommu"), e.getMessage());
 
             assertEquals(8192, ioas.unmap(IOVA, 8192));
             assertEquals(8192, ioas.unmap(chosen, 8192));
             var gone = assertThrows(ErrnoException.class, () -> ioas.unmap(IOVA, 8192));
-            assertEquals("ENOENT", gone.errnoName(), "nothing mapped there any more");
+            assertEquals(Errno.ENOENT, gone.errno(), "nothing mapped there any more");
 
             ioas.destroy(ioas.id);
             var destroyed = assertThrows(ErrnoException.class, () -> ioas.map(pages.memory, IOVA));
-            assertEquals("ENOENT", destroyed.errnoName(), destroyed.getMessage());
+            assertEquals(Errno.ENOENT, destroyed.errno(), destroyed.getMessage());
         }
     }
 

@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import org.dma4j.Errno;
 import org.dma4j.ErrnoException;
 import org.dma4j.linux.Fd;
 import org.dma4j.linux.Ioctls;
@@ -154,6 +155,19 @@ class Type1Test {
         }
     }
 
+    /** A second owner of a group gets EBUSY, typed, with dma4j's explanation as the hint. */
+    @Test
+    void aGroupHeldElsewhereIsEbusyTyped() {
+        try (Setup s = new Setup()) {
+            int group = Integer.parseInt(Guest.iommuGroup(Guest.nvmeBdf()));
+            var e = assertThrows(ErrnoException.class, () -> org.dma4j.iommu.VfioType1Space.open(group).close());
+            assertEquals(Errno.EBUSY, e.errno(), e.getMessage());
+            assertEquals("failed to open /dev/vfio/" + group + ": Device or resource busy (EBUSY); /dev/vfio/" + group
+                    + " is open in another process (or another container); VFIO lets one owner have a group at a time",
+                    e.getMessage());
+        }
+    }
+
     @Test
     void iommuInfoCapabilityChain() {
         try (Setup s = new Setup()) {
@@ -175,7 +189,7 @@ class Type1Test {
             s.map(pages.memory, IOVA);
             assertEquals(before - 1, s.info().dmaAvail(), "one mapping uses one dma entry");
             var e = assertThrows(ErrnoException.class, () -> s.map(pages.memory, IOVA + 4096));
-            assertEquals("EEXIST", e.errnoName(), e.getMessage());
+            assertEquals(Errno.EEXIST, e.errno(), e.getMessage());
             assertTrue(e.getMessage().startsWith("failed to ioctl VFIO_IOMMU_MAP_DMA on /dev/vfio/vfio: File exists (EEXIST)"));
             assertEquals(2 * 4096, s.unmap(IOVA, 2 * 4096));
             assertEquals(0, s.unmap(IOVA, 2 * 4096), "nothing left to unmap");
