@@ -9,6 +9,10 @@
  */
 module org.dma4j {
     requires org.slf4j;
+    // The command line's parser and histograms; optional, so library users need neither.
+    // tools/dma4j adds them to the module graph (--add-modules).
+    requires static info.picocli;
+    requires static HdrHistogram;
 
     exports org.dma4j;
     exports org.dma4j.mem;
@@ -16,4 +20,6 @@ module org.dma4j {
     exports org.dma4j.fake;
     exports org.dma4j.pci;
     exports org.dma4j.nvme;
+    // picocli reads the command classes' annotations and sets their fields reflectively.
+    opens org.dma4j.cli to info.picocli;
 }

@@ -1,58 +1,92 @@
 package org.dma4j.cli;
 
-import java.io.PrintStream;
 import java.util.List;
+import java.util.concurrent.Callable;
 import org.dma4j.pci.PciAddress;
 import org.dma4j.pci.PciDeviceInfo;
 import org.dma4j.pci.PciSysfs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code dma4j list [--json]}, {@code dma4j bind BDF}, {@code dma4j unbind [--force] BDF}. */
 final class DeviceCommands {
     private DeviceCommands() {}
 
-    static int list(List<String> args, PrintStream out, PciSysfs sysfs) {
-        boolean json = parseJsonFlag(args, "usage: dma4j list [--json]");
-        List<PciDeviceInfo> devices = sysfs.list();
-        out.print(json ? toJson(devices) : toText(devices));
-        return 0;
-    }
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "PCI devices with their driver and IOMMU group; * marks those VFIO can open now.")
+    static final class ListCommand implements Callable<Integer> {
+        private final Main.Io io;
 
-    static int bind(List<String> args, PrintStream out, PciSysfs sysfs) {
-        PciAddress a = address(args, "usage: dma4j bind BDF (for example dma4j bind 0000:01:00.0)");
-        sysfs.bindVfio(a);
-        out.println(a + " is bound to vfio-pci (IOMMU group " + sysfs.info(a).iommuGroup().getAsInt() + ")");
-        return 0;
-    }
+        @Option(names = "--json", description = "one JSON object: {\"devices\":[...]}")
+        boolean json;
 
-    static int unbind(List<String> args, PrintStream out, PciSysfs sysfs) {
-        boolean force = args.contains("--force");
-        List<String> rest = args.stream().filter(x -> !x.equals("--force")).toList();
-        PciAddress a = address(rest, "usage: dma4j unbind [--force] BDF");
-        out.println(a + " is now bound to " + sysfs.unbind(a, force).orElse("no driver"));
-        return 0;
-    }
-
-    private static PciAddress address(List<String> args, String usage) {
-        if (args.size() != 1) {
-            throw new Main.UsageException(usage);
+        ListCommand(Main.Io io) {
+            this.io = io;
         }
-        try {
-            return PciAddress.parse(args.get(0));
-        } catch (IllegalArgumentException e) {
-            throw new Main.UsageException(e.getMessage());
+
+        @Override
+        public Integer call() {
+            List<PciDeviceInfo> devices = new PciSysfs().list();
+            io.out().print(json ? toJson(devices) : toText(devices));
+            return 0;
         }
     }
 
-    static boolean parseJsonFlag(List<String> args, String usage) {
-        boolean json = false;
-        for (String a : args) {
-            if (a.equals("--json")) {
-                json = true;
-            } else {
-                throw new Main.UsageException("unknown option '" + a + "'; " + usage);
+    @Command(name = "bind", mixinStandardHelpOptions = true,
+            description = "Binds a device to vfio-pci (as root), checking its IOMMU group is viable.")
+    static final class BindCommand implements Callable<Integer> {
+        private final Main.Io io;
+
+        @Parameters(paramLabel = "BDF", converter = Address.class, description = "PCI address, like 0000:01:00.0")
+        PciAddress address;
+
+        BindCommand(Main.Io io) {
+            this.io = io;
+        }
+
+        @Override
+        public Integer call() {
+            PciSysfs sysfs = new PciSysfs();
+            sysfs.bindVfio(address);
+            io.out().println(address + " is bound to vfio-pci (IOMMU group " + sysfs.info(address).iommuGroup().getAsInt() + ")");
+            return 0;
+        }
+    }
+
+    @Command(name = "unbind", mixinStandardHelpOptions = true, description = "Gives a device on vfio-pci back to its own driver.")
+    static final class UnbindCommand implements Callable<Integer> {
+        private final Main.Io io;
+
+        @Option(names = "--force", description = "also detach a device from a driver other than vfio-pci")
+        boolean force;
+
+        @Parameters(paramLabel = "BDF", converter = Address.class, description = "PCI address, like 0000:01:00.0")
+        PciAddress address;
+
+        UnbindCommand(Main.Io io) {
+            this.io = io;
+        }
+
+        @Override
+        public Integer call() {
+            io.out().println(address + " is now bound to " + new PciSysfs().unbind(address, force).orElse("no driver"));
+            return 0;
+        }
+    }
+
+    /** Picocli converter: a PCI address. */
+    static final class Address implements ITypeConverter<PciAddress> {
+        @Override
+        public PciAddress convert(String value) {
+            try {
+                return PciAddress.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
             }
         }
-        return json;
     }
 
     /** Marks with '*' the devices dma4j can open now (bound to vfio-pci). */

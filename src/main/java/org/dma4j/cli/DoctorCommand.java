@@ -1,18 +1,29 @@
 package org.dma4j.cli;
 
-import java.io.PrintStream;
 import java.util.List;
+import java.util.concurrent.Callable;
 import org.dma4j.doctor.Check;
 import org.dma4j.doctor.Doctor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code dma4j doctor [--json]}: prints the capability probe for people, or as JSON. */
-final class DoctorCommand {
-    private DoctorCommand() {}
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = "What this machine can do for a userspace driver, and what to change.")
+final class DoctorCommand implements Callable<Integer> {
+    private final Main.Io io;
 
-    static int run(List<String> args, PrintStream out, PrintStream err) {
-        boolean json = DeviceCommands.parseJsonFlag(args, "usage: dma4j doctor [--json]");
+    @Option(names = "--json", description = "one JSON object: {\"checks\":[{name,status,detail,fix}]}")
+    boolean json;
+
+    DoctorCommand(Main.Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() {
         List<Check> checks = new Doctor().run();
-        out.print(json ? toJson(checks) : toText(checks));
+        io.out().print(json ? toJson(checks) : toText(checks));
         return 0;
     }
 

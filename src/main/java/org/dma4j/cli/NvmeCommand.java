@@ -1,236 +1,145 @@
 package org.dma4j.cli;
 
-import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import org.dma4j.fake.FakeDmaSpace;
-import org.dma4j.fake.FakeNamespace;
-import org.dma4j.fake.FakeNvme;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
-import org.dma4j.iommu.DmaSpaces;
 import org.dma4j.mem.DmaBuffer;
 import org.dma4j.nvme.IdentifyController;
 import org.dma4j.nvme.IoQueue;
 import org.dma4j.nvme.Namespace;
 import org.dma4j.nvme.NvmeController;
 import org.dma4j.nvme.SmartLog;
-import org.dma4j.pci.PciAddress;
-import org.dma4j.pci.PciDevice;
-import org.dma4j.pci.VfioPciDevice;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code dma4j nvme identify|read|write|perf|smart|demo}: the NVMe driver for people, on the fake
- * controller by default ({@code --device fake}, or {@code fake-null} whose namespace moves no
- * data) or on a PCI address bound to vfio-pci ({@code --device 0000:01:00.0}, {@code --iommu} to
- * force a backend).
+ * controller by default ({@code --device fake}, {@code fake-null} whose namespace keeps no data,
+ * {@code fake:image=PATH} kept in a file) or on a PCI address bound to vfio-pci.
  */
-final class NvmeCommand {
-    static final String USAGE = """
-            usage: dma4j nvme <identify|read|write|perf|smart|demo> [--device fake|fake-null|BDF] [--iommu type1|iommufd|noiommu]
-              identify                          controller and namespaces
-              read  --lba N --blocks N [--ns N] prints the first bytes read
-              write --lba N --blocks N [--ns N] [--pattern 0xAB]
-              perf  [--qd 32] [--bs 4096] [--rw randread|randwrite|read|write|randrw] [--mix 70] [--time 5] [--queues 1]
-              smart                             the SMART / health log
-              demo                              identify, write a pattern, read it back and verify, a short perf
-            """;
-    private static final Set<String> VALUED = Set.of("--device", "--iommu", "--lba", "--blocks", "--ns", "--pattern", "--qd",
-            "--bs", "--rw", "--mix", "--time", "--queues");
+@Command(name = "nvme", mixinStandardHelpOptions = true,
+        description = "The NVMe driver: identify, read, write, perf, smart, demo (on the fake unless --device BDF).")
+final class NvmeCommand implements Callable<Integer> {
+    private final Main.Io io;
 
-    private NvmeCommand() {}
+    private NvmeCommand(Main.Io io) {
+        this.io = io;
+    }
 
-    /** The device, its DMA space and the controller, closed in the right order. */
-    private record Opened(PciDevice device, NvmeController ctrl) implements AutoCloseable {
+    static CommandLine commandLine(Main.Io io) {
+        return new CommandLine(new NvmeCommand(io))
+                .addSubcommand("identify", new Identify(io))
+                .addSubcommand("read", new NvmeIo.Read(io))
+                .addSubcommand("write", new NvmeIo.Write(io))
+                .addSubcommand("perf", new PerfCommand(io))
+                .addSubcommand("smart", new Smart(io))
+                .addSubcommand("demo", new Demo(io));
+    }
+
+    /** Without a subcommand: which ones there are, as a usage error. */
+    @Override
+    public Integer call() {
+        io.err().println("dma4j nvme: which nvme command? identify, read, write, perf, smart or demo (see `dma4j nvme --help`)");
+        return Main.USAGE;
+    }
+
+    @Command(name = "identify", mixinStandardHelpOptions = true, description = "The controller and its namespaces.")
+    static final class Identify implements Callable<Integer> {
+        private final Main.Io io;
+
+        @Mixin
+        DeviceOptions device;
+
+        Identify(Main.Io io) {
+            this.io = io;
+        }
+
         @Override
-        public void close() {
-            try {
-                ctrl.close();
-            } finally {
-                device.close();
-                device.dmaSpace().close();
+        public Integer call() {
+            try (DeviceOptions.Opened o = device.open(1)) {
+                io.out().print(device.json ? NvmeText.identifyJson(o.ctrl(), o.target()) : NvmeText.identify(o.ctrl()));
             }
+            return Main.OK;
         }
     }
 
-    static int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
-        if (args.isEmpty()) {
-            throw new Main.UsageException("which nvme command?\n" + USAGE);
-        }
-        String sub = args.get(0);
-        Map<String, String> opt = options(args.subList(1, args.size()));
-        if (opt.containsKey("--iommu")) {
-            System.setProperty(DmaSpaces.PROPERTY, opt.get("--iommu"));
-        }
-        try (Opened o = open(opt.getOrDefault("--device", "fake"))) {
-            Namespace ns = o.ctrl.namespace(intOpt(opt, "--ns", 1));
-            return switch (sub) {
-                case "identify" -> identify(o.ctrl, out);
-                case "smart" -> smart(o.ctrl.smartLog(), out);
-                case "read" -> read(o.ctrl, ns, opt, out);
-                case "write" -> write(o.ctrl, ns, opt, out);
-                case "perf" -> perf(o.ctrl, ns, opt, out);
-                case "demo" -> demo(o.ctrl, ns, out);
-                default -> throw new Main.UsageException("unknown nvme command '" + sub + "'\n" + USAGE);
-            };
-        }
-    }
+    @Command(name = "smart", mixinStandardHelpOptions = true, description = "The SMART / health log.")
+    static final class Smart implements Callable<Integer> {
+        private final Main.Io io;
 
-    private static Map<String, String> options(List<String> args) {
-        Map<String, String> m = new HashMap<>();
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (!VALUED.contains(a) || i + 1 >= args.size()) {
-                throw new Main.UsageException((VALUED.contains(a) ? a + " needs a value" : "unknown option '" + a + "'") + "\n" + USAGE);
+        @Mixin
+        DeviceOptions device;
+
+        Smart(Main.Io io) {
+            this.io = io;
+        }
+
+        @Override
+        public Integer call() {
+            try (DeviceOptions.Opened o = device.open(1)) {
+                SmartLog s = o.ctrl().smartLog();
+                io.out().print(device.json ? NvmeText.smartJson(s) : NvmeText.smart(s));
             }
-            m.put(a, args.get(++i));
-        }
-        return m;
-    }
-
-    private static int intOpt(Map<String, String> opt, String name, int dflt) {
-        try {
-            return opt.containsKey(name) ? Integer.decode(opt.get(name)) : dflt;
-        } catch (NumberFormatException e) {
-            throw new Main.UsageException(name + " takes a number, not '" + opt.get(name) + "'");
+            return Main.OK;
         }
     }
 
-    private static Opened open(String device) {
-        PciDevice dev;
-        if (device.equals("fake") || device.equals("fake-null")) {
-            FakeNvme.Config c = FakeNvme.Config.defaults();
-            if (device.equals("fake-null")) {
-                c = c.withNamespaces(FakeNamespace.nul(1L << 31, 512));
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = "Identify, write a pattern at LBA 0 and read it back, a 2 s perf run.")
+    static final class Demo implements Callable<Integer> {
+        private final Main.Io io;
+
+        @Mixin
+        DeviceOptions device;
+
+        Demo(Main.Io io) {
+            this.io = io;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            if (device.json) {
+                throw new Main.UsageException("--json: demo prints for people; use identify, read, write or perf --json");
             }
-            dev = FakeNvme.device(PciAddress.parse("0000:00:04.0"), FakeDmaSpace.open(), new FakeNvme(c));
-        } else {
-            PciAddress a;
-            try {
-                a = PciAddress.parse(device);
-            } catch (IllegalArgumentException e) {
-                throw new Main.UsageException("--device takes fake, fake-null or a PCI address: " + e.getMessage());
+            try (DeviceOptions.Opened o = device.open(1)) {
+                NvmeController c = o.ctrl();
+                Namespace ns = c.namespace(1);
+                io.out().print(NvmeText.identify(c));
+                if (o.target().kind() == DeviceOptions.Kind.FAKE_NULL) {
+                    io.out().printf("%nverify: skipped: fake-null keeps no data (use --device fake or fake:image=PATH to verify)%n");
+                } else if (!verify(c, ns)) {
+                    return Main.FAILED;
+                }
+                io.out().printf("%nperf: 4 KiB random reads, queue depth 32, 2 s%n");
+                Perf.Options po = new Perf.Options(32, 4096, 100, true, 2, 1);
+                Perf.Result r = Perf.run(c, ns, po, io.err(), io.terminal(), () -> false);
+                io.out().print(PerfReport.table(po, r, 1));
             }
-            dev = VfioPciDevice.open(a);
+            return Main.OK;
         }
-        try {
-            return new Opened(dev, NvmeController.open(dev));
-        } catch (RuntimeException e) {
-            dev.close();
-            dev.dmaSpace().close();
-            throw e;
-        }
-    }
 
-    private static int identify(NvmeController c, PrintStream out) {
-        IdentifyController id = c.identify();
-        out.printf("controller %s (%s)%n", c.device().address(), c.device().dmaSpace().backend());
-        out.printf("  model      %s%n  serial     %s%n  firmware   %s%n  vendor     %04x%n  version    %s%n",
-                id.model(), id.serial(), id.firmware(), id.vendor(), c.version());
-        out.printf("  max xfer   %d KiB (MDTS %d)%n  I/O queues %d granted, up to %d entries%n", c.maxTransferBytes() / 1024,
-                id.mdts(), c.ioQueuesGranted(), c.cap().maxQueueEntries());
-        for (Namespace ns : c.namespaces()) {
-            out.printf("  namespace %d: %d blocks of %d B = %.1f MiB (formats %s)%n", ns.nsid(), ns.blocks(), ns.blockSize(),
-                    ns.bytes() / (double) (1 << 20), ns.formats());
-        }
-        return 0;
-    }
-
-    private static int smart(SmartLog s, PrintStream out) {
-        out.printf("  critical warning   %d%n  temperature        %d K (%d C)%n  available spare    %d %%%n  percentage used    %d %%%n",
-                s.criticalWarning(), s.temperatureKelvin(), s.temperatureKelvin() - 273, s.availableSpare(), s.percentageUsed());
-        out.printf("  data units read    %d%n  data units written %d%n  host reads         %d%n  host writes        %d%n",
-                s.dataUnitsRead(), s.dataUnitsWritten(), s.hostReads(), s.hostWrites());
-        out.printf("  power-on hours     %d%n  unsafe shutdowns   %d%n  media errors       %d%n", s.powerOnHours(),
-                s.unsafeShutdowns(), s.mediaErrors());
-        return 0;
-    }
-
-    private static int read(NvmeController c, Namespace ns, Map<String, String> opt, PrintStream out) {
-        long lba = intOpt(opt, "--lba", 0);
-        int blocks = intOpt(opt, "--blocks", 1);
-        try (IoQueue q = c.createIoQueue(8); DmaBuffer b = c.device().dmaSpace().allocate((long) blocks * ns.blockSize());
-             DmaMapping m = c.device().dmaSpace().map(b, DmaDirection.FROM_DEVICE)) {
-            q.read(ns, lba, blocks, m, 0);
-            out.printf("read %d blocks at LBA %d of namespace %d:%n", blocks, lba, ns.nsid());
-            hexdump(b.segment().asSlice(0, Math.min(256, (long) blocks * ns.blockSize())), out);
-        }
-        return 0;
-    }
-
-    private static int write(NvmeController c, Namespace ns, Map<String, String> opt, PrintStream out) {
-        long lba = intOpt(opt, "--lba", 0);
-        int blocks = intOpt(opt, "--blocks", 1);
-        int pattern = intOpt(opt, "--pattern", 0xa5);
-        try (IoQueue q = c.createIoQueue(8); DmaBuffer b = c.device().dmaSpace().allocate((long) blocks * ns.blockSize());
-             DmaMapping m = c.device().dmaSpace().map(b, DmaDirection.TO_DEVICE)) {
-            b.segment().fill((byte) pattern);
-            q.write(ns, lba, blocks, m, 0);
-            q.flush(ns);
-            out.printf("wrote %d blocks of 0x%02x at LBA %d of namespace %d%n", blocks, pattern & 0xff, lba, ns.nsid());
-        }
-        return 0;
-    }
-
-    private static int perf(NvmeController c, Namespace ns, Map<String, String> opt, PrintStream out) throws Exception {
-        String rw = opt.getOrDefault("--rw", "randread");
-        int read = switch (rw) {
-            case "randread", "read" -> 100;
-            case "randwrite", "write" -> 0;
-            case "randrw", "rw" -> intOpt(opt, "--mix", 70);
-            default -> throw new Main.UsageException("--rw takes randread, randwrite, read, write or randrw, not '" + rw + "'");
-        };
-        double seconds;
-        try {
-            seconds = Double.parseDouble(opt.getOrDefault("--time", "5"));
-        } catch (NumberFormatException e) {
-            throw new Main.UsageException("--time takes seconds, not '" + opt.get("--time") + "'");
-        }
-        Perf.Options o = new Perf.Options(intOpt(opt, "--qd", 32), intOpt(opt, "--bs", 4096), read, rw.startsWith("rand"),
-                seconds, intOpt(opt, "--queues", 1));
-        Perf.Result r = Perf.run(c, ns, o, out);
-        out.print(Perf.table(o, r, Math.min(o.queues(), c.ioQueuesGranted())));
-        return 0;
-    }
-
-    /** The README's main job: identify, write a pattern and read it back, a short perf. */
-    private static int demo(NvmeController c, Namespace ns, PrintStream out) throws Exception {
-        identify(c, out);
-        int blocks = (int) Math.min(256, ns.blocks());
-        long bytes = (long) blocks * ns.blockSize();
-        try (IoQueue q = c.createIoQueue(8); DmaBuffer b = c.device().dmaSpace().allocate(bytes);
-             DmaMapping m = c.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
-            MemorySegment s = b.segment();
-            for (long i = 0; i < bytes; i += 8) {
-                s.set(ValueLayout.JAVA_LONG, i, 0x9e37_79b9_7f4a_7c15L * (i + 1));
+        private boolean verify(NvmeController c, Namespace ns) {
+            int blocks = (int) Math.min(Math.min(256, ns.blocks()), c.maxTransferBytes() / ns.blockSize());
+            long bytes = (long) blocks * ns.blockSize();
+            try (IoQueue q = c.createIoQueue(8); DmaBuffer b = c.device().dmaSpace().allocate(bytes);
+                 DmaMapping m = c.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
+                MemorySegment s = b.segment();
+                for (long i = 0; i + 8 <= bytes; i += 8) {
+                    s.set(ValueLayout.JAVA_LONG, i, 0x9e37_79b9_7f4a_7c15L * (i + 1));
+                }
+                byte[] expected = s.asSlice(0, bytes).toArray(ValueLayout.JAVA_BYTE);
+                q.write(ns, 0, blocks, m, 0);
+                s.fill((byte) 0);
+                q.read(ns, 0, blocks, m, 0);
+                boolean same = Arrays.equals(expected, s.asSlice(0, bytes).toArray(ValueLayout.JAVA_BYTE));
+                io.out().printf("%nverify: wrote %d KiB of a pattern at LBA 0, read it back: %s%n", bytes / 1024,
+                        same ? "identical" : "DIFFERENT");
+                return same;
             }
-            byte[] expected = s.asSlice(0, bytes).toArray(ValueLayout.JAVA_BYTE);
-            q.write(ns, 0, blocks, m, 0);
-            s.fill((byte) 0);
-            q.read(ns, 0, blocks, m, 0);
-            boolean same = java.util.Arrays.equals(expected, s.asSlice(0, bytes).toArray(ValueLayout.JAVA_BYTE));
-            out.printf("%nverify: wrote %d KiB of a pattern at LBA 0, read it back: %s%n", bytes / 1024, same ? "identical" : "DIFFERENT");
-            if (!same) {
-                return 1;
-            }
-        }
-        out.printf("%nperf: 4 KiB random reads, queue depth 32, 2 s%n");
-        Perf.Options o = new Perf.Options(32, 4096, 100, true, 2, 1);
-        out.print(Perf.table(o, Perf.run(c, ns, o, out), 1));
-        return 0;
-    }
-
-    private static void hexdump(MemorySegment s, PrintStream out) {
-        for (long off = 0; off < s.byteSize(); off += 16) {
-            StringBuilder sb = new StringBuilder(String.format("  %04x ", off));
-            for (long i = off; i < Math.min(off + 16, s.byteSize()); i++) {
-                sb.append(String.format(" %02x", s.get(ValueLayout.JAVA_BYTE, i)));
-            }
-            out.println(sb);
         }
     }
 }

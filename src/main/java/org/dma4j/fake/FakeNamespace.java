@@ -1,39 +1,47 @@
 package org.dma4j.fake;
 
 import java.lang.foreign.MemorySegment;
-import java.util.HashMap;
-import java.util.Map;
+import java.nio.file.Path;
 
 /**
- * A namespace of the fake NVMe controller: its size, block size, and its data, kept sparse in
- * 64 KiB chunks (unwritten blocks read as zeroes). A "null" namespace keeps no data and moves
- * none, for measuring the driver alone. Thread-safe.
+ * A namespace of the fake NVMe controller: its size, block size, and its data (unwritten blocks
+ * read as zeroes), kept sparse in memory, or in a sparse image file that outlives the process. A
+ * "null" namespace keeps no data and moves none, for measuring the driver alone. Thread-safe.
+ * Whoever makes an {@link #image} namespace closes it.
  */
-public final class FakeNamespace {
-    private static final int CHUNK = 64 * 1024;
-
+public final class FakeNamespace implements AutoCloseable {
     private final long blocks;
     private final int blockSize;
     private final boolean nul;
-    private final Map<Long, byte[]> chunks = new HashMap<>();
+    private final NamespaceStorage storage;
 
-    private FakeNamespace(long blocks, int blockSize, boolean nul) {
+    private FakeNamespace(long blocks, int blockSize, boolean nul, NamespaceStorage storage) {
         if (blockSize != 512 && blockSize != 4096) {
+            storage.close();
             throw new IllegalArgumentException("the fake offers 512 B and 4 KiB blocks, not " + blockSize);
         }
         this.blocks = blocks;
         this.blockSize = blockSize;
         this.nul = nul;
+        this.storage = storage;
     }
 
     /** A namespace of {@code blocks} blocks of {@code blockSize} bytes (512 or 4096) backed by sparse memory. */
     public static FakeNamespace of(long blocks, int blockSize) {
-        return new FakeNamespace(blocks, blockSize, false);
+        return new FakeNamespace(blocks, blockSize, false, new MemoryStorage());
     }
 
     /** A namespace that stores and moves nothing: writes vanish, reads leave the buffer as it was. */
     public static FakeNamespace nul(long blocks, int blockSize) {
-        return new FakeNamespace(blocks, blockSize, true);
+        return new FakeNamespace(blocks, blockSize, true, NamespaceStorage.NONE);
+    }
+
+    /**
+     * A namespace of {@code blocks} blocks kept in the file {@code image}, created sparse (or grown)
+     * to that size when shorter; what one process writes, the next reads. Close it when done.
+     */
+    public static FakeNamespace image(Path image, long blocks, int blockSize) {
+        return new FakeNamespace(blocks, blockSize, false, new FileStorage(image, blocks * blockSize));
     }
 
     public long blocks() {
@@ -50,44 +58,17 @@ public final class FakeNamespace {
 
     /** Copies [byteOffset, +dst.byteSize()) of the namespace into {@code dst}. */
     synchronized void read(long byteOffset, MemorySegment dst) {
-        long done = 0;
-        while (done < dst.byteSize()) {
-            long at = byteOffset + done;
-            int in = (int) (at % CHUNK);
-            int n = (int) Math.min(CHUNK - in, dst.byteSize() - done);
-            byte[] c = chunks.get(at / CHUNK);
-            if (c == null) {
-                dst.asSlice(done, n).fill((byte) 0);
-            } else {
-                dst.asSlice(done, n).copyFrom(MemorySegment.ofArray(c).asSlice(in, n));
-            }
-            done += n;
-        }
+        storage.read(byteOffset, dst);
     }
 
     /** Stores {@code src} at {@code byteOffset}; a null {@code src} writes zeroes. */
     synchronized void write(long byteOffset, MemorySegment src, long length) {
-        long done = 0;
-        while (done < length) {
-            long at = byteOffset + done;
-            int in = (int) (at % CHUNK);
-            int n = (int) Math.min(CHUNK - in, length - done);
-            byte[] c = chunks.get(at / CHUNK);
-            if (src == null && c == null) {
-                done += n;
-                continue;
-            }
-            if (c == null) {
-                c = new byte[CHUNK];
-                chunks.put(at / CHUNK, c);
-            }
-            MemorySegment to = MemorySegment.ofArray(c).asSlice(in, n);
-            if (src == null) {
-                to.fill((byte) 0);
-            } else {
-                to.copyFrom(src.asSlice(done, n));
-            }
-            done += n;
-        }
+        storage.write(byteOffset, src, length);
+    }
+
+    /** Closes the image file of an {@link #image} namespace; nothing for the others. Harmless twice. */
+    @Override
+    public synchronized void close() {
+        storage.close();
     }
 }

@@ -188,6 +188,7 @@ public abstract class AbstractDmaSpace implements DmaSpace {
         }
         DmaMapping m = new DmaMapping(this, memory, kind, iova, direction, attrs);
         live.put(iova.value(), m);
+        LOG.debug("{}: mapped {} bytes of {} at {} ({})", backend(), memory.byteSize(), kind, iova, direction);
         return m;
     }
 

@@ -79,6 +79,8 @@ public final class NvmeController implements AutoCloseable {
         this.ioQueuesWanted = ioQueuesWanted;
         this.bar = device.bar(0);
         this.cap = new NvmeRegs.Cap(bar.read64(NvmeRegs.CAP));
+        LOG.debug("{}: CAP 0x{}: {} entries per queue, doorbell stride {}, CAP.TO {} ms", device.address(),
+                Long.toHexString(cap.raw()), cap.maxQueueEntries(), cap.doorbellStride(), cap.timeoutMillis());
         this.regs = new ControllerRegs(bar, cap, device.address().toString());
         if (!cap.nvmCommandSet()) {
             throw new NvmeException(device.address() + " does not support the NVM command set (CAP.CSS)");
@@ -108,6 +110,8 @@ public final class NvmeController implements AutoCloseable {
             regs.enable(admin);
             this.identify = IdentifyController.parse(identifyRaw(1, 0));
             this.ioQueuesGranted = Math.min(setNumberOfQueues(ioQueuesWanted), ioQueuesWanted);
+            LOG.debug("{}: ready: admin queues of {} entries, {} of {} I/O queue pairs granted", device.address(), entries,
+                    ioQueuesGranted, ioQueuesWanted);
         } catch (RuntimeException e) {
             throw undo.unwind(e);
         } catch (Error e) {
@@ -416,6 +420,8 @@ public final class NvmeController implements AutoCloseable {
         }
         IoQueue q = new IoQueue(this, qp);
         ioQueues.add(q);
+        LOG.debug("{}: I/O queue {} created: {} entries, SQ at IOVA 0x{}, CQ at IOVA 0x{}", device.address(), qid, size,
+                Long.toHexString(qp.sqIova()), Long.toHexString(qp.cqIova()));
         return q;
     }
 
