@@ -34,7 +34,7 @@ public final class FakeNvme implements DeviceModel {
     /** The driver bugs the fake recognises. */
     public enum Bug {
         DOORBELL_BEYOND_QUEUE, DOORBELL_FOR_MISSING_QUEUE, RESERVED_FIELDS_SET, BAD_PRP_OFFSET, QUEUE_CREATED_TWICE,
-        QUEUES_NOT_PAGE_ALIGNED
+        QUEUES_NOT_PAGE_ALIGNED, BAD_METADATA_POINTER
     }
 
     /** A driver bug, named precisely. */
@@ -533,33 +533,24 @@ public final class FakeNvme implements DeviceModel {
                     yield sc(0, 0x80);
                 }
                 long bytes = (long) nlb * ns.blockSize();
-                if (config.mdts() != 0 && bytes > (PAGE << config.mdts())) {
-                    yield sc(0, 0x02);
-                }
                 if (ns.isNull()) { // no data moves at all: what is left is the driver's own cost
-                    yield 0;
+                    yield config.mdts() != 0 && bytes > (PAGE << config.mdts()) ? sc(0, 0x02) : 0;
                 }
-                try (Arena a = Arena.ofConfined()) {
-                    MemorySegment data = a.allocate(bytes, 8);
-                    if (opc == 0x02) {
-                        ns.read(slba * ns.blockSize(), data);
-                        transfer(prp1, prp2, data, bytes, true);
-                        hostReads++;
-                        dataUnitsRead += (bytes + 511) / 512;
-                    } else {
-                        transfer(prp1, prp2, data, bytes, false);
-                        ns.write(slba * ns.blockSize(), data, bytes);
-                        hostWrites++;
-                        dataUnitsWritten += (bytes + 511) / 512;
-                    }
+                int status = FakeRw.run(opc == 0x02, ns, e, slba, nlb, config.mdts(), new Prp(ctx, this::bug), ctx, this::bug);
+                if (status == 0 && opc == 0x02) {
+                    hostReads++;
+                    dataUnitsRead += (bytes + 511) / 512;
+                } else if (status == 0) {
+                    hostWrites++;
+                    dataUnitsWritten += (bytes + 511) / 512;
                 }
-                yield 0;
+                yield status;
             }
             case 0x08 -> {
                 if (slba < 0 || slba > ns.blocks() - nlb) {
                     yield sc(0, 0x80);
                 }
-                ns.write(slba * ns.blockSize(), null, (long) nlb * ns.blockSize());
+                ns.zero(slba, nlb);
                 yield 0;
             }
             case 0x09 -> {
@@ -574,7 +565,7 @@ public final class FakeNvme implements DeviceModel {
                             if (start < 0 || start > ns.blocks() - len) {
                                 yield sc(0, 0x80);
                             }
-                            ns.write(start * ns.blockSize(), null, len * ns.blockSize());
+                            ns.zero(start, len);
                         }
                     }
                 }

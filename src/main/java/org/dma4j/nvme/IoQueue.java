@@ -46,12 +46,22 @@ public final class IoQueue implements AutoCloseable {
         return qp.unexpectedCompletions();
     }
 
-    /** Reads {@code blocks} blocks at {@code lba} into {@code buf} from {@code offset}; splits transfers above MDTS. */
+    /**
+     * Reads {@code blocks} blocks at {@code lba} into {@code buf} from {@code offset}; splits transfers above MDTS.
+     * A block takes {@link Namespace#blockSize()} bytes of the buffer (data and, for extended LBAs, its metadata).
+     *
+     * @throws NvmeException.UnsupportedFormat when dma4j cannot read the namespace's format (separate metadata)
+     */
     public void read(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
         transfer(READ, ns, lba, blocks, buf, offset);
     }
 
-    /** Writes {@code blocks} blocks at {@code lba} from {@code buf} at {@code offset}; splits transfers above MDTS. */
+    /**
+     * Writes {@code blocks} blocks at {@code lba} from {@code buf} at {@code offset}; splits transfers above MDTS.
+     * A block takes {@link Namespace#blockSize()} bytes of the buffer (data and, for extended LBAs, its metadata).
+     *
+     * @throws NvmeException.UnsupportedFormat when dma4j cannot write the namespace's format (separate metadata)
+     */
     public void write(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
         transfer(WRITE, ns, lba, blocks, buf, offset);
     }
@@ -82,6 +92,7 @@ public final class IoQueue implements AutoCloseable {
 
     private int submit(int opc, Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
         ensureOpen();
+        ns.checkSupported(); // before anything reaches the controller, which would DMA metadata nobody mapped
         long bytes = (long) blocks * ns.blockSize();
         if (blocks < 1 || blocks > 65536) {
             throw new IllegalArgumentException(name(opc) + " of " + blocks + " blocks: one command moves 1 to 65536");
@@ -106,7 +117,8 @@ public final class IoQueue implements AutoCloseable {
         }
         long iova = buf.iova().value() + offset;
         long prp2 = qp.prp2(cid, iova, bytes);
-        qp.submit(cid, opc, ns.nsid(), iova, prp2, (int) lba, (int) (lba >>> 32), blocks - 1, 0, 0, 0);
+        qp.submit(cid, opc, ns.nsid(), iova, prp2, (int) lba, (int) (lba >>> 32), (blocks - 1) | ns.prinfo(), 0,
+                ns.refTag() ? (int) lba : 0, 0);
         return cid;
     }
 
@@ -172,7 +184,11 @@ public final class IoQueue implements AutoCloseable {
     /** Write Zeroes of {@code blocks} blocks at {@code lba}. */
     public void writeZeroes(Namespace ns, long lba, int blocks) {
         checkRange(ns, lba, blocks, "Write Zeroes");
-        simple(WRITE_ZEROES, ns, (int) lba, (int) (lba >>> 32), blocks - 1, "Write Zeroes of " + blocks + " blocks at LBA " + lba);
+        int cid = allocate();
+        // With protection information the controller generates it for the zeroes too (PRACT).
+        qp.submit(cid, WRITE_ZEROES, ns.nsid(), 0, 0, (int) lba, (int) (lba >>> 32), (blocks - 1) | ns.prinfo(), 0,
+                ns.refTag() ? (int) lba : 0, 0);
+        controller.complete(qp, cid, controller.timeout(), "Write Zeroes of " + blocks + " blocks at LBA " + lba);
     }
 
     /** Dataset Management with the Deallocate attribute for one range. */
