@@ -10,24 +10,29 @@ import java.util.Objects;
  * An active namespace, from Identify Namespace (CNS 00h): its size in logical blocks and the
  * LBA format in use, with its metadata and end-to-end protection settings. Immutable.
  *
- * <p><b>Metadata.</b> dma4j reads and writes these formats:
+ * <p><b>Metadata.</b> dma4j reads and writes every format with 16-bit-guard protection
+ * information or none:
  * <ul>
  * <li>no metadata: {@link #blockSize()} is the LBA data size;</li>
- * <li>extended LBAs (FLBAS bit 4) without protection information: the metadata is the last
- *     {@link #metadataSize()} bytes of each block in the data buffer, so a block is
- *     {@link #blockSize()} = data + metadata bytes in host memory (520 for 512+8), and every
- *     transfer, buffer check and MDTS split counts those bytes;</li>
- * <li>protection information (DPS type 1, 2 or 3) in exactly 8 bytes of metadata, extended or
- *     separate: every Read and Write sets PRACT, so the controller generates the PI on writes
- *     and checks (guard, and the reference tag = the LBA's low 32 bits for types 1 and 2) and
- *     strips it on reads; no metadata crosses host memory and {@link #blockSize()} is the data
- *     size.</li>
+ * <li>extended LBAs (FLBAS bit 4): the metadata is the last {@link #metadataSize()} bytes of
+ *     each block in the data buffer, so a block takes {@link #blockSize()} = data + metadata
+ *     bytes of it (520 for 512+8), and every transfer length, buffer check and MDTS split
+ *     counts them;</li>
+ * <li>separate metadata: each Read and Write takes a second mapping for
+ *     {@link #separateMetadataSize()} bytes per block, sent as MPTR; without one, the command
+ *     is refused before it is submitted (a controller would DMA the metadata to address 0);</li>
+ * <li>protection information (DPS type 1, 2 or 3): every Read, Write and Write Zeroes sets
+ *     PRACT, so the controller generates it on writes and checks it (the guard, and for types 1
+ *     and 2 the reference tag, the LBA's low 32 bits) on reads. With exactly 8 bytes of
+ *     metadata the controller keeps all of it: nothing but data crosses host memory and
+ *     {@link #blockSize()} is the data size. With more, the rest of the metadata travels as
+ *     above, the controller filling in the 8 bytes of protection information.</li>
  * </ul>
- * Separate metadata without protection information (it would need a metadata buffer and MPTR
- * per command) and protection information with more than 8 bytes of metadata are refused:
- * {@link IoQueue} reads and writes throw {@link NvmeException.UnsupportedFormat} naming the
- * namespace, the format and what is supported, before anything is submitted. Such a namespace
- * is still listed, and Flush, Write Zeroes and Deallocate (which move no block data) work on it.
+ * A format dma4j cannot drive (a reserved protection type, protection information with less
+ * than 8 bytes of metadata, a block size outside 512 B to 2 MiB) is still listed; reads and
+ * writes on it throw {@link NvmeException.UnsupportedFormat} naming the namespace, the format
+ * and what dma4j supports. Protection information with 32- or 64-bit guards (NVMe 2.0 extended
+ * LBA formats, Identify CNS 05h) is not read: such a namespace is taken for 16-bit guards.
  */
 public final class Namespace {
     /** CDW12 of Read and Write: PRINFO bits. */
@@ -44,6 +49,7 @@ public final class Namespace {
     private final String where;
     // Derived once, so that the I/O path reads fields and allocates nothing.
     private final int blockSize;
+    private final int separateMetadata;
     private final int prinfo;
     private final boolean refTag;
     private final String unsupported;
@@ -64,31 +70,38 @@ public final class Namespace {
         int pi = protection & 7;
         String why = null;
         int bs = f.dataSize();
+        int separate = 0;
         int bits = 0;
         boolean ref = false;
         if (f.dataSize() < 512 || f.dataSize() > (2 << 20)) {
             why = "its LBA data size " + f.dataSize() + " is outside 512 B to 2 MiB";
         } else if (pi > 3) {
             why = "it reports reserved protection information type " + pi + " (DPS 0x" + Integer.toHexString(protection) + ")";
-        } else if (pi != 0 && ms != 8) {
-            why = "its protection information comes with " + ms + " bytes of metadata, and only 8 can be left to the controller"
-                    + " (PRACT)";
-        } else if (pi != 0) {
-            ref = pi != 3; // type 3 defines no reference tag
-            bits = PRACT | PRCHK_GUARD | (ref ? PRCHK_REFTAG : 0);
-        } else if (ms != 0 && extended) {
-            bs += ms;
-        } else if (ms != 0) {
-            why = "separate metadata needs a metadata buffer (MPTR) for every command";
+        } else if (pi != 0 && ms < 8) {
+            why = "its protection information needs 8 bytes of metadata, and it has " + ms;
+        } else {
+            if (pi != 0) {
+                ref = pi != 3; // type 3 defines no reference tag
+                bits = PRACT | PRCHK_GUARD | (ref ? PRCHK_REFTAG : 0);
+            }
+            if (ms != 0 && !(pi != 0 && ms == 8)) { // with PRACT, 8 bytes of PI stay in the controller
+                if (extended) {
+                    bs += ms;
+                } else {
+                    separate = ms;
+                }
+            }
         }
         this.blockSize = bs;
+        this.separateMetadata = separate;
         this.prinfo = bits;
         this.refTag = ref;
         this.unsupported = why == null ? null : "namespace " + nsid + where + " has LBA format " + formatIndex + " ("
                 + describe() + "), which dma4j cannot read or write: " + why + ". dma4j drives formats without metadata,"
-                + " extended LBAs without protection information (metadata inline, blockSize() = data + metadata), and"
-                + " protection information in 8 bytes of metadata (the controller generates and strips it); reformat the"
-                + " namespace to one of those (e.g. nvme format --lbaf=N) or use another driver";
+                + " extended LBAs (metadata inline, blockSize() = data + metadata),"
+                + " separate metadata (a metadata buffer per command), and protection information types 1 to 3 with 16-bit"
+                + " guards (generated and checked by the controller: PRACT); reformat the namespace to one of those"
+                + " (e.g. nvme format --lbaf=N) or use another driver";
     }
 
     /**
@@ -143,6 +156,15 @@ public final class Namespace {
      */
     public int blockSize() {
         return blockSize;
+    }
+
+    /**
+     * Metadata bytes per block that Read and Write move through a separate metadata buffer
+     * (MPTR): the metadata size for a separate-metadata format, unless it is only the 8 bytes of
+     * protection information the controller keeps; 0 otherwise.
+     */
+    public int separateMetadataSize() {
+        return separateMetadata;
     }
 
     /** Bytes of data per logical block of the format in use (2^LBADS). */
