@@ -226,6 +226,39 @@ public abstract class MetadataContract {
         assertEquals(faults, faults(), "no DMA outside a mapping");
     }
 
+    @Test
+    void theControllerChecksProtectionInformationItDidNotMake() {
+        var be16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+        var be32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+        Namespace pi = ctrl.namespace(7); // 512+16 separate, type 1 PI in the first 8 bytes
+        // The same namespace seen without protection information: writes carry the host's PI, unchecked.
+        Namespace raw = new Namespace(7, pi.blocks(), pi.capacity(), List.of(new LbaFormat(512, 16, 0)), 0, false, 3, 0, "");
+        int faults = faults();
+        byte[] data = random(70, 3 * 512);
+        try (DmaBuffer db = DmaBuffer.allocate(4096); DmaBuffer mb = DmaBuffer.allocate(4096);
+             DmaMapping dm = ctrl.device().dmaSpace().map(db, DmaDirection.BIDIRECTIONAL);
+             DmaMapping mm = ctrl.device().dmaSpace().map(mb, DmaDirection.BIDIRECTIONAL)) {
+            db.segment().asSlice(0, data.length).copyFrom(MemorySegment.ofArray(data));
+            MemorySegment md = mb.segment();
+            md.fill((byte) 0);
+            for (int i = 0; i < 3; i++) { // LBAs 500..502: right guard and tag, a wrong guard, a wrong reference tag
+                md.set(be16, 16L * i, (short) (crc16(db.segment().asSlice(512L * i, 512)) ^ (i == 1 ? 0x1234 : 0)));
+                md.set(be32, 16L * i + 4, 500 + i + (i == 2 ? 7 : 0));
+            }
+            q.write(raw, 500, 3, dm, 0, mm, 0);
+            q.read(pi, 500, 1, dm, 2048, mm, 1024); // PRCHK guard + reference tag: what we computed is what QEMU checks
+            assertArrayEquals(java.util.Arrays.copyOfRange(data, 0, 512),
+                    db.segment().asSlice(2048, 512).toArray(ValueLayout.JAVA_BYTE));
+            var guard = assertThrows(NvmeException.class, () -> q.read(pi, 501, 1, dm, 2048, mm, 1024));
+            assertEquals(2, guard.status().type(), guard.getMessage());
+            assertEquals(0x82, guard.status().code(), "End-to-end Guard Check Error: " + guard.getMessage());
+            var ref = assertThrows(NvmeException.class, () -> q.read(pi, 502, 1, dm, 2048, mm, 1024));
+            assertEquals(0x84, ref.status().code(), "End-to-end Reference Tag Check Error: " + ref.getMessage());
+            q.read(pi, 500, 1, dm, 2048, mm, 1024); // the queue goes on
+        }
+        assertEquals(faults, faults(), "no DMA outside a mapping");
+    }
+
     /** CRC-16 T10-DIF (polynomial 8BB7h, initial value 0, not reflected), computed here to judge QEMU's. */
     public static int crc16(MemorySegment s) {
         int crc = 0;
