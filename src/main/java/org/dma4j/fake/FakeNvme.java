@@ -550,7 +550,7 @@ public final class FakeNvme implements DeviceModel {
                 if (slba < 0 || slba > ns.blocks() - nlb) {
                     yield sc(0, 0x80);
                 }
-                ns.zero(slba, nlb);
+                FakeRw.writeZeroes(ns, e, slba, nlb);
                 yield 0;
             }
             case 0x09 -> {

@@ -98,6 +98,25 @@ final class FakeRw {
         return 0;
     }
 
+    /**
+     * Write Zeroes {@code e}: zero data; with protection information and PRACT the controller
+     * generates the PI for the zeroes (as QEMU does), else the metadata reads as unwritten.
+     */
+    static void writeZeroes(FakeNamespace ns, MemorySegment e, long slba, int nlb) {
+        ns.zero(slba, nlb);
+        int cdw12 = e.get(ValueLayout.JAVA_INT, 48);
+        if (ns.piType() == 0 || (cdw12 & PRACT) == 0) {
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment data = a.allocate((long) nlb * ns.dataSize(), 8);
+            MemorySegment md = a.allocate((long) nlb * ns.metadataSize(), 8);
+            ns.read(slba, data, md);
+            generate(ns, data, md, nlb, e.get(ValueLayout.JAVA_INT, 56), e.get(ValueLayout.JAVA_INT, 60) & 0xffff);
+            ns.write(slba, data, md);
+        }
+    }
+
     /** Between per-block data and metadata and the extended layout (data then metadata, block by block). */
     private static void interleave(MemorySegment data, MemorySegment md, MemorySegment host, int nlb, int ds, int ms,
             boolean toHost) {

@@ -30,7 +30,8 @@ class FakeNvmeMetadataBugsTest {
     private final FakeDmaSpace space = FakeDmaSpace.open(FakeDmaSpace.Config.defaults().withMode(FakeDmaSpace.Mode.RECORD));
     private final FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults().withMdts(2).withNamespaces(
             FakeNamespace.of(4096, 512).withMetadata(8, true), FakeNamespace.of(4096, 512).withMetadata(8, false),
-            FakeNamespace.of(4096, 512).withMetadata(8, false).withProtection(1, false)));
+            FakeNamespace.of(4096, 512).withMetadata(8, false).withProtection(1, false),
+            FakeNamespace.of(4096, 512).withMetadata(16, false).withProtection(1, true)));
     private final FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:07.0"), space, nvme);
     private NvmeController ctrl;
     private IoQueue q;
@@ -92,6 +93,21 @@ class FakeNvmeMetadataBugsTest {
         q.write(ctrl.namespace(3), 0, 1, map, 0); // PRACT: the controller keeps the 8 bytes, no pointer needed
         q.read(ctrl.namespace(3), 0, 1, map, 4096);
         assertEquals(1, nvme.bugs().size());
+    }
+
+    @Test
+    void writeZeroesLeavesProtectionInformationTheControllerMade() {
+        Namespace ns = ctrl.namespace(4); // 512+16 separate, PI type 1 in the first 8 bytes: reads return the PI
+        q.write(ns, 20, 2, map, 0, map, 8192);
+        q.writeZeroes(ns, 20, 2); // PRACT and the reference tag, as the kernel sends them
+        buf.segment().fill((byte) 0x5a);
+        q.read(ns, 20, 2, map, 0, map, 8192); // PRCHK guard and reference tag pass on what the controller made
+        var be32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(0, buf.segment().get(java.lang.foreign.ValueLayout.JAVA_SHORT, 8192 + 16L * i), "guard of zeroes");
+            assertEquals(20 + i, buf.segment().get(be32, 8192 + 16L * i + 4), "reference tag: the LBA");
+        }
+        assertTrue(nvme.bugs().isEmpty());
     }
 
     @Test
