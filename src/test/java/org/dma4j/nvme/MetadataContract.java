@@ -153,6 +153,24 @@ public abstract class MetadataContract {
             assertArrayEquals(data, db.segment().asSlice(n * 512L, data.length).toArray(ValueLayout.JAVA_BYTE));
             assertArrayEquals(meta, mb.segment().asSlice(2048, meta.length).toArray(ValueLayout.JAVA_BYTE));
 
+            mb.segment().fill((byte) 0); // the same, submitted and polled
+            mb.segment().asSlice(0, 16).copyFrom(MemorySegment.ofArray(java.util.Arrays.copyOf(meta, 16)));
+            int w = q.submitWrite(ns, 200, 2, dm, 0, mm, 0);
+            while (!q.isDone(w)) {
+                q.poll();
+            }
+            q.finish(w);
+            int r = q.submitRead(ns, 200, 2, dm, 4096, mm, 64);
+            while (!q.isDone(r)) {
+                q.poll();
+            }
+            q.finish(r);
+            assertArrayEquals(java.util.Arrays.copyOf(meta, 16), mb.segment().asSlice(64, 16).toArray(ValueLayout.JAVA_BYTE));
+            mb.segment().set(ValueLayout.JAVA_LONG, 0, 0x1122_3344_5566_7788L);
+            q.write(ns, 200, 1, dm, 0, mm, 0);
+            q.read(ns, 200, 1, dm, 4096, mm, 64);
+            assertEquals(0x1122_3344_5566_7788L, mb.segment().get(ValueLayout.JAVA_LONG, 64));
+
             int free = q.free();
             var refused = assertThrows(IllegalArgumentException.class, () -> q.read(ns, 5, 1, dm, 0));
             assertTrue(refused.getMessage().contains("namespace 3 (512+8, separate metadata) needs a metadata buffer"),
