@@ -134,8 +134,9 @@ final class NvmeCommand {
         out.printf("  max xfer   %d KiB (MDTS %d)%n  I/O queues %d granted, up to %d entries%n", c.maxTransferBytes() / 1024,
                 id.mdts(), c.ioQueuesGranted(), c.cap().maxQueueEntries());
         for (Namespace ns : c.namespaces()) {
-            out.printf("  namespace %d: %d blocks of %s B = %.1f MiB (formats %s)%s%n", ns.nsid(), ns.blocks(), ns.describe(),
-                    ns.bytes() / (double) (1 << 20), ns.formats(), ns.isSupported() ? "" : "; dma4j cannot read or write it");
+            out.printf("  namespace %d: %d blocks of %d B%s = %.1f MiB (formats %s)%s%n", ns.nsid(), ns.blocks(), ns.dataSize(),
+                    ns.metadataSize() == 0 ? "" : " (" + ns.describe() + ")", ns.bytes() / (double) (1 << 20), ns.formats(),
+                    ns.isSupported() ? "" : "; dma4j cannot read or write it");
         }
         return 0;
     }
