@@ -9,10 +9,13 @@ import org.dma4j.iommu.DmaMapping;
  * One I/O queue pair of an {@link NvmeController}: Read, Write, Flush, Write Zeroes and Dataset
  * Management (deallocate), each synchronous, or Read and Write submitted and polled for queue
  * depth. Data moves to and from {@link DmaMapping}s of the controller's DMA space; PRP1, PRP2
- * and PRP lists are built here. Submitting and polling allocate nothing and take no lock: a
- * queue belongs to one thread. After a controller reset the queue is re-created (same qid, size
- * and memory) on its next use, and the commands it had outstanding fail with
- * {@link NvmeException.Reset}. {@link #close()} deletes the queue pair from the controller.
+ * and PRP lists are built here, counting each block as {@link Namespace#blockSize()} bytes
+ * (metadata included for extended LBAs); a separate-metadata namespace takes a second mapping,
+ * sent as MPTR, and protection information is left to the controller (PRACT). Submitting and
+ * polling allocate nothing and take no lock: a queue belongs to one thread. After a controller
+ * reset the queue is re-created (same qid, size and memory) on its next use, and the commands it
+ * had outstanding fail with {@link NvmeException.Reset}. {@link #close()} deletes the queue pair
+ * from the controller.
  */
 public final class IoQueue implements AutoCloseable {
     static final int FLUSH = 0x00, WRITE = 0x01, READ = 0x02, WRITE_ZEROES = 0x08, DATASET_MANAGEMENT = 0x09;
