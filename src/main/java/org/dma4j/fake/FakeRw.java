@@ -11,7 +11,7 @@ import org.dma4j.Iova;
  * spec, "End-to-end Data Protection"): an extended-LBA format moves data+metadata per block
  * through the PRPs; a separate-metadata format moves the data through the PRPs and the metadata
  * to or from the one buffer MPTR points to. With protection information (8-byte tuples, 16-bit
- * guard: CRC-16 T10-DIF) PRACT makes the controller generate it on writes and check and strip
+ * guard: CRC-16 T10-DIF over the data, and the metadata before the PI when it is last) PRACT makes the controller generate it on writes and check and strip
  * it on reads when the metadata is only that tuple; PRCHK selects the guard, application tag and
  * reference tag checks. MPTR = 0 when metadata must cross is a driver bug: a real controller
  * would DMA to address 0.
@@ -138,12 +138,11 @@ final class FakeRw {
         return block * ns.metadataSize() + (ns.piFirst() ? 0 : ns.metadataSize() - 8);
     }
 
-    /** PRACT: the guard over each block's data, the application tag LBAT, the reference tag ILBRT counting up (types 1, 2). */
+    /** PRACT: the guard (see guard()), the application tag LBAT, the reference tag ILBRT counting up (types 1, 2). */
     private static void generate(FakeNamespace ns, MemorySegment data, MemorySegment md, int nlb, int ilbrt, int lbat) {
-        int ds = ns.dataSize();
         for (int i = 0; i < nlb; i++) {
             long t = tuple(ns, i);
-            md.set(BE16, t, (short) crc16(data.asSlice((long) i * ds, ds)));
+            md.set(BE16, t, (short) guard(ns, data, md, i));
             md.set(BE16, t + 2, (short) lbat);
             md.set(BE32, t + 4, ns.piType() == 3 ? ilbrt : ilbrt + i);
         }
@@ -151,18 +150,17 @@ final class FakeRw {
 
     /** The PRCHK checks; a block whose application tag is FFFFh (and type 3 reference tag FFFFFFFFh) is not checked. */
     private static int check(FakeNamespace ns, MemorySegment data, MemorySegment md, int nlb, int prchk, int ilbrt, int cdw15) {
-        int ds = ns.dataSize();
         int lbat = cdw15 & 0xffff;
         int lbatm = cdw15 >>> 16;
         for (int i = 0; i < nlb; i++) {
             long t = tuple(ns, i);
-            int guard = Short.toUnsignedInt(md.get(BE16, t));
+            int g = Short.toUnsignedInt(md.get(BE16, t));
             int app = Short.toUnsignedInt(md.get(BE16, t + 2));
             int ref = md.get(BE32, t + 4);
             if (app == 0xffff && (ns.piType() != 3 || ref == -1)) {
                 continue;
             }
-            if ((prchk & 4) != 0 && guard != crc16(data.asSlice((long) i * ds, ds))) {
+            if ((prchk & 4) != 0 && g != guard(ns, data, md, i)) {
                 return 2 << 8 | 0x82; // End-to-end Guard Check Error
             }
             if ((prchk & 2) != 0 && (app & lbatm) != (lbat & lbatm)) {
@@ -175,9 +173,24 @@ final class FakeRw {
         return 0;
     }
 
+    /**
+     * The guard of block {@code i}: CRC-16 over its data and, when the protection information is
+     * the last 8 bytes of larger metadata, over the metadata bytes before it (as QEMU computes it).
+     */
+    private static int guard(FakeNamespace ns, MemorySegment data, MemorySegment md, int i) {
+        int ds = ns.dataSize();
+        int crc = crc16(0, data.asSlice((long) i * ds, ds));
+        int before = ns.piFirst() ? 0 : ns.metadataSize() - 8;
+        return before == 0 ? crc : crc16(crc, md.asSlice((long) i * ns.metadataSize(), before));
+    }
+
     /** CRC-16 T10-DIF: polynomial 8BB7h, initial value 0, not reflected. */
     static int crc16(MemorySegment s) {
-        int crc = 0;
+        return crc16(0, s);
+    }
+
+    /** CRC-16 T10-DIF of {@code s} continued from {@code crc}. */
+    static int crc16(int crc, MemorySegment s) {
         for (long i = 0; i < s.byteSize(); i++) {
             crc ^= (s.get(ValueLayout.JAVA_BYTE, i) & 0xff) << 8;
             for (int b = 0; b < 8; b++) {
