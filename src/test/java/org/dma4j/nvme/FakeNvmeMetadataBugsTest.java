@@ -111,6 +111,29 @@ class FakeNvmeMetadataBugsTest {
     }
 
     @Test
+    void aFormatDma4jCannotDriveIsRefusedBeforeSubmission() {
+        Namespace real = ctrl.namespace(3);
+        Namespace reserved = new Namespace(3, real.blocks(), real.capacity(), real.formats(), real.formatIndex(), false, 3, 6,
+                " of " + dev.address());
+        int free = q.free();
+        var e = assertThrows(NvmeException.UnsupportedFormat.class, () -> q.write(reserved, 0, 1, map, 0));
+        assertTrue(e.getMessage().startsWith("namespace 3 of 0000:00:07.0 has LBA format 1 (512+8, separate metadata,"
+                + " protection information type 6"), e.getMessage());
+        assertEquals(free, q.free(), "nothing was submitted");
+        assertTrue(nvme.bugs().isEmpty());
+    }
+
+    @Test
+    void theMetadataBufferMustHoldEveryBlocksMetadata() {
+        Namespace ns = ctrl.namespace(2); // 8 bytes per block, separate
+        long end = buf.segment().byteSize();
+        var e = assertThrows(IllegalArgumentException.class, () -> q.write(ns, 0, 4, map, 0, map, end - 28));
+        assertTrue(e.getMessage().contains("(32 bytes) at offset " + (end - 28)), e.getMessage());
+        q.write(ns, 0, 4, map, 0, map, end - 32); // exactly fits
+        assertTrue(nvme.bugs().isEmpty());
+    }
+
+    @Test
     void anUnalignedMetadataPointerIsRefusedBeforeSubmission() {
         Namespace ns = ctrl.namespace(2);
         int free = q.free();

@@ -15,7 +15,7 @@ class NamespaceTest {
     private static MemorySegment identify(int[][] formats, int flbas, int dps) {
         MemorySegment d = MemorySegment.ofArray(new long[512]);
         d.set(ValueLayout.JAVA_LONG, 0, 1000);
-        d.set(ValueLayout.JAVA_LONG, 8, 1000);
+        d.set(ValueLayout.JAVA_LONG, 8, 900);
         d.set(ValueLayout.JAVA_BYTE, 25, (byte) (formats.length - 1));
         d.set(ValueLayout.JAVA_BYTE, 26, (byte) flbas);
         d.set(ValueLayout.JAVA_BYTE, 27, (byte) 3);
@@ -38,6 +38,14 @@ class NamespaceTest {
         assertEquals(8, ns.metadataSize());
         assertEquals(3, ns.metadataCapabilities());
         assertEquals(1000L * 4096, ns.bytes(), "data bytes; metadata not counted");
+        assertEquals(1000, ns.blocks());
+        assertEquals(900, ns.capacity());
+        assertFalse(ns.extendedLba());
+        assertEquals(ns, Namespace.parse(1, identify(QEMU, 5, 0), ""));
+        assertEquals(ns.hashCode(), Namespace.parse(1, identify(QEMU, 5, 0), "").hashCode());
+        assertFalse(ns.equals(Namespace.parse(1, identify(QEMU, 5 | 0x10, 0), "")), "extended differs");
+        assertFalse(ns.equals(ns.withNsid(2)));
+        assertEquals("namespace 1: 1000 blocks of 4096+8, separate metadata", ns.toString());
     }
 
     @Test
@@ -55,6 +63,43 @@ class NamespaceTest {
         // With 16 formats or fewer, bits 6:5 mean nothing and are ignored.
         Namespace few = Namespace.parse(1, identify(QEMU, 1 | 1 << 5, 0), "");
         assertEquals(1, few.formatIndex());
+    }
+
+    @Test
+    void theLimitsOfFormatCountAndIndex() {
+        int[][] sixteen = new int[16][];
+        int[][] seventeen = new int[17][];
+        for (int i = 0; i < 17; i++) {
+            if (i < 16) {
+                sixteen[i] = new int[] {512, i};
+            }
+            seventeen[i] = new int[] {512, i};
+        }
+        assertEquals(15, Namespace.parse(1, identify(sixteen, 15 | 3 << 5, 0), "").formatIndex(), "16 formats: bits 6:5 ignored");
+        assertEquals(16, Namespace.parse(1, identify(seventeen, 1 << 5, 0), "").formatIndex(), "17 formats: bits 6:5 count");
+        var e = assertThrows(NvmeException.class, () -> Namespace.parse(1, identify(seventeen, 1 | 1 << 5, 0), ""));
+        assertTrue(e.getMessage().contains("uses LBA format 17") && e.getMessage().contains("only 17 formats"), e.getMessage());
+        int[][] max = new int[64][];
+        java.util.Arrays.fill(max, new int[] {512, 0});
+        assertEquals(64, Namespace.parse(1, identify(max, 0, 0), "").formats().size());
+        MemorySegment tooMany = identify(max, 0, 0);
+        tooMany.set(ValueLayout.JAVA_BYTE, 25, (byte) 64);
+        assertTrue(assertThrows(NvmeException.class, () -> Namespace.parse(1, tooMany, "")).getMessage().contains("65 LBA formats"));
+    }
+
+    @Test
+    void blockSizesFrom512BytesTo2MiB() {
+        assertTrue(Namespace.parse(1, identify(new int[][] {{512, 0}}, 0, 0), "").isSupported());
+        assertTrue(Namespace.parse(1, identify(new int[][] {{2 << 20, 0}}, 0, 0), "").isSupported());
+        Namespace small = Namespace.parse(1, identify(new int[][] {{256, 0}}, 0, 0), "");
+        assertTrue(assertThrows(NvmeException.UnsupportedFormat.class, small::checkSupported).getMessage()
+                .contains("LBA data size 256 is outside 512 B to 2 MiB"));
+        assertFalse(Namespace.parse(1, identify(new int[][] {{4 << 20, 0}}, 0, 0), "").isSupported());
+        MemorySegment bogus = identify(new int[][] {{512, 0}, {512, 0}}, 0, 0);
+        bogus.set(ValueLayout.JAVA_INT, 132, 31 << 16); // LBADS 31 in an unused format: no size, no overflow
+        assertEquals(0, Namespace.parse(1, bogus, "").formats().get(1).dataSize());
+        bogus.set(ValueLayout.JAVA_INT, 132, 30 << 16);
+        assertEquals(1 << 30, Namespace.parse(1, bogus, "").formats().get(1).dataSize());
     }
 
     @Test
