@@ -9,6 +9,7 @@ import java.util.List;
 import org.dma4j.fake.FakeDmaSpace;
 import org.dma4j.fake.FakeNamespace;
 import org.dma4j.fake.FakeNvme;
+import org.dma4j.iommu.DmaSpace;
 import org.dma4j.iommu.DmaSpaces;
 import org.dma4j.nvme.Namespace;
 import org.dma4j.nvme.NvmeController;
@@ -124,10 +125,17 @@ final class DeviceOptions {
         PciDevice dev;
         switch (target.kind()) {
             case PCI -> {
-                if (iommu != null) {
-                    System.setProperty(DmaSpaces.PROPERTY, iommu.name());
+                if (iommu == null) {
+                    dev = VfioPciDevice.open(target.address());
+                } else { // per device, not a process-wide property that would outlive this command
+                    DmaSpace space = DmaSpaces.open(iommu.name(), target.address().toString());
+                    try {
+                        dev = VfioPciDevice.open(target.address(), space);
+                    } catch (RuntimeException e) {
+                        space.close();
+                        throw e;
+                    }
                 }
-                dev = VfioPciDevice.open(target.address());
             }
             default -> {
                 FakeNvme.Config c = FakeNvme.Config.defaults();

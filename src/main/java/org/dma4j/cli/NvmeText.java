@@ -21,15 +21,11 @@ final class NvmeText {
         sb.append(String.format("  max xfer   %d KiB (MDTS %d)%n  I/O queues %d granted, up to %d entries%n",
                 c.maxTransferBytes() / 1024, id.mdts(), c.ioQueuesGranted(), c.cap().maxQueueEntries()));
         for (Namespace ns : c.namespaces()) {
-            sb.append(String.format("  namespace %d: %d blocks of %d B = %.1f MiB, format %s (formats offered %s)%n", ns.nsid(),
-                    ns.blocks(), ns.blockSize(), ns.bytes() / (double) (1 << 20), format(ns), ns.formats()));
+            sb.append(String.format("  namespace %d: %d blocks of %d B = %.1f MiB, format %s (formats offered %s)%s%n", ns.nsid(),
+                    ns.blocks(), ns.dataSize(), ns.bytes() / (double) (1 << 20), ns.describe(), ns.formats(),
+                    ns.isSupported() ? "" : "; dma4j cannot read or write it"));
         }
         return sb.toString();
-    }
-
-    /** The format in use as data+metadata bytes per block, as nvme-cli prints it: 512+8. */
-    static String format(Namespace ns) {
-        return ns.blockSize() + "+" + ns.metadataSize();
     }
 
     static String identifyJson(NvmeController c, DeviceOptions.Target target) {
@@ -54,9 +50,17 @@ final class NvmeText {
                     .append(",\"blocks\":").append(ns.blocks())
                     .append(",\"capacity\":").append(ns.capacity())
                     .append(",\"blockSize\":").append(ns.blockSize())
+                    .append(",\"dataSize\":").append(ns.dataSize())
                     .append(",\"metadataSize\":").append(ns.metadataSize())
+                    .append(",\"extendedLba\":").append(ns.extendedLba())
+                    .append(",\"protectionType\":").append(ns.protectionType())
+                    .append(",\"supported\":").append(ns.isSupported())
                     .append(",\"bytes\":").append(ns.bytes())
-                    .append(",\"formats\":").append(ns.formats().toString().replace(" ", "")).append('}');
+                    .append(",\"formats\":[");
+            for (int f = 0; f < ns.formats().size(); f++) {
+                sb.append(f == 0 ? "" : ",").append(Json.string(ns.formats().get(f).toString()));
+            }
+            sb.append("]}");
         }
         return sb.append("]}\n").toString();
     }

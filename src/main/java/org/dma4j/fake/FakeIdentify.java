@@ -3,6 +3,7 @@ package org.dma4j.fake;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import org.dma4j.nvme.LbaFormat;
 
 /** The fake NVMe controller's Identify data: controller (CNS 01h), namespace (00h), active namespace list (02h). */
 final class FakeIdentify {
@@ -33,10 +34,19 @@ final class FakeIdentify {
                 d.set(ValueLayout.JAVA_LONG, 0, ns.blocks());
                 d.set(ValueLayout.JAVA_LONG, 8, ns.blocks());
                 d.set(ValueLayout.JAVA_LONG, 16, ns.blocks());
-                d.set(ValueLayout.JAVA_BYTE, 25, (byte) 1);                                // NLBAF: two formats
-                d.set(ValueLayout.JAVA_BYTE, 26, (byte) (ns.blockSize() == 512 ? 0 : 1)); // FLBAS
-                d.set(ValueLayout.JAVA_BYTE, 128 + 2, (byte) 9);                           // LBAF0: 512 B
-                d.set(ValueLayout.JAVA_BYTE, 132 + 2, (byte) 12);                          // LBAF1: 4 KiB
+                // As QEMU lays it out: NLBAF 0's based; FLBAS index bits 3:0, extended LBA bit 4, index bits 5:4
+                // in bits 6:5; MC extended and separate; DPC every type, first or last; DPS the type in use.
+                int index = ns.formatIndex();
+                d.set(ValueLayout.JAVA_BYTE, 25, (byte) (ns.formats().size() - 1));
+                d.set(ValueLayout.JAVA_BYTE, 26, (byte) ((index & 0xf) | (ns.extended() ? 0x10 : 0) | (index >>> 4 & 3) << 5));
+                d.set(ValueLayout.JAVA_BYTE, 27, (byte) 0x03);
+                d.set(ValueLayout.JAVA_BYTE, 28, (byte) 0x1f);
+                d.set(ValueLayout.JAVA_BYTE, 29, (byte) (ns.piType() | (ns.piFirst() ? 8 : 0)));
+                for (int i = 0; i < ns.formats().size(); i++) {
+                    LbaFormat f = ns.formats().get(i);
+                    int lbads = Integer.numberOfTrailingZeros(f.dataSize());
+                    d.set(ValueLayout.JAVA_INT, 128 + 4L * i, f.metadataSize() | lbads << 16 | (f.relativePerformance() & 3) << 24);
+                }
             }
             case 0x02 -> {
                 int at = 0;

@@ -7,7 +7,7 @@ import java.lang.foreign.ValueLayout;
  * The NVM I/O commands of the fake NVMe controller: Flush, Write, Read, Write Zeroes and Dataset
  * Management (deallocate) on its namespaces, with the SMART counters they feed. Runs under the
  * controller's lock; data moves through the controller's reusable scratch buffer, so a command
- * allocates nothing of its own.
+ * allocates nothing of its own, except on namespaces with metadata ({@link FakeRw}).
  */
 final class FakeIo {
     private final FakeNvme nvme;
@@ -35,7 +35,7 @@ final class FakeIo {
         d.set(ValueLayout.JAVA_LONG, 80, hostWrites);
     }
 
-    int run(int opc, MemorySegment e, Prp prp) {
+    int run(int opc, MemorySegment e, Prp prp, DeviceContext ctx) {
         FakeNvme.Config config = nvme.config();
         int nsid = e.get(ValueLayout.JAVA_INT, 4);
         if (nsid < 1 || nsid > config.namespaces().size()) {
@@ -52,24 +52,37 @@ final class FakeIo {
                 if (slba < 0 || slba > ns.blocks() - nlb) {
                     yield sc(0, 0x80);
                 }
-                long bytes = (long) nlb * ns.blockSize();
-                if (config.mdts() != 0 && bytes > (config.minPage() << config.mdts())) {
-                    yield sc(0, 0x02);
-                }
-                if (ns.isNull()) { // no data moves at all: what is left is the driver's own cost
-                    yield 0;
-                }
-                MemorySegment data = nvme.scratch(bytes);
-                if (opc == 0x02) {
-                    ns.read(slba * ns.blockSize(), data);
-                    prp.transfer(prp1, prp2, data, bytes, true);
-                    hostReads++;
-                    dataUnitsRead += (bytes + 511) / 512;
+                long maxTransfer = config.mdts() == 0 ? 0 : config.minPage() << config.mdts();
+                int status;
+                if (ns.metadataSize() != 0) { // metadata or protection information: QEMU's rules, in FakeRw
+                    status = FakeRw.run(opc == 0x02, ns, e, slba, nlb, maxTransfer, prp, ctx, nvme::bug);
+                    if (status != 0) {
+                        yield status;
+                    }
                 } else {
-                    prp.transfer(prp1, prp2, data, bytes, false);
-                    ns.write(slba * ns.blockSize(), data, bytes);
+                    long bytes = (long) nlb * ns.dataSize();
+                    if (maxTransfer != 0 && bytes > maxTransfer) {
+                        yield sc(0, 0x02);
+                    }
+                    if (ns.isNull()) { // no data moves at all: what is left is the driver's own cost
+                        yield 0;
+                    }
+                    MemorySegment data = nvme.scratch(bytes);
+                    if (opc == 0x02) {
+                        ns.read(slba, data, null);
+                        prp.transfer(prp1, prp2, data, bytes, true);
+                    } else {
+                        prp.transfer(prp1, prp2, data, bytes, false);
+                        ns.write(slba, data, null);
+                    }
+                }
+                long units = ((long) nlb * ns.dataSize() + 511) / 512;
+                if (opc == 0x02) {
+                    hostReads++;
+                    dataUnitsRead += units;
+                } else {
                     hostWrites++;
-                    dataUnitsWritten += (bytes + 511) / 512;
+                    dataUnitsWritten += units;
                 }
                 yield 0;
             }
@@ -77,7 +90,7 @@ final class FakeIo {
                 if (slba < 0 || slba > ns.blocks() - nlb) {
                     yield sc(0, 0x80);
                 }
-                ns.write(slba * ns.blockSize(), null, (long) nlb * ns.blockSize());
+                FakeRw.writeZeroes(ns, e, slba, nlb);
                 yield 0;
             }
             case 0x09 -> {
@@ -91,7 +104,7 @@ final class FakeIo {
                         if (start < 0 || start > ns.blocks() - len) {
                             yield sc(0, 0x80);
                         }
-                        ns.write(start * ns.blockSize(), null, len * ns.blockSize());
+                        ns.zero(start, len);
                     }
                 }
                 yield 0;

@@ -40,6 +40,8 @@ public final class FakeNvme implements DeviceModel {
     public enum Bug {
         DOORBELL_BEYOND_QUEUE, DOORBELL_FOR_MISSING_QUEUE, RESERVED_FIELDS_SET, BAD_PRP_OFFSET, QUEUE_CREATED_TWICE,
         QUEUES_NOT_PAGE_ALIGNED,
+        /** MPTR is 0 or not dword aligned where metadata must cross (a controller would DMA it there). */
+        BAD_METADATA_POINTER,
         /** A CQ head doorbell frees entries the controller has not posted (moves past the tail). */
         CQ_HEAD_PAST_TAIL,
         /** An SQ tail doorbell adds more entries than the SQ has free (it overruns the controller's head). */

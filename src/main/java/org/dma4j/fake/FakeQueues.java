@@ -216,7 +216,7 @@ final class FakeQueues {
         result = 0;
         int status = nvme.faults.takeInjected(opc, sq.qid == 0);
         if (status < 0) {
-            status = sq.qid == 0 ? admin.run(opc, e) : io.run(opc, e, prp);
+            status = sq.qid == 0 ? admin.run(opc, e) : io.run(opc, e, prp, ctx);
         }
         if (nvme.faults.dropCompletions > 0) {
             nvme.faults.dropCompletions--;

@@ -4,11 +4,24 @@ import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Namespace data in memory, kept sparse in 64 KiB chunks; it lives as long as the process. */
+/**
+ * Namespace data or metadata in memory, kept sparse in 64 KiB chunks; it lives as long as the
+ * process. What was never written reads as the fill byte (zeroes for data; 0xff for protection
+ * information, which turns its checks off as QEMU does for unwritten blocks).
+ */
 final class MemoryStorage implements NamespaceStorage {
     private static final int CHUNK = 64 * 1024;
 
     private final Map<Long, byte[]> chunks = new HashMap<>();
+    private final byte fill;
+
+    MemoryStorage() {
+        this((byte) 0);
+    }
+
+    MemoryStorage(byte fill) {
+        this.fill = fill;
+    }
 
     @Override
     public void read(long byteOffset, MemorySegment dst) {
@@ -19,7 +32,7 @@ final class MemoryStorage implements NamespaceStorage {
             int n = (int) Math.min(CHUNK - in, dst.byteSize() - done);
             byte[] c = chunks.get(at / CHUNK);
             if (c == null) {
-                dst.asSlice(done, n).fill((byte) 0);
+                dst.asSlice(done, n).fill(fill);
             } else {
                 dst.asSlice(done, n).copyFrom(MemorySegment.ofArray(c).asSlice(in, n));
             }
@@ -41,11 +54,12 @@ final class MemoryStorage implements NamespaceStorage {
             }
             if (c == null) {
                 c = new byte[CHUNK];
+                java.util.Arrays.fill(c, fill);
                 chunks.put(at / CHUNK, c);
             }
             MemorySegment to = MemorySegment.ofArray(c).asSlice(in, n);
             if (src == null) {
-                to.fill((byte) 0);
+                to.fill(fill);
             } else {
                 to.copyFrom(src.asSlice(done, n));
             }

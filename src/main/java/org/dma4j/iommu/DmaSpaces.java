@@ -37,10 +37,20 @@ public final class DmaSpaces {
 
     /** Opens the space {@link #choose} picks. For iommufd the device still has to attach to it. */
     public static AbstractDmaSpace forDevice(String bdf) {
-        return switch (choose(bdf)) {
+        return open(choose(bdf), bdf);
+    }
+
+    /**
+     * Opens the {@code backend} space ({@code type1}, {@code iommufd} or {@code noiommu}) for
+     * {@code bdf}, whatever {@link #PROPERTY} says: for callers that choose per device rather than
+     * per process. The caller owns the space.
+     */
+    public static AbstractDmaSpace open(String backend, String bdf) {
+        return switch (backend) {
             case "iommufd" -> IommufdSpace.open();
             case "noiommu" -> NoIommuSpace.open(group(bdf));
-            default -> VfioType1Space.open(group(bdf));
+            case "type1" -> VfioType1Space.open(group(bdf));
+            default -> throw new Dma4jException(backend + " is not a backend; use type1, iommufd or noiommu");
         };
     }
 

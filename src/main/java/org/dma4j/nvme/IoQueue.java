@@ -9,10 +9,13 @@ import org.dma4j.iommu.DmaMapping;
  * One I/O queue pair of an {@link NvmeController}: Read, Write, Flush, Write Zeroes and Dataset
  * Management (deallocate), each synchronous, or Read and Write submitted and polled for queue
  * depth. Data moves to and from {@link DmaMapping}s of the controller's DMA space; PRP1, PRP2
- * and PRP lists are built here. Submitting and polling allocate nothing and take no lock: a
- * queue belongs to one thread. After a controller reset the queue is re-created (same qid, size
- * and memory) on its next use, and the commands it had outstanding fail with
- * {@link NvmeException.Reset}. {@link #close()} deletes the queue pair from the controller.
+ * and PRP lists are built here, counting each block as {@link Namespace#blockSize()} bytes
+ * (metadata included for extended LBAs); a separate-metadata namespace takes a second mapping,
+ * sent as MPTR, and protection information is left to the controller (PRACT). Submitting and
+ * polling allocate nothing and take no lock: a queue belongs to one thread. After a controller
+ * reset the queue is re-created (same qid, size and memory) on its next use, and the commands it
+ * had outstanding fail with {@link NvmeException.Reset}. {@link #close()} deletes the queue pair
+ * from the controller.
  */
 public final class IoQueue implements AutoCloseable {
     static final int FLUSH = 0x00, WRITE = 0x01, READ = 0x02, WRITE_ZEROES = 0x08, DATASET_MANAGEMENT = 0x09;
@@ -46,22 +49,51 @@ public final class IoQueue implements AutoCloseable {
         return qp.unexpectedCompletions();
     }
 
-    /** Reads {@code blocks} blocks at {@code lba} into {@code buf} from {@code offset}; splits transfers above MDTS. */
+    /**
+     * Reads {@code blocks} blocks at {@code lba} into {@code buf} from {@code offset}; splits transfers above MDTS.
+     * A block takes {@link Namespace#blockSize()} bytes of the buffer (data and, for extended LBAs, its metadata).
+     *
+     * @throws NvmeException.UnsupportedFormat when dma4j cannot read the namespace's format
+     * @throws IllegalArgumentException when the namespace has separate metadata: use the overload with a metadata buffer
+     */
     public void read(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
-        transfer(READ, ns, lba, blocks, buf, offset);
+        transfer(READ, ns, lba, blocks, buf, offset, null, 0);
     }
 
-    /** Writes {@code blocks} blocks at {@code lba} from {@code buf} at {@code offset}; splits transfers above MDTS. */
+    /**
+     * Reads as {@link #read(Namespace, long, int, DmaMapping, long)}, and each block's separate metadata
+     * ({@link Namespace#separateMetadataSize()} bytes) into {@code metadata} from {@code metadataOffset}.
+     */
+    public void read(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata, long metadataOffset) {
+        transfer(READ, ns, lba, blocks, buf, offset, metadata, metadataOffset);
+    }
+
+    /**
+     * Writes {@code blocks} blocks at {@code lba} from {@code buf} at {@code offset}; splits transfers above MDTS.
+     * A block takes {@link Namespace#blockSize()} bytes of the buffer (data and, for extended LBAs, its metadata).
+     *
+     * @throws NvmeException.UnsupportedFormat when dma4j cannot write the namespace's format
+     * @throws IllegalArgumentException when the namespace has separate metadata: use the overload with a metadata buffer
+     */
     public void write(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
-        transfer(WRITE, ns, lba, blocks, buf, offset);
+        transfer(WRITE, ns, lba, blocks, buf, offset, null, 0);
     }
 
-    private void transfer(int opc, Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
+    /**
+     * Writes as {@link #write(Namespace, long, int, DmaMapping, long)}, and each block's separate metadata
+     * ({@link Namespace#separateMetadataSize()} bytes) from {@code metadata} at {@code metadataOffset}.
+     */
+    public void write(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata, long metadataOffset) {
+        transfer(WRITE, ns, lba, blocks, buf, offset, metadata, metadataOffset);
+    }
+
+    private void transfer(int opc, Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping md, long mdOffset) {
         int perCommand = (int) Math.min(65536, maxTransfer / ns.blockSize());
         int done = 0;
         while (done < blocks) {
             int n = Math.min(perCommand, blocks - done);
-            int cid = submit(opc, ns, lba + done, n, buf, offset + (long) done * ns.blockSize());
+            int cid = submit(opc, ns, lba + done, n, buf, offset + (long) done * ns.blockSize(), md,
+                    mdOffset + (long) done * ns.separateMetadataSize());
             if (cid < 0) {
                 throw new NvmeException("queue " + qp.qid + " is full; poll it before submitting synchronously");
             }
@@ -72,16 +104,29 @@ public final class IoQueue implements AutoCloseable {
 
     /** Submits a Read; returns its command identifier, or -1 when the queue is full. Allocates nothing. */
     public int submitRead(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
-        return submit(READ, ns, lba, blocks, buf, offset);
+        return submit(READ, ns, lba, blocks, buf, offset, null, 0);
+    }
+
+    /** Submits a Read with a separate metadata buffer; returns its command identifier, or -1 when the queue is full. */
+    public int submitRead(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata,
+            long metadataOffset) {
+        return submit(READ, ns, lba, blocks, buf, offset, metadata, metadataOffset);
     }
 
     /** Submits a Write; returns its command identifier, or -1 when the queue is full. Allocates nothing. */
     public int submitWrite(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
-        return submit(WRITE, ns, lba, blocks, buf, offset);
+        return submit(WRITE, ns, lba, blocks, buf, offset, null, 0);
     }
 
-    private int submit(int opc, Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
+    /** Submits a Write with a separate metadata buffer; returns its command identifier, or -1 when the queue is full. */
+    public int submitWrite(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata,
+            long metadataOffset) {
+        return submit(WRITE, ns, lba, blocks, buf, offset, metadata, metadataOffset);
+    }
+
+    private int submit(int opc, Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping md, long mdOffset) {
         ensureOpen();
+        ns.checkSupported(); // before anything reaches the controller
         long bytes = (long) blocks * ns.blockSize();
         if (blocks < 1 || blocks > 65536) {
             throw new IllegalArgumentException(name(opc) + " of " + blocks + " blocks: one command moves 1 to 65536");
@@ -99,6 +144,10 @@ public final class IoQueue implements AutoCloseable {
                     + buf + " dword-aligned");
         }
         checkMapping(opc, buf);
+        long mptr = metadataPointer(opc, ns, blocks, md, mdOffset);
+        if (md != null) {
+            checkMapping(opc, md);
+        }
         revive();
         int cid = qp.allocateCid();
         if (cid < 0) {
@@ -106,7 +155,8 @@ public final class IoQueue implements AutoCloseable {
         }
         long iova = buf.iova().value() + offset;
         long prp2 = qp.prp2(cid, iova, bytes);
-        qp.submit(cid, opc, ns.nsid(), iova, prp2, (int) lba, (int) (lba >>> 32), blocks - 1, 0, 0, 0);
+        qp.submit(cid, opc, ns.nsid(), mptr, iova, prp2, (int) lba, (int) (lba >>> 32), (blocks - 1) | ns.prinfo(), 0,
+                ns.refTag() ? (int) lba : 0, 0);
         return cid;
     }
 
@@ -130,6 +180,27 @@ public final class IoQueue implements AutoCloseable {
         if (qp.stale) {
             controller.revive(qp);
         }
+    }
+
+    /** MPTR: the metadata buffer's address for a separate-metadata namespace, else 0 (and then there must be none). */
+    private static long metadataPointer(int opc, Namespace ns, int blocks, DmaMapping md, long mdOffset) {
+        long mdBytes = (long) blocks * ns.separateMetadataSize();
+        if (mdBytes == 0) {
+            if (md != null) {
+                throw new IllegalArgumentException(name(opc) + " on namespace " + ns.nsid() + " (" + ns.describe()
+                        + ") was given a metadata buffer, but no metadata travels separately in this format");
+            }
+            return 0;
+        }
+        if (md == null) { // a controller would DMA the metadata to address 0
+            throw new IllegalArgumentException(name(opc) + " on namespace " + ns.nsid() + " (" + ns.describe() + ") needs a"
+                    + " metadata buffer of " + ns.separateMetadataSize() + " bytes per block: use the overload that takes one");
+        }
+        if (mdOffset < 0 || mdOffset > md.length() - mdBytes || (mdOffset & 3) != 0) {
+            throw new IllegalArgumentException(name(opc) + " of " + blocks + " blocks' metadata (" + mdBytes + " bytes) at offset "
+                    + mdOffset + " does not fit " + md + " dword-aligned");
+        }
+        return md.iova().value() + mdOffset;
     }
 
     /**
@@ -172,7 +243,11 @@ public final class IoQueue implements AutoCloseable {
     /** Write Zeroes of {@code blocks} blocks at {@code lba}. */
     public void writeZeroes(Namespace ns, long lba, int blocks) {
         checkRange(ns, lba, blocks, "Write Zeroes");
-        simple(WRITE_ZEROES, ns, (int) lba, (int) (lba >>> 32), blocks - 1, "Write Zeroes of " + blocks + " blocks at LBA " + lba);
+        int cid = allocate();
+        // With protection information the controller generates it for the zeroes too (PRACT).
+        qp.submit(cid, WRITE_ZEROES, ns.nsid(), 0, 0, (int) lba, (int) (lba >>> 32), (blocks - 1) | ns.prinfo(), 0,
+                ns.refTag() ? (int) lba : 0, 0);
+        controller.complete(qp, cid, "Write Zeroes of " + blocks + " blocks at LBA " + lba);
     }
 
     /** Dataset Management with the Deallocate attribute for one range. */

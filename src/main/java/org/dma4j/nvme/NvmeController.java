@@ -342,9 +342,12 @@ public final class NvmeController implements AutoCloseable {
         return out;
     }
 
-    /** Identify Namespace for {@code nsid}. */
+    /**
+     * Identify Namespace for {@code nsid}. A namespace whose format dma4j cannot read or write is
+     * returned too ({@link Namespace#isSupported()}); I/O on it throws {@link NvmeException.UnsupportedFormat}.
+     */
     public synchronized Namespace namespace(int nsid) {
-        Namespace ns = Namespace.parse(nsid, identifyRaw(0, nsid));
+        Namespace ns = Namespace.parse(nsid, identifyRaw(0, nsid), " of " + device.address());
         if (ns.blocks() == 0) {
             throw new NvmeException("namespace " + nsid + " of " + device.address() + " is not active (NSZE is 0)");
         }

@@ -46,4 +46,16 @@ public class NvmeException extends Dma4jException {
             super(message);
         }
     }
+
+    /**
+     * A namespace whose LBA format (metadata, protection information) dma4j cannot read or
+     * write; the message names the namespace, its format and what dma4j supports.
+     */
+    public static class UnsupportedFormat extends NvmeException {
+        private static final long serialVersionUID = 1L;
+
+        public UnsupportedFormat(String message) {
+            super(message);
+        }
+    }
 }

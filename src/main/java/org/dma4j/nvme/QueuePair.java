@@ -151,11 +151,17 @@ final class QueuePair implements AutoCloseable {
 
     /** Writes the entry for {@code cid} and rings the SQ tail doorbell. */
     void submit(int cid, int opc, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12, int cdw13, int cdw14, int cdw15) {
+        submit(cid, opc, nsid, 0, prp1, prp2, cdw10, cdw11, cdw12, cdw13, cdw14, cdw15);
+    }
+
+    /** Writes the entry for {@code cid}, with metadata pointer {@code mptr}, and rings the SQ tail doorbell. */
+    void submit(int cid, int opc, int nsid, long mptr, long prp1, long prp2, int cdw10, int cdw11, int cdw12, int cdw13,
+            int cdw14, int cdw15) {
         long at = (long) sqTail * SQE;
         sq.set(ValueLayout.JAVA_INT, at, (opc & 0xff) | cid << 16);
         sq.set(ValueLayout.JAVA_INT, at + 4, nsid);
         sq.set(ValueLayout.JAVA_LONG, at + 8, 0);
-        sq.set(ValueLayout.JAVA_LONG, at + 16, 0);
+        sq.set(ValueLayout.JAVA_LONG, at + 16, mptr);
         sq.set(ValueLayout.JAVA_LONG, at + 24, prp1);
         sq.set(ValueLayout.JAVA_LONG, at + 32, prp2);
         sq.set(ValueLayout.JAVA_INT, at + 40, cdw10);

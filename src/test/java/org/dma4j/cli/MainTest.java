@@ -166,7 +166,8 @@ class MainTest {
     @Test
     void identifyShowsTheFormatInUseWithItsMetadataSize() {
         assertEquals(0, run("nvme", "identify"), err());
-        assertTrue(out().contains("namespace 1: 131072 blocks of 512 B = 64.0 MiB, format 512+0 (formats offered [512, 4096])"), out());
+        assertTrue(out().contains("namespace 1: 131072 blocks of 512 B = 64.0 MiB, format 512 (formats offered [512, 512+8, 512+16, 512+64, 4096,"
+                + " 4096+8, 4096+16, 4096+64])"), out());
     }
 
     @Test
@@ -175,7 +176,8 @@ class MainTest {
         assertTrue(out().startsWith("{\"device\":\"fake\",\"address\":\"0000:00:04.0\",\"backend\":\"fake\",\"model\":\"dma4j fake NVMe\""),
                 out());
         assertTrue(out().contains("\"namespaces\":[{\"nsid\":1,\"blocks\":131072,\"capacity\":131072,\"blockSize\":512,"
-                + "\"metadataSize\":0,\"bytes\":67108864,\"formats\":[512,4096]}]}"), out());
+                + "\"dataSize\":512,\"metadataSize\":0,\"extendedLba\":false,\"protectionType\":0,\"supported\":true,\"bytes\":67108864,"
+                + "\"formats\":[\"512\",\"512+8\",\"512+16\",\"512+64\",\"4096\",\"4096+8\",\"4096+16\",\"4096+64\"]}]}"), out());
         out.reset();
         assertEquals(0, run("nvme", "smart", "--json"), err());
         assertTrue(out().startsWith("{\"criticalWarning\":0,\"temperatureKelvin\":300,\"availableSparePercent\":100,"), out());

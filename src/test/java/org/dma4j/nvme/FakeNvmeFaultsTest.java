@@ -47,7 +47,9 @@ class FakeNvmeFaultsTest {
         assertEquals(3, all.size());
         assertEquals(512, all.get(0).blockSize());
         assertEquals(4096, all.get(1).blockSize());
-        assertEquals(java.util.List.of(512, 4096), all.get(1).formats());
+        assertEquals("[512, 512+8, 512+16, 512+64, 4096, 4096+8, 4096+16, 4096+64]", all.get(1).formats().toString(),
+                "QEMU's eight formats");
+        assertEquals(4, all.get(1).formatIndex());
     }
 
     @Test

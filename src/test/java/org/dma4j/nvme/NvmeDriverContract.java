@@ -83,8 +83,9 @@ public abstract class NvmeDriverContract {
         assertTrue(ctrl.ioQueuesGranted() >= 1);
         assertTrue(ctrl.version().compareTo("1.2") >= 0, ctrl.version());
         assertTrue(ns.blockSize() == 512 || ns.blockSize() == 4096, "block size " + ns.blockSize());
-        assertTrue(ns.formats().contains(ns.blockSize()));
+        assertTrue(ns.formats().contains(new LbaFormat(ns.blockSize(), 0, ns.format().relativePerformance())), ns.formats() + "");
         assertEquals(0, ns.metadataSize());
+        assertTrue(ns.isSupported());
         assertTrue(ns.blocks() > 0);
         assertEquals(ns, ctrl.namespace(ns.nsid()));
     }
@@ -211,7 +212,7 @@ public abstract class NvmeDriverContract {
              DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
             var outside = assertThrows(IllegalArgumentException.class, () -> q.read(ns, ns.blocks(), 1, m, 0));
             assertTrue(outside.getMessage().contains("is outside namespace"), outside.getMessage());
-            Namespace bogus = new Namespace(0x7fff, ns.blocks(), ns.capacity(), ns.blockSize(), 0, ns.formats());
+            Namespace bogus = ns.withNsid(0x7fff);
             var status = assertThrows(NvmeException.class, () -> q.read(bogus, 0, 1, m, 0));
             assertEquals(0, status.status().type());
             assertEquals(0x0b, status.status().code(), status.getMessage());

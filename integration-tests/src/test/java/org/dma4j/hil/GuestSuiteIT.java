@@ -23,7 +23,8 @@ import org.w3c.dom.NodeList;
  * the JUnit XML report back and fails with the guest's output when anything failed. Adding a
  * guest test is adding a class tagged {@code type1}, {@code iommufd}, {@code noiommu} or
  * {@code nvmesetups} (the IOMMU guest with an unusual NVMe: 4 KiB blocks, small MDTS, two
- * namespaces, two I/O queue pairs).
+ * namespaces, two I/O queue pairs) or {@code nvmemeta} (namespaces with metadata and
+ * protection information).
  *
  * <p>Tagged {@value #TAG}, which surefire excludes: only failsafe runs it, so no {@code -Dtest}
  * pattern boots QEMU by accident ({@code -Dit.test=GuestSuiteIT} runs it on purpose).
@@ -33,9 +34,13 @@ class GuestSuiteIT {
     static final String TAG = "guest-rig";
 
     private static final long RUN_TIMEOUT_S = 1200;
+    /** The nvmemeta guest's NVMe: MDTS 16 KiB, 16 MiB namespaces, metadata as QEMU's nvme-ns takes it. */
+    static final List<String> NVMEMETA = List.of("--nvme", "mdts=2,size=16", "--nvme-ns", "ms=8,mset=1", "--nvme-ns", "ms=8,mset=0",
+            "--nvme-ns", "ms=8,pi=1", "--nvme-ns", "ms=8,mset=1,pi=1", "--nvme-ns", "lbads=12,ms=64,mset=1",
+            "--nvme-ns", "ms=16,pi=1,pil=1", "--nvme-ns", "ms=16,mset=1,pi=3");
 
     @ParameterizedTest(name = "guest suite: {0}")
-    @ValueSource(strings = {"type1", "iommufd", "noiommu", "nvmesetups"})
+    @ValueSource(strings = {"type1", "iommufd", "noiommu", "nvmesetups", "nvmemeta"})
     void runInGuest(String variant) throws Exception {
         Path results = Path.of("target", "hil", variant).toAbsolutePath();
         Files.createDirectories(results);
@@ -47,6 +52,9 @@ class GuestSuiteIT {
         }
         if (variant.equals("nvmesetups")) { // 4 KiB blocks, an 8 KiB MDTS, two namespaces, two I/O queue pairs
             cmd.addAll(List.of("--nvme", "lbads=12,mdts=1,max_ioqpairs=2,namespaces=2"));
+        }
+        if (variant.equals("nvmemeta")) { // a plain namespace, then seven with metadata (MetadataNvmeTest)
+            cmd.addAll(NVMEMETA);
         }
         cmd.addAll(List.of("--", "integration-tests/guest/junit-in-guest", variant));
 
