@@ -30,13 +30,11 @@ public final class FakeNamespace implements AutoCloseable {
     private final boolean extended;
     private final int piType;
     private final boolean piFirst;
-    private final boolean nul;
     private final NamespaceStorage data;
     private final MemoryStorage meta;
 
     private FakeNamespace(long blocks, List<LbaFormat> formats, int formatIndex, boolean extended, int piType, boolean piFirst,
             NamespaceStorage data) {
-        boolean nul = data == NamespaceStorage.NONE;
         if (formats.isEmpty() || formats.size() > 64 || formatIndex < 0 || formatIndex >= formats.size()) {
             throw new IllegalArgumentException("a namespace has 1 to 64 LBA formats and uses one of them, not index "
                     + formatIndex + " of " + formats.size());
@@ -56,7 +54,7 @@ public final class FakeNamespace implements AutoCloseable {
             throw new IllegalArgumentException("protection information needs at least 8 bytes of metadata, not "
                     + f.metadataSize() + " (as QEMU says)");
         }
-        if (nul && f.metadataSize() != 0) {
+        if (data == NamespaceStorage.NONE && f.metadataSize() != 0) {
             throw new IllegalArgumentException("a null namespace has no metadata");
         }
         this.blocks = blocks;
@@ -65,7 +63,6 @@ public final class FakeNamespace implements AutoCloseable {
         this.extended = extended && f.metadataSize() != 0; // QEMU sets FLBAS bit 4 only with metadata
         this.piType = piType;
         this.piFirst = piFirst && piType != 0;
-        this.nul = nul;
         this.data = data;
         this.meta = new MemoryStorage(piType != 0 ? (byte) 0xff : 0);
     }
@@ -173,7 +170,7 @@ public final class FakeNamespace implements AutoCloseable {
     }
 
     boolean isNull() {
-        return nul;
+        return data == NamespaceStorage.NONE;
     }
 
     /** Copies blocks at {@code slba}: their data into {@code dst}, their metadata into {@code md} (null: none). */

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import org.dma4j.iommu.DmaDirection;
+import org.dma4j.iommu.DmaMapping;
 import org.dma4j.iommu.DmaSpace;
 import org.dma4j.pci.Bar;
 import org.slf4j.Logger;
@@ -89,7 +90,7 @@ final class QueuePair implements AutoCloseable {
     }
 
     /** The submission queue's mapping: it names the DMA space of this queue pair. */
-    org.dma4j.iommu.DmaMapping sqMapping() {
+    DmaMapping sqMapping() {
         return memory.sq;
     }
 
