@@ -9,8 +9,8 @@ import java.util.List;
 import org.dma4j.fake.FakeDmaSpace;
 import org.dma4j.fake.FakeNamespace;
 import org.dma4j.fake.FakeNvme;
-import org.dma4j.iommu.DmaSpace;
-import org.dma4j.iommu.DmaSpaces;
+import org.dma4j.Dma4jException;
+import org.dma4j.iommu.Backend;
 import org.dma4j.nvme.Namespace;
 import org.dma4j.nvme.NvmeController;
 import org.dma4j.pci.PciAddress;
@@ -53,8 +53,6 @@ final class DeviceOptions {
         }
     }
 
-    enum Backend { type1, iommufd, noiommu }
-
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
@@ -64,7 +62,7 @@ final class DeviceOptions {
                     + "or a PCI address bound to vfio-pci")
     Target target = new Target(Kind.FAKE, null, null);
 
-    @Option(names = "--iommu", paramLabel = "type1|iommufd|noiommu",
+    @Option(names = "--iommu", paramLabel = "type1|iommufd|noiommu", converter = BackendConverter.class,
             description = "force the IOMMU backend of a PCI device (default: the best this machine has)")
     Backend iommu;
 
@@ -125,17 +123,8 @@ final class DeviceOptions {
         PciDevice dev;
         switch (target.kind()) {
             case PCI -> {
-                if (iommu == null) {
-                    dev = VfioPciDevice.open(target.address());
-                } else { // per device, not a process-wide property that would outlive this command
-                    DmaSpace space = DmaSpaces.open(iommu.name(), target.address().toString());
-                    try {
-                        dev = VfioPciDevice.open(target.address(), space);
-                    } catch (RuntimeException e) {
-                        space.close();
-                        throw e;
-                    }
-                }
+                // the device owns the space it opens, and closes it
+                dev = iommu == null ? VfioPciDevice.open(target.address()) : VfioPciDevice.open(target.address(), iommu);
             }
             default -> {
                 FakeNvme.Config c = FakeNvme.Config.defaults();
@@ -178,6 +167,24 @@ final class DeviceOptions {
             return size / FAKE_BLOCK_SIZE;
         } catch (IOException e) {
             throw new UncheckedIOException("--device fake:image=" + image + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Picocli converter for {@code --iommu}: the PCI backends, named as {@link Backend#id()}. */
+    static final class BackendConverter implements ITypeConverter<Backend> {
+        @Override
+        public Backend convert(String v) {
+            Backend b;
+            try {
+                b = Backend.parse(v);
+            } catch (Dma4jException e) {
+                b = Backend.FAKE;
+            }
+            if (b == Backend.FAKE) {
+                throw new TypeConversionException("'" + v + "' is not an IOMMU backend for a PCI device; use type1, iommufd"
+                        + " or noiommu (the fake is --device fake)");
+            }
+            return b;
         }
     }
 

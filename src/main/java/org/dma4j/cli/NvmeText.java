@@ -32,7 +32,7 @@ final class NvmeText {
         IdentifyController id = c.identify();
         StringBuilder sb = new StringBuilder("{\"device\":").append(Json.string(target.toString()))
                 .append(",\"address\":").append(Json.string(c.device().address().toString()))
-                .append(",\"backend\":").append(Json.string(c.device().dmaSpace().backend()))
+                .append(",\"backend\":").append(Json.string(c.device().dmaSpace().backend().id()))
                 .append(",\"model\":").append(Json.string(id.model()))
                 .append(",\"serial\":").append(Json.string(id.serial()))
                 .append(",\"firmware\":").append(Json.string(id.firmware()))

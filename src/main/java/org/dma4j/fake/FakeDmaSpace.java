@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import org.dma4j.Iova;
 import org.dma4j.PageSize;
 import org.dma4j.iommu.AbstractDmaSpace;
+import org.dma4j.iommu.Backend;
 import org.dma4j.iommu.DmaAttr;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapException;
@@ -242,8 +243,8 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
     }
 
     @Override
-    public String backend() {
-        return "fake";
+    public Backend backend() {
+        return Backend.FAKE;
     }
 
     @Override

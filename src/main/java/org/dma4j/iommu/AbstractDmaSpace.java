@@ -10,18 +10,48 @@ import org.dma4j.AlreadyClosedException;
 import org.dma4j.Iova;
 import org.dma4j.MemoryKind;
 import org.dma4j.PageSize;
+import org.dma4j.iommu.internal.VfioDeviceFiles;
+import org.dma4j.linux.Fd;
 import org.dma4j.mem.DmaBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every DMA space does the same way, above its backend: validating requests, choosing
- * IOVAs ({@link IovaAllocator}), keeping the live mappings, tying them to their buffers, and
- * undoing them on close. A backend supplies only {@link #backendMap}, {@link #backendUnmap}
- * and {@link #backendClose}, as libvfn's small backend table.
+ * The backends, sealed: what every DMA space does the same way, above its backend: validating
+ * requests, choosing IOVAs ({@link IovaAllocator}), keeping the live mappings, tying them to
+ * their buffers, and undoing them on close. A backend supplies {@link #backendMap},
+ * {@link #backendUnmap}, {@link #backendClose} and, for VFIO devices, the opening of a device
+ * into the space, as libvfn's small backend table ({@code iommu_ctx_ops}). Exactly the
+ * {@link Backend}s implement it: nothing above this layer needs to ask which one it has.
  */
-public abstract class AbstractDmaSpace implements DmaSpace {
+public abstract sealed class AbstractDmaSpace implements DmaSpace
+        permits VfioType1Space, IommufdSpace, NoIommuSpace, org.dma4j.fake.FakeDmaSpace {
     private static final Logger LOG = LoggerFactory.getLogger(AbstractDmaSpace.class);
+
+    static {
+        // The device-opening entry of the contract: for org.dma4j.pci, out of the public API.
+        VfioDeviceFiles.install((space, bdf) -> switch (space) {
+            case AbstractDmaSpace a -> a.openDevice(bdf);
+            default -> throw new DmaMapException.InvalidRequest("a VFIO device opens into a DMA space of dma4j's"
+                    + " backends (" + java.util.Arrays.toString(Backend.values()) + "), not into " + space.getClass().getName()
+                    + "; open one with DmaSpaces.open");
+        });
+    }
+
+    /** For the permitted backends only (the hierarchy is sealed). */
+    protected AbstractDmaSpace() {}
+
+    /**
+     * Opens the VFIO device {@code bdf} into this space: type1 and no-IOMMU through its IOMMU
+     * group, iommufd through its cdev. The caller owns the returned descriptor; the space stays
+     * its opener's. The fake has no VFIO devices (its devices are {@code FakePciDevice}s) and
+     * inherits this refusal.
+     */
+    Fd openDevice(String bdf) {
+        ensureOpen();
+        throw new DmaMapException.InvalidRequest("the " + backend() + " DMA space has no VFIO devices: " + bdf
+                + " cannot open into it (a fake space's devices are FakePciDevices)");
+    }
 
     /** Live mappings by IOVA. Guarded by this. */
     private final TreeMap<Long, DmaMapping> live = new TreeMap<>(Long::compareUnsigned);

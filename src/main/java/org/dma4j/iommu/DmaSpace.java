@@ -77,8 +77,8 @@ public interface DmaSpace extends AutoCloseable {
     /** The page sizes the IOMMU can map. */
     Set<PageSize> pageSizes();
 
-    /** The backend's name: {@code type1}, {@code iommufd}, {@code noiommu} or {@code fake}. */
-    String backend();
+    /** Which backend this is. */
+    Backend backend();
 
     /** Unmaps everything and releases the backend. Idempotent. */
     @Override

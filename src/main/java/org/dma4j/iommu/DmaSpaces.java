@@ -6,51 +6,44 @@ import java.nio.file.Path;
 import org.dma4j.Dma4jException;
 
 /**
- * Opens the DMA space a PCI device should use. The backend is the {@code dma4j.iommu} system
- * property ({@code type1}, {@code iommufd}, {@code noiommu}) when set; otherwise iommufd when
- * {@code /dev/iommu} and {@code /dev/vfio/devices} exist, no-IOMMU when the device's group is
- * a no-IOMMU group, and type1 otherwise — libvfn's choice.
+ * Opens the DMA space a PCI device should use: the {@link Backend} the caller names, or the best
+ * this machine has ({@link #choose}: no-IOMMU when the device's group is a no-IOMMU group,
+ * iommufd when {@code /dev/iommu} and {@code /dev/vfio/devices} exist, type1 otherwise —
+ * libvfn's choice). The space opens empty of devices; a device joins it with
+ * {@code VfioPciDevice.open(address, space)}, and more may join the same space.
  */
 public final class DmaSpaces {
-    /** The system property that forces a backend. */
-    public static final String PROPERTY = "dma4j.iommu";
-
     private DmaSpaces() {}
 
-    /** Which backend {@link #forDevice} would open for {@code bdf}. */
-    public static String choose(String bdf) {
-        String forced = System.getProperty(PROPERTY, "").trim();
-        if (!forced.isEmpty()) {
-            if (!forced.equals("type1") && !forced.equals("iommufd") && !forced.equals("noiommu")) {
-                throw new Dma4jException("-D" + PROPERTY + "=" + forced + " is not a backend; use type1, iommufd or noiommu");
-            }
-            return forced;
-        }
+    /** The backend {@link #open(String)} opens for {@code bdf}: the best this machine has. */
+    public static Backend choose(String bdf) {
         if (Files.exists(Path.of("/dev/vfio/noiommu-" + group(bdf)))) {
-            return "noiommu";
+            return Backend.NOIOMMU;
         }
         if (Files.exists(Path.of("/dev/iommu")) && Files.isDirectory(Path.of("/dev/vfio/devices"))) {
-            return "iommufd";
+            return Backend.IOMMUFD;
         }
-        return "type1";
+        return Backend.TYPE1;
     }
 
-    /** Opens the space {@link #choose} picks. For iommufd the device still has to attach to it. */
-    public static AbstractDmaSpace forDevice(String bdf) {
+    /** Opens the space {@link #choose} picks for {@code bdf}. The caller owns and closes it. */
+    public static DmaSpace open(String bdf) {
         return open(choose(bdf), bdf);
     }
 
     /**
-     * Opens the {@code backend} space ({@code type1}, {@code iommufd} or {@code noiommu}) for
-     * {@code bdf}, whatever {@link #PROPERTY} says: for callers that choose per device rather than
-     * per process. The caller owns the space.
+     * Opens a {@code backend} space for the device {@code bdf} (type1 and no-IOMMU start with its
+     * IOMMU group in the container; iommufd needs nothing of it until the device attaches). The
+     * caller owns and closes it. {@link Backend#FAKE} is refused: a fake space has no PCI address
+     * ({@code FakeDmaSpace.open()}).
      */
-    public static AbstractDmaSpace open(String backend, String bdf) {
+    public static DmaSpace open(Backend backend, String bdf) {
         return switch (backend) {
-            case "iommufd" -> IommufdSpace.open();
-            case "noiommu" -> NoIommuSpace.open(group(bdf));
-            case "type1" -> VfioType1Space.open(group(bdf));
-            default -> throw new Dma4jException(backend + " is not a backend; use type1, iommufd or noiommu");
+            case IOMMUFD -> IommufdSpace.open();
+            case NOIOMMU -> NoIommuSpace.open(group(bdf));
+            case TYPE1 -> VfioType1Space.open(group(bdf));
+            case FAKE -> throw new Dma4jException("the fake backend has no PCI devices (" + bdf + "); open a fake space with"
+                    + " FakeDmaSpace.open(), or choose type1, iommufd or noiommu");
         };
     }
 

@@ -34,7 +34,10 @@ import org.dma4j.mem.DmaBuffer;
  * devices join through their cdev ({@code VFIO_DEVICE_BIND_IOMMUFD},
  * {@code VFIO_DEVICE_ATTACH_IOMMUFD_PT}). dma4j chooses every IOVA and maps with
  * {@code IOMMU_IOAS_MAP_FIXED_IOVA}. The valid ranges shrink when a device attaches (its
- * reserved regions), so they are asked of the kernel each time.
+ * reserved regions), so they are asked of the kernel each time. Several devices may attach to
+ * one IOAS ({@link #openDevice} once each): they share every mapping.
+ *
+ * <p>The opener owns the space and closes it; a device opened into it never does.
  */
 public final class IommufdSpace extends AbstractDmaSpace {
     private final Fd iommufd;
@@ -53,7 +56,7 @@ public final class IommufdSpace extends AbstractDmaSpace {
         } catch (ErrnoException e) {
             if (e.is(Errno.ENOENT)) {
                 throw new Dma4jException("/dev/iommu does not exist: this kernel has no IOMMUFD (CONFIG_IOMMUFD);"
-                        + " use the type1 backend (-Ddma4j.iommu=type1) or a kernel with it (tools/hil boots one)", e);
+                        + " use the type1 backend (Backend.TYPE1, or --iommu type1 on the command line) or boot a kernel built with it", e);
             }
             throw e;
         }
@@ -73,17 +76,14 @@ public final class IommufdSpace extends AbstractDmaSpace {
         return ioasId;
     }
 
-    /** The iommufd, which a device cdev binds to. */
-    Fd iommufd() {
-        return iommufd;
-    }
-
     /**
-     * Opens the VFIO device cdev of {@code bdf} ({@code /dev/vfio/devices/vfioN}), binds it to this
-     * iommufd and attaches it to this IOAS. For {@code org.dma4j.pci}; the caller owns the descriptor.
+     * The backend contract's device opener: opens the VFIO device cdev of {@code bdf}
+     * ({@code /dev/vfio/devices/vfioN}), binds it to this iommufd and attaches it to this IOAS,
+     * which any number of devices share. The caller owns the returned descriptor; closing it
+     * detaches the device and leaves the IOAS and its mappings to the others.
      */
-    @SuppressWarnings("exports")
-    public Fd openDevice(String bdf) {
+    @Override
+    synchronized Fd openDevice(String bdf) {
         ensureOpen();
         Path dir = Path.of("/sys/bus/pci/devices", bdf, "vfio-dev");
         String cdev;
@@ -227,7 +227,7 @@ public final class IommufdSpace extends AbstractDmaSpace {
     }
 
     @Override
-    public String backend() {
-        return "iommufd";
+    public Backend backend() {
+        return Backend.IOMMUFD;
     }
 }

@@ -1,13 +1,8 @@
 package org.dma4j.iommu;
 
-import static org.dma4j.linux.gen.libc.libc_h.O_RDWR;
-
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import org.dma4j.Dma4jException;
 import org.dma4j.Iova;
 import org.dma4j.MemoryKind;
 import org.dma4j.PageSize;
@@ -35,62 +30,57 @@ public final class NoIommuSpace extends AbstractDmaSpace {
     /** x86-64 physical addresses have at most 52 bits. */
     private static final List<IovaRange> PHYSICAL = List.of(IovaRange.of(0, (1L << 52) - 1));
 
-    private final Fd container;
-    private final Fd group;
-    private final int groupNumber;
+    private final VfioContainer container;
     private final AddressResolver resolver;
 
-    NoIommuSpace(Fd container, Fd group, int groupNumber, AddressResolver resolver) {
+    private NoIommuSpace(VfioContainer container, AddressResolver resolver) {
         this.container = container;
-        this.group = group;
-        this.groupNumber = groupNumber;
         this.resolver = resolver;
+    }
+
+    /** For tests: a space on {@code container} whose group {@code groupNumber} is {@code group} already. */
+    NoIommuSpace(Fd container, Fd group, int groupNumber, AddressResolver resolver) {
+        this(new VfioContainer(container, NoIommuSpace::path, NoIommuSpace::missing), resolver);
+        this.container.adopt(groupNumber, group);
+    }
+
+    private static String path(int group) {
+        return "/dev/vfio/noiommu-" + group;
+    }
+
+    private static String missing(int group) {
+        return path(group) + " does not exist: enable no-IOMMU mode (echo Y >"
+                + " /sys/module/vfio/parameters/enable_unsafe_noiommu_mode) and bind the device to vfio-pci";
     }
 
     /** Opens {@code /dev/vfio/noiommu-N} in a container set to the no-IOMMU "IOMMU". */
     public static NoIommuSpace open(int groupNumber) {
-        String path = "/dev/vfio/noiommu-" + groupNumber;
-        if (!Files.exists(Path.of(path))) {
-            throw new Dma4jException(path + " does not exist: enable no-IOMMU mode (echo Y >"
-                    + " /sys/module/vfio/parameters/enable_unsafe_noiommu_mode) and bind the device to vfio-pci");
-        }
-        Fd container = Fd.open("/dev/vfio/vfio", O_RDWR());
-        Fd group = null;
-        Pagemap pagemap = null;
+        VfioContainer c = VfioContainer.open(groupNumber, NoIommuSpace::path, NoIommuSpace::missing,
+                container -> container.ioctl(Ioctls.VFIO_SET_IOMMU, vfio_h.VFIO_NOIOMMU_IOMMU()));
         try {
-            group = VfioGroups.open(path, groupNumber);
-            VfioGroups.setContainer(group, container);
-            container.ioctl(Ioctls.VFIO_SET_IOMMU, vfio_h.VFIO_NOIOMMU_IOMMU());
-            pagemap = Pagemap.open();
-            return new NoIommuSpace(container, group, groupNumber, pagemap);
+            return new NoIommuSpace(c, Pagemap.open());
         } catch (RuntimeException e) {
-            if (pagemap != null) {
-                pagemap.close();
-            }
-            if (group != null) {
-                group.close();
-            }
-            container.close();
+            c.close();
             throw e;
         }
     }
 
-    public int groupNumber() {
-        return groupNumber;
-    }
-
-    Fd group() {
-        return group;
+    /** The no-IOMMU groups in this container, the one it opened with first. */
+    public synchronized List<Integer> groups() {
+        return container.groups();
     }
 
     /**
-     * Opens the VFIO device {@code bdf} of this space's group ({@code VFIO_GROUP_GET_DEVICE_FD}).
-     * For {@code org.dma4j.pci}; the caller owns the returned descriptor.
+     * The backend contract's device opener: puts {@code bdf}'s no-IOMMU group into this
+     * container if it is not in yet and opens the device ({@code VFIO_GROUP_GET_DEVICE_FD}). The
+     * caller owns the returned descriptor.
      */
-    @SuppressWarnings("exports")
-    public Fd openDevice(String bdf) {
+    @Override
+    synchronized Fd openDevice(String bdf) {
         ensureOpen();
-        return VfioGroups.openDevice(group, groupNumber, bdf);
+        int group = DmaSpaces.group(bdf);
+        container.join(group);
+        return container.openDevice(group, bdf);
     }
 
     /**
@@ -171,11 +161,13 @@ public final class NoIommuSpace extends AbstractDmaSpace {
 
     @Override
     protected void backendClose() {
-        if (resolver instanceof Pagemap p) {
-            p.close();
+        try {
+            if (resolver instanceof Pagemap p) {
+                p.close();
+            }
+        } finally {
+            container.close();
         }
-        group.close();
-        container.close();
     }
 
     @Override
@@ -189,7 +181,7 @@ public final class NoIommuSpace extends AbstractDmaSpace {
     }
 
     @Override
-    public String backend() {
-        return "noiommu";
+    public Backend backend() {
+        return Backend.NOIOMMU;
     }
 }

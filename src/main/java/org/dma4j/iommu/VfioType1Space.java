@@ -1,11 +1,7 @@
 package org.dma4j.iommu;
 
-import static org.dma4j.linux.gen.libc.libc_h.O_RDWR;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -27,71 +23,75 @@ import org.dma4j.linux.gen.vfio.vfio_iova_range;
 import org.dma4j.mem.DmaBuffer;
 
 /**
- * A VFIO type1 container ({@code /dev/vfio/vfio}) with one IOMMU group attached and the
- * type1v2 IOMMU set: the legacy VFIO path. Valid IOVA ranges, page sizes and the number of
- * mappings left ({@code dma_avail}) come from {@code VFIO_IOMMU_GET_INFO}'s capability chain.
- * The kernel pins what is mapped and counts it against RLIMIT_MEMLOCK.
+ * A VFIO type1 container ({@code /dev/vfio/vfio}) with the type1v2 IOMMU set: the legacy VFIO
+ * path. It opens with one IOMMU group in it; {@link #openDevice} puts the group of each further
+ * device into the same container, so every device shares its mappings (the kernel replays them
+ * into a joining group's domain). Valid IOVA ranges, page sizes and the number of mappings left
+ * ({@code dma_avail}) come from {@code VFIO_IOMMU_GET_INFO}'s capability chain and are read again
+ * when a group joins. The kernel pins what is mapped and counts it against RLIMIT_MEMLOCK.
+ *
+ * <p>The opener owns the space and closes it; a device opened into it never does.
  */
 public final class VfioType1Space extends AbstractDmaSpace {
-    private final Fd container;
-    private final Fd group;
-    private final int groupNumber;
-    private final List<IovaRange> ranges;
-    private final Set<PageSize> pageSizes;
+    private final VfioContainer container;
+    private volatile List<IovaRange> ranges;
+    private volatile Set<PageSize> pageSizes;
 
-    private VfioType1Space(Fd container, Fd group, int groupNumber) {
+    private VfioType1Space(VfioContainer container) {
         this.container = container;
-        this.group = group;
-        this.groupNumber = groupNumber;
+        refreshInfo();
+    }
+
+    private void refreshInfo() {
         Info info = info();
         this.ranges = info.ranges;
         this.pageSizes = info.pageSizes;
     }
 
+    private static String path(int group) {
+        return "/dev/vfio/" + group;
+    }
+
+    private static String missing(int group) {
+        return path(group) + " does not exist: no device of IOMMU group " + group
+                + " is bound to vfio-pci; bind it first (dma4j bind BDF)";
+    }
+
     /** Opens a container, attaches IOMMU group {@code groupNumber} ({@code /dev/vfio/N}) and sets type1v2. */
     public static VfioType1Space open(int groupNumber) {
-        String path = "/dev/vfio/" + groupNumber;
-        if (!Files.exists(Path.of(path))) {
-            throw new Dma4jException(path + " does not exist: no device of IOMMU group " + groupNumber
-                    + " is bound to vfio-pci; bind it first (dma4j bind BDF)");
-        }
-        Fd container = Fd.open("/dev/vfio/vfio", O_RDWR());
-        Fd group = null;
-        try {
-            group = VfioGroups.open(path, groupNumber);
-            VfioGroups.setContainer(group, container);
+        VfioContainer c = VfioContainer.open(groupNumber, VfioType1Space::path, VfioType1Space::missing, container -> {
             if (container.ioctl(Ioctls.VFIO_CHECK_EXTENSION, vfio_h.VFIO_TYPE1v2_IOMMU()) != 1) {
                 throw new Dma4jException("this kernel's VFIO has no type1v2 IOMMU (CONFIG_VFIO_IOMMU_TYPE1)");
             }
             container.ioctl(Ioctls.VFIO_SET_IOMMU, vfio_h.VFIO_TYPE1v2_IOMMU());
-            return new VfioType1Space(container, group, groupNumber);
+        });
+        try {
+            return new VfioType1Space(c);
         } catch (RuntimeException e) {
-            if (group != null) {
-                group.close();
-            }
-            container.close();
+            c.close();
             throw e;
         }
     }
 
-    /** The IOMMU group this container holds. */
-    public int groupNumber() {
-        return groupNumber;
-    }
-
-    /** The group's fd, from which VFIO device fds are opened. */
-    Fd group() {
-        return group;
+    /** The IOMMU groups in this container, the one it opened with first. */
+    public synchronized List<Integer> groups() {
+        return container.groups();
     }
 
     /**
-     * Opens the VFIO device {@code bdf} of this space's group ({@code VFIO_GROUP_GET_DEVICE_FD}).
-     * For {@code org.dma4j.pci}; the caller owns the returned descriptor.
+     * The backend contract's device opener: puts {@code bdf}'s IOMMU group into this container if
+     * it is not in yet (its reserved ranges then leave the valid ones), and opens the device
+     * ({@code VFIO_GROUP_GET_DEVICE_FD}). The caller owns the returned descriptor.
      */
-    @SuppressWarnings("exports")
-    public Fd openDevice(String bdf) {
+    @Override
+    synchronized Fd openDevice(String bdf) {
         ensureOpen();
-        return VfioGroups.openDevice(group, groupNumber, bdf);
+        int group = DmaSpaces.group(bdf);
+        if (container.join(group)) {
+            refreshInfo();
+            rangesChanged();
+        }
+        return container.openDevice(group, bdf);
     }
 
     /**
@@ -121,7 +121,7 @@ public final class VfioType1Space extends AbstractDmaSpace {
             vfio_iommu_type1_dma_map.vaddr(s, memory.address());
             vfio_iommu_type1_dma_map.iova(s, iova.value());
             vfio_iommu_type1_dma_map.size(s, memory.byteSize());
-            container.ioctl(Ioctls.VFIO_IOMMU_MAP_DMA, s);
+            container.fd().ioctl(Ioctls.VFIO_IOMMU_MAP_DMA, s);
         } catch (ErrnoException e) {
             throw switch (e.errno()) {
                 case ENOSPC -> new DmaMapException.IovaExhausted("the type1 IOMMU's mapping limit is reached"
@@ -140,7 +140,7 @@ public final class VfioType1Space extends AbstractDmaSpace {
             vfio_iommu_type1_dma_unmap.argsz(s, (int) s.byteSize());
             vfio_iommu_type1_dma_unmap.iova(s, iova.value());
             vfio_iommu_type1_dma_unmap.size(s, length);
-            container.ioctl(Ioctls.VFIO_IOMMU_UNMAP_DMA, s);
+            container.fd().ioctl(Ioctls.VFIO_IOMMU_UNMAP_DMA, s);
             long unmapped = vfio_iommu_type1_dma_unmap.size(s);
             if (unmapped != length) {
                 throw new Dma4jException("the kernel unmapped " + unmapped + " of " + length + " bytes at " + iova);
@@ -150,8 +150,7 @@ public final class VfioType1Space extends AbstractDmaSpace {
 
     @Override
     protected void backendClose() {
-        group.close(); // detaches the group; the container goes with its last group
-        container.close();
+        container.close(); // the groups leave it, then it goes
     }
 
     @Override
@@ -165,8 +164,8 @@ public final class VfioType1Space extends AbstractDmaSpace {
     }
 
     @Override
-    public String backend() {
-        return "type1";
+    public Backend backend() {
+        return Backend.TYPE1;
     }
 
     /** What VFIO_IOMMU_GET_INFO says; {@code dmaAvail} is Integer.MAX_VALUE when the kernel does not count. */
@@ -179,7 +178,7 @@ public final class VfioType1Space extends AbstractDmaSpace {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment s = a.allocate(argsz, 8);
                 vfio_iommu_type1_info.argsz(s, (int) argsz);
-                container.ioctl(Ioctls.VFIO_IOMMU_GET_INFO, s);
+                container.fd().ioctl(Ioctls.VFIO_IOMMU_GET_INFO, s);
                 if (vfio_iommu_type1_info.argsz(s) > argsz) {
                     argsz = vfio_iommu_type1_info.argsz(s);
                     continue;

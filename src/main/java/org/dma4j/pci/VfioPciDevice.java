@@ -13,12 +13,10 @@ import java.util.List;
 import org.dma4j.AlreadyClosedException;
 import org.dma4j.Errno;
 import org.dma4j.ErrnoException;
-import org.dma4j.iommu.AbstractDmaSpace;
+import org.dma4j.iommu.Backend;
 import org.dma4j.iommu.DmaSpace;
 import org.dma4j.iommu.DmaSpaces;
-import org.dma4j.iommu.IommufdSpace;
-import org.dma4j.iommu.NoIommuSpace;
-import org.dma4j.iommu.VfioType1Space;
+import org.dma4j.iommu.internal.VfioDeviceFiles;
 import org.dma4j.linux.Fd;
 import org.dma4j.linux.Ioctls;
 import org.dma4j.linux.Syscalls;
@@ -28,14 +26,20 @@ import org.dma4j.linux.gen.vfio.vfio_irq_info;
 import org.dma4j.linux.gen.vfio.vfio_irq_set;
 
 /**
- * A PCI function opened through VFIO: by its IOMMU group on a type1 or no-IOMMU space, or by
- * its device cdev on an iommufd space. See {@link PciDevice} for ownership and threading;
- * opened with {@link #open(PciAddress)} it also owns the DMA space it opened, and closes it.
+ * A PCI function opened through VFIO, by its DMA space's backend: through its IOMMU group on a
+ * type1 or no-IOMMU space, through its device cdev on an iommufd space. Several devices may be
+ * opened into one space (their groups share one container, or they attach to one IOAS) and then
+ * share its mappings. See {@link PciDevice} for threading.
+ *
+ * <p>Who closes what: the opener closes the device. A device opened from its address alone
+ * ({@link #open(PciAddress)}, {@link #open(PciAddress, Backend)}) owns the space it opened and
+ * closes it after itself; one opened into a caller's space ({@link #open(PciAddress, DmaSpace)})
+ * never closes that space, so closing it leaves the space and the other devices in it working.
  */
 public final class VfioPciDevice implements PciDevice {
     private final PciAddress address;
     private final Fd fd;
-    private final AbstractDmaSpace space;
+    private final DmaSpace space;
     private final boolean ownsSpace;
     private final int flags;
     private final int numRegions;
@@ -46,7 +50,7 @@ public final class VfioPciDevice implements PciDevice {
     private VfioInterrupts interrupts;
     private volatile boolean closed;
 
-    private VfioPciDevice(PciAddress address, Fd fd, AbstractDmaSpace space, boolean ownsSpace) {
+    private VfioPciDevice(PciAddress address, Fd fd, DmaSpace space, boolean ownsSpace) {
         this.address = address;
         this.fd = fd;
         this.space = space;
@@ -64,29 +68,36 @@ public final class VfioPciDevice implements PciDevice {
         }
     }
 
-    /** Opens {@code address} on the DMA space {@link DmaSpaces} picks; the device owns that space. */
+    /** Opens {@code address} on a new space of the backend {@link DmaSpaces#choose} picks; the device owns that space. */
     public static VfioPciDevice open(PciAddress address) {
-        AbstractDmaSpace space = DmaSpaces.forDevice(address.toString());
+        return open(address, DmaSpaces.choose(address.toString()));
+    }
+
+    /** Opens {@code address} on a new {@code backend} space; the device owns that space and closes it. */
+    public static VfioPciDevice open(PciAddress address, Backend backend) {
+        DmaSpace space = DmaSpaces.open(backend, address.toString());
         try {
             return open(address, space, true);
         } catch (RuntimeException e) {
-            space.close();
+            try {
+                space.close();
+            } catch (RuntimeException s) {
+                e.addSuppressed(s);
+            }
             throw e;
         }
     }
 
-    /** Opens {@code address} on {@code space}, which the caller keeps owning. */
+    /**
+     * Opens {@code address} into {@code space}, which the caller keeps owning: other devices may be
+     * in it already, and closing this one leaves them and the space as they are.
+     */
     public static VfioPciDevice open(PciAddress address, DmaSpace space) {
-        return open(address, (AbstractDmaSpace) space, false);
+        return open(address, space, false);
     }
 
-    private static VfioPciDevice open(PciAddress address, AbstractDmaSpace space, boolean owns) {
-        Fd fd = switch (space) {
-            case VfioType1Space t -> t.openDevice(address.toString());
-            case NoIommuSpace n -> n.openDevice(address.toString());
-            case IommufdSpace i -> i.openDevice(address.toString());
-            default -> throw new PciSetupException("a VFIO device cannot join a " + space.backend() + " DMA space");
-        };
+    private static VfioPciDevice open(PciAddress address, DmaSpace space, boolean owns) {
+        Fd fd = VfioDeviceFiles.open(space, address.toString());
         try {
             return new VfioPciDevice(address, fd, space, owns);
         } catch (RuntimeException e) {

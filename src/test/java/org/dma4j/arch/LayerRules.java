@@ -194,7 +194,8 @@ final class LayerRules {
             "org.dma4j.iommu.VfioGroups", // libc_h O_RDWR; vfio_group_status, vfio_h
             "org.dma4j.iommu.VfioType1Space", // vfio_iommu_type1_* structs, vfio_iova_range, vfio_h
             "org.dma4j.iommu.IommufdSpace", // iommu_ioas_* structs, iommu_iova_range, iommufd_h; vfio_device_*_iommufd*
-            "org.dma4j.iommu.NoIommuSpace", // libc_h O_RDWR; vfio_h
+            "org.dma4j.iommu.NoIommuSpace", // vfio_h
+            "org.dma4j.iommu.VfioContainer", // libc_h O_RDWR
             "org.dma4j.pci.VfioPciDevice", // vfio_device_info, vfio_irq_info, vfio_irq_set, vfio_h; libc_h mmap flags
             "org.dma4j.pci.VfioRegion", // vfio_region_info, vfio_region_info_cap_sparse_mmap, vfio_region_sparse_mmap_area
             "org.dma4j.doctor.Doctor"); // libc_h O_*, MAP_*, PROT_*, RLIMIT_MEMLOCK; vfio_h

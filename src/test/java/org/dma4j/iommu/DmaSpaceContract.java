@@ -80,7 +80,7 @@ public abstract class DmaSpaceContract {
         List<IovaRange> ranges = space.iovaRanges();
         assertFalse(ranges.isEmpty(), "at least one valid IOVA range");
         assertTrue(space.pageSizes().contains(PageSize.SIZE_4K));
-        assertFalse(space.backend().isBlank());
+        assertEquals(space.backend(), Backend.parse(space.backend().id()), "the backend's name parses back");
     }
 
     @Test

@@ -295,8 +295,8 @@ final class FaultyDevice implements PciDevice {
         }
 
         @Override
-        public String backend() {
-            return "faulty fake";
+        public org.dma4j.iommu.Backend backend() {
+            return org.dma4j.iommu.Backend.FAKE;
         }
 
         @Override

@@ -8,6 +8,7 @@ import org.dma4j.hil.Guest;
 import org.dma4j.hil.NvmeChecks;
 import org.dma4j.hil.RawNvme;
 import org.dma4j.hil.RawVfioDevice;
+import org.dma4j.iommu.internal.VfioDeviceFiles;
 import org.dma4j.mem.DmaBuffer;
 
 /**
@@ -22,12 +23,7 @@ final class GuestNvme implements AutoCloseable {
 
     GuestNvme(DmaSpace space) {
         String bdf = Guest.nvmeBdf();
-        device = switch (space) {
-            case VfioType1Space t -> new RawVfioDevice(t.openDevice(bdf));
-            case NoIommuSpace n -> new RawVfioDevice(n.openDevice(bdf));
-            case IommufdSpace i -> new RawVfioDevice(i.openDevice(bdf));
-            default -> throw new IllegalArgumentException("no guest device for " + space.backend());
-        };
+        device = new RawVfioDevice(VfioDeviceFiles.open(space, bdf)); // as the space's backend opens it
         bar0 = NvmeChecks.mapBar0(device);
         device.enableBusMaster();
     }

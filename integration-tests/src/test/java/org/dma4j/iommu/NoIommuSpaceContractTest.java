@@ -48,7 +48,7 @@ class NoIommuSpaceContractTest extends GuestDmaSpaceContract {
         try (DmaBuffer b = space.allocate(4096); Pagemap p = Pagemap.open();
              DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             assertEquals(p.resolve(b.segment()).value(), m.iova().value());
-            assertEquals("noiommu", DmaSpaces.choose(Guest.nvmeBdf()));
+            assertEquals(Backend.NOIOMMU, DmaSpaces.choose(Guest.nvmeBdf()));
         }
     }
 

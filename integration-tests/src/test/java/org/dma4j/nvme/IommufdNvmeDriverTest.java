@@ -1,7 +1,7 @@
 package org.dma4j.nvme;
 
 import org.dma4j.hil.Guest;
-import org.dma4j.iommu.IommufdSpace;
+import org.dma4j.iommu.Backend;
 import org.dma4j.pci.PciAddress;
 import org.dma4j.pci.PciDevice;
 import org.dma4j.pci.VfioPciDevice;
@@ -14,7 +14,7 @@ class IommufdNvmeDriverTest extends NvmeDriverContract {
     protected PciDevice openDevice() {
         Guest.require("iommufd");
         String bdf = Guest.nvmeBdf();
-        return VfioPciDevice.open(PciAddress.parse(bdf), IommufdSpace.open());
+        return VfioPciDevice.open(PciAddress.parse(bdf), Backend.IOMMUFD);
     }
 
     @Override

@@ -14,10 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Random;
 import org.dma4j.hil.Guest;
+import org.dma4j.iommu.Backend;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
-import org.dma4j.iommu.DmaSpaces;
-import org.dma4j.iommu.VfioType1Space;
 import org.dma4j.mem.DmaBuffer;
 import org.dma4j.pci.PciAddress;
 import org.dma4j.pci.PciSysfs;
@@ -42,7 +41,7 @@ class KernelCrossCheckTest {
 
     private static void withDma4j(WithDriver body) {
         String bdf = Guest.nvmeBdf();
-        try (VfioPciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), VfioType1Space.open(DmaSpaces.group(bdf)))) {
+        try (VfioPciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), Backend.TYPE1)) {
             try (NvmeController ctrl = NvmeController.open(dev)) {
                 Namespace ns = ctrl.namespaces().get(0);
                 try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer buf = DmaBuffer.allocate((long) BLOCKS * ns.blockSize());

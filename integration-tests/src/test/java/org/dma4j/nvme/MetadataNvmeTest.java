@@ -1,7 +1,7 @@
 package org.dma4j.nvme;
 
 import org.dma4j.hil.Guest;
-import org.dma4j.iommu.IommufdSpace;
+import org.dma4j.iommu.Backend;
 import org.dma4j.pci.PciAddress;
 import org.dma4j.pci.PciDevice;
 import org.dma4j.pci.VfioPciDevice;
@@ -13,7 +13,7 @@ class MetadataNvmeTest extends MetadataContract {
     @Override
     protected PciDevice openDevice() {
         Guest.require("nvmemeta");
-        return VfioPciDevice.open(PciAddress.parse(Guest.nvmeBdf()), IommufdSpace.open());
+        return VfioPciDevice.open(PciAddress.parse(Guest.nvmeBdf()), Backend.IOMMUFD);
     }
 
     @Override

@@ -1,8 +1,7 @@
 package org.dma4j.nvme;
 
 import org.dma4j.hil.Guest;
-import org.dma4j.iommu.DmaSpaces;
-import org.dma4j.iommu.NoIommuSpace;
+import org.dma4j.iommu.Backend;
 import org.dma4j.pci.PciAddress;
 import org.dma4j.pci.PciDevice;
 import org.dma4j.pci.VfioPciDevice;
@@ -18,7 +17,7 @@ class NoIommuNvmeDriverTest extends NvmeDriverContract {
     protected PciDevice openDevice() {
         Guest.require("noiommu");
         String bdf = Guest.nvmeBdf();
-        return VfioPciDevice.open(PciAddress.parse(bdf), NoIommuSpace.open(DmaSpaces.group(bdf)));
+        return VfioPciDevice.open(PciAddress.parse(bdf), Backend.NOIOMMU);
     }
 
     @Override

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.dma4j.hil.Guest;
-import org.dma4j.iommu.IommufdSpace;
+import org.dma4j.iommu.Backend;
 import org.dma4j.pci.PciAddress;
 import org.dma4j.pci.PciDevice;
 import org.dma4j.pci.VfioPciDevice;
@@ -20,7 +20,7 @@ class SetupsNvmeDriverTest extends NvmeDriverContract {
     @Override
     protected PciDevice openDevice() {
         Guest.require("nvmesetups");
-        return VfioPciDevice.open(PciAddress.parse(Guest.nvmeBdf()), IommufdSpace.open());
+        return VfioPciDevice.open(PciAddress.parse(Guest.nvmeBdf()), Backend.IOMMUFD);
     }
 
     @Override

@@ -1,8 +1,7 @@
 package org.dma4j.nvme;
 
 import org.dma4j.hil.Guest;
-import org.dma4j.iommu.DmaSpaces;
-import org.dma4j.iommu.VfioType1Space;
+import org.dma4j.iommu.Backend;
 import org.dma4j.pci.PciAddress;
 import org.dma4j.pci.PciDevice;
 import org.dma4j.pci.VfioPciDevice;
@@ -15,7 +14,7 @@ class Type1NvmeDriverTest extends NvmeDriverContract {
     protected PciDevice openDevice() {
         Guest.require("type1");
         String bdf = Guest.nvmeBdf();
-        return VfioPciDevice.open(PciAddress.parse(bdf), VfioType1Space.open(DmaSpaces.group(bdf)));
+        return VfioPciDevice.open(PciAddress.parse(bdf), Backend.TYPE1);
     }
 
     @Override
