@@ -63,7 +63,9 @@ public abstract class SharedDmaSpaceContract {
         if (buffer != null) {
             buffer.close();
         }
-        space.close();
+        if (space != null) {
+            space.close();
+        }
     }
 
     private byte first() {

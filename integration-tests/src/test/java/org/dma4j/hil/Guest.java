@@ -52,6 +52,21 @@ public final class Guest {
         throw new IllegalStateException("no NVMe controller in this guest");
     }
 
+    /** Every NVMe controller of the guest, by PCI address (the rig adds one per {@code tools/hil --nvme}). */
+    public static List<String> nvmeBdfs() {
+        try (Stream<Path> devs = Files.list(Path.of("/sys/bus/pci/devices"))) {
+            List<String> out = new ArrayList<>();
+            for (Path d : devs.sorted().toList()) {
+                if (Files.readString(d.resolve("class")).trim().equals(NVME_CLASS)) {
+                    out.add(d.getFileName().toString());
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The IOMMU group number of a device. */
     public static String iommuGroup(String bdf) {
         try {
