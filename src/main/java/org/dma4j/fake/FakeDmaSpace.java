@@ -30,8 +30,11 @@ import org.dma4j.mem.DmaBuffer;
  * {@link Mode#RECORD}.
  *
  * <p>Device models reach memory only through {@link #deviceRead}, {@link #deviceWrite} and
- * {@link #translate}, as a real device reaches it only through the IOMMU. The opener owns the
- * space and closes it. Thread-safe: device models may run on their own threads.
+ * {@link #translate}, as a real device reaches it only through the IOMMU. Any number of
+ * {@link FakePciDevice}s may share one space. Who closes it: the opener, after its devices
+ * (closing it first is safe: it turns their bus mastering off, then unmaps). Mappings still
+ * live at close are unmapped and reported as a {@code LEAK}. Thread-safe: device models may run
+ * on their own threads.
  */
 public final class FakeDmaSpace extends AbstractDmaSpace {
     /** What a fault does. */
@@ -95,6 +98,11 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
 
     private void fault(DmaDebugFault.Kind kind, String message) {
         report(new DmaDebugFault(kind, message));
+    }
+
+    /** For FakePciDevice: registers a device's DMA switch (see {@code attachDevice}). */
+    Runnable attach(String device, Runnable stopDma) {
+        return attachDevice(device, stopDma);
     }
 
     /** Records a fault found by a fake device in front of this IOMMU, and throws it in THROW mode. */

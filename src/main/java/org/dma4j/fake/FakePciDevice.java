@@ -19,7 +19,11 @@ import org.dma4j.pci.PciSetupException;
  * and DMA only through a {@link FakeDmaSpace} and only while bus mastering is on. Driver code
  * written against {@link PciDevice} cannot tell it from {@code VfioPciDevice}.
  *
- * <p>The creator owns it and closes it; the DMA space stays the creator's. Thread-safe.
+ * <p>Who closes it: its creator (or a driver that was given ownership of it). Closing it stops the
+ * model and leaves the DMA space, which stays the creator's: several devices may share one
+ * space, and closing one leaves the others working. Should the space close first, it turns this
+ * device's bus mastering off (a DMA from the model is then a reported fault, never a write into
+ * freed memory). Thread-safe.
  */
 public final class FakePciDevice implements PciDevice {
     /** Where the MSI-X capability sits in config space. */
@@ -32,6 +36,8 @@ public final class FakePciDevice implements PciDevice {
     private final ByteBuffer config = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
     private final Bar[] bars = new Bar[6];
     private volatile FakeInterrupts interrupts;
+    /** Unregisters the device from its space. */
+    private final Runnable detach;
     private volatile boolean closed;
 
     /**
@@ -59,6 +65,12 @@ public final class FakePciDevice implements PciDevice {
             config.putShort(MSIX_CAP + 2, (short) (msixVectors - 1));
         }
         model.attach(new Context());
+        this.detach = space.attach(address.toString(), this::stopDma);
+    }
+
+    /** For the space, closing before this device: bus mastering off, so the model's DMA faults. */
+    private synchronized void stopDma() {
+        config.putShort(COMMAND, (short) (config.getShort(COMMAND) & ~COMMAND_MASTER));
     }
 
     private final class Context implements DeviceContext {
@@ -259,16 +271,24 @@ public final class FakePciDevice implements PciDevice {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            model.close(); // first: a model's own thread stops before bus mastering and vectors go away
+            FakeInterrupts i = interrupts;
+            if (i != null) {
+                i.close();
+            }
+            config.putShort(COMMAND, (short) 0);
+            closed = true;
         }
-        model.close(); // first: a model's own thread stops before bus mastering and vectors go away
-        FakeInterrupts i = interrupts;
-        if (i != null) {
-            i.close();
-        }
-        config.putShort(COMMAND, (short) 0);
-        closed = true;
+        detach.run(); // outside this device's lock: a closing space takes its own, then ours
     }
 }

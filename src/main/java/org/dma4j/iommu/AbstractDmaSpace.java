@@ -29,13 +29,44 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
     private static final Logger LOG = LoggerFactory.getLogger(AbstractDmaSpace.class);
 
     static {
-        // The device-opening entry of the contract: for org.dma4j.pci, out of the public API.
-        VfioDeviceFiles.install((space, bdf) -> switch (space) {
-            case AbstractDmaSpace a -> a.openDevice(bdf);
-            default -> throw new DmaMapException.InvalidRequest("a VFIO device opens into a DMA space of dma4j's"
-                    + " backends (" + java.util.Arrays.toString(Backend.values()) + "), not into " + space.getClass().getName()
-                    + "; open one with DmaSpaces.open");
+        // The device-opening entries of the contract: for org.dma4j.pci, out of the public API.
+        VfioDeviceFiles.install(new VfioDeviceFiles.Opener() {
+            @Override
+            public Fd open(DmaSpace space, String bdf) {
+                return backend(space, bdf).openDevice(bdf);
+            }
+
+            @Override
+            public Runnable attach(DmaSpace space, String device, Runnable stopDma) {
+                return backend(space, device).attachDevice(device, stopDma);
+            }
         });
+    }
+
+    private static AbstractDmaSpace backend(DmaSpace space, String bdf) {
+        return switch (space) {
+            case AbstractDmaSpace a -> a;
+            default -> throw new DmaMapException.InvalidRequest("a VFIO device (" + bdf + ") opens into a DMA space of"
+                    + " dma4j's backends (" + java.util.Arrays.toString(Backend.values()) + "), not into "
+                    + space.getClass().getName() + "; open one with DmaSpaces.open");
+        };
+    }
+
+    /**
+     * Registers a device opened into this space: {@code stopDma} turns its DMA off (clears Bus
+     * Master Enable) and runs if the space closes while the device is still open, before anything
+     * is unmapped, so that closing the space first is as safe as closing the device first.
+     * Returns what the device runs when it closes (harmless after the space's close).
+     */
+    protected final synchronized Runnable attachDevice(String name, Runnable stopDma) {
+        ensureOpen();
+        AttachedDevice d = new AttachedDevice(name, stopDma);
+        devices.add(d);
+        return () -> {
+            synchronized (this) {
+                devices.remove(d);
+            }
+        };
     }
 
     /** For the permitted backends only (the hierarchy is sealed). */
@@ -55,8 +86,13 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
 
     /** Live mappings by IOVA. Guarded by this. */
     private final TreeMap<Long, DmaMapping> live = new TreeMap<>(Long::compareUnsigned);
+    private long mapped;
+    /** Devices opened into the space: what stops each one's DMA. Guarded by this. */
+    private final List<AttachedDevice> devices = new ArrayList<>();
     private IovaAllocator allocator;
     private boolean closed;
+
+    private record AttachedDevice(String name, Runnable stopDma) {}
 
     /** What went wrong in an unmap request, for {@link #badUnmap}. */
     protected enum BadUnmap {
@@ -168,7 +204,7 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
         m.removeBufferHook = buffer.onClose(() -> {
             synchronized (this) {
                 if (m.isLive()) {
-                    unmapLocked(m); // first undo it, then report it
+                    unmapLocked(m, "its buffer's close"); // first undo it, then report it
                     bufferClosedWhileMapped(m);
                 }
             }
@@ -216,7 +252,7 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
             releaseIova(iova, memory.byteSize());
             throw e;
         }
-        DmaMapping m = new DmaMapping(this, memory, kind, iova, direction, attrs);
+        DmaMapping m = new DmaMapping(this, mapped++, memory, kind, iova, direction, attrs);
         live.put(iova.value(), m);
         LOG.debug("{}: mapped {} bytes of {} at {} ({})", backend(), memory.byteSize(), kind, iova, direction);
         return m;
@@ -242,10 +278,11 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
             throw new DmaMapException.InvalidRequest(mapping + " belongs to another DMA space");
         }
         if (!mapping.isLive()) {
-            badUnmap(BadUnmap.ALREADY_UNMAPPED, mapping + " was unmapped before");
+            badUnmap(BadUnmap.ALREADY_UNMAPPED, mapping + " was unmapped already, by " + mapping.unmappedBy()
+                    + "; a second unmap is a bug (close() a mapping that may be gone: that is harmless)");
             return;
         }
-        unmapLocked(mapping);
+        unmapLocked(mapping, "unmap");
     }
 
     @Override
@@ -261,19 +298,19 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
                     + m.length() + " bytes");
             return;
         }
-        unmapLocked(m);
+        unmapLocked(m, "unmap");
     }
 
     /** For DmaMapping.close: unmaps if still live, silently otherwise. */
     final synchronized void unmapIfLive(DmaMapping m) {
         if (m.isLive() && !closed) {
-            unmapLocked(m);
+            unmapLocked(m, "close()");
         }
     }
 
-    private void unmapLocked(DmaMapping m) {
+    private void unmapLocked(DmaMapping m, String by) {
         live.remove(m.iova().value());
-        m.markUnmapped();
+        m.markUnmapped(by);
         Runnable hook = m.removeBufferHook;
         if (hook != null) {
             hook.run();
@@ -289,7 +326,7 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
     public final synchronized void unmapAll() {
         ensureOpen();
         for (DmaMapping m : new ArrayList<>(live.values())) {
-            unmapLocked(m);
+            unmapLocked(m, "unmapAll");
         }
     }
 
@@ -298,15 +335,33 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
         return List.copyOf(live.values());
     }
 
+    /**
+     * Closes the space, safely in any order with its devices and buffers: first every device
+     * still open in it stops its DMA (Bus Master Enable cleared; the device stays open, its
+     * owner closes it), then the live mappings are unmapped, newest first, each marked gone
+     * ({@link DmaMapping#unmappedBy()} says "its space's close") and reported as leaked, then the
+     * backend is released. The memory stays its owners' to free, which is now safe. Closing twice
+     * is harmless.
+     */
     @Override
     public final synchronized void close() {
         if (closed) {
             return;
         }
         try {
+            for (AttachedDevice d : devices.reversed()) {
+                LOG.warn("the {} DMA space closes before {}: turning its DMA off first", backend(), d.name());
+                try {
+                    d.stopDma().run();
+                } catch (RuntimeException e) {
+                    LOG.warn("could not turn off DMA of {}: {}", d.name(), e.toString());
+                }
+            }
+            devices.clear();
             List<DmaMapping> left = new ArrayList<>(live.values());
+            left.sort(java.util.Comparator.comparingLong((DmaMapping m) -> m.sequence).reversed());
             for (DmaMapping m : left) {
-                unmapLocked(m);
+                unmapLocked(m, "its space's close");
             }
             if (!left.isEmpty()) {
                 leaked(left);

@@ -7,8 +7,15 @@ import org.dma4j.MemoryKind;
 
 /**
  * One live IOMMU mapping: memory, the IOVA the device uses for it, its direction and
- * attributes. Made by {@link DmaSpace#map}; {@link #close()} unmaps it (idempotent), as do
- * closing its space and closing its buffer. Immutable apart from being live; thread-safe.
+ * attributes. Made by {@link DmaSpace#map}. Immutable apart from being live; thread-safe.
+ *
+ * <p>Who closes it: whoever mapped it, by {@link #close()} or {@link DmaSpace#unmap(DmaMapping)}.
+ * Three other events unmap it first, each before the memory could go: its buffer's close, its
+ * space's {@code unmapAll()} and its space's close. {@link #close()} is harmless on a mapping
+ * that is gone already, whatever removed it; {@code space.unmap(mapping)} of one that is gone is
+ * a bug (a double unmap, as the kernel's DMA-API debugging calls it) and throws
+ * {@link DmaMapException.InvalidRequest} naming what unmapped it ({@link #unmappedBy()}); the fake
+ * reports it as a {@code DOUBLE_UNMAP} fault.
  */
 public final class DmaMapping implements AutoCloseable {
     private final AbstractDmaSpace space;
@@ -20,11 +27,15 @@ public final class DmaMapping implements AutoCloseable {
     /** Where it was mapped, for leak reports. */
     final Throwable mappedAt;
     volatile Runnable removeBufferHook;
+    /** Creation order in its space: the space's close unmaps the newest first. */
+    final long sequence;
     private volatile boolean live = true;
+    private volatile String unmappedBy;
 
-    DmaMapping(AbstractDmaSpace space, MemorySegment memory, MemoryKind kind, Iova iova, DmaDirection direction,
-               Set<DmaAttr> attrs) {
+    DmaMapping(AbstractDmaSpace space, long sequence, MemorySegment memory, MemoryKind kind, Iova iova,
+               DmaDirection direction, Set<DmaAttr> attrs) {
         this.space = space;
+        this.sequence = sequence;
         this.memory = memory;
         this.kind = kind;
         this.iova = iova;
@@ -77,7 +88,16 @@ public final class DmaMapping implements AutoCloseable {
         return live;
     }
 
-    void markUnmapped() {
+    /**
+     * What unmapped it, while it is gone: {@code "close()"}, {@code "unmap"}, {@code "unmapAll"},
+     * {@code "its buffer's close"} or {@code "its space's close"}; null while it is live.
+     */
+    public String unmappedBy() {
+        return unmappedBy;
+    }
+
+    void markUnmapped(String by) {
+        unmappedBy = by;
         live = false;
     }
 
@@ -94,7 +114,7 @@ public final class DmaMapping implements AutoCloseable {
         return space == other.space;
     }
 
-    /** Unmaps; closing an unmapped mapping does nothing. */
+    /** Unmaps it if it is still live; closing a mapping that is gone (whatever removed it) does nothing. */
     @Override
     public void close() {
         if (live) {
@@ -105,6 +125,6 @@ public final class DmaMapping implements AutoCloseable {
     @Override
     public String toString() {
         return "DmaMapping[" + iova + " +" + length() + " " + direction + (attrs.isEmpty() ? "" : " " + attrs)
-                + " <- 0x" + Long.toHexString(memory.address()) + (live ? "" : ", unmapped") + "]";
+                + " <- 0x" + Long.toHexString(memory.address()) + (live ? "" : ", unmapped by " + unmappedBy) + "]";
     }
 }

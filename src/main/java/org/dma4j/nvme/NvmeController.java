@@ -10,7 +10,9 @@ import org.dma4j.iommu.DmaDirection;
 import org.dma4j.pci.Bar;
 import org.dma4j.pci.Interrupts;
 import org.dma4j.pci.IrqType;
+import org.dma4j.pci.PciAddress;
 import org.dma4j.pci.PciDevice;
+import org.dma4j.pci.VfioPciDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +29,13 @@ import org.slf4j.LoggerFactory;
  * {@link NvmeException.Reset}, so a late completion can never be taken for a new command, and
  * no memory is reused for DMA before the controller that might still write it is disabled.
  *
- * <p>The opener owns the controller; {@link #close()} deletes the I/O queues, shuts the
- * controller down (CC.SHN) and frees the admin queues. The {@link PciDevice} stays the caller's.
+ * <p>Who closes it: the opener. {@link #close()} deletes the I/O queues, shuts the controller
+ * down (CC.SHN) and frees the queues. A controller opened from a PCI address
+ * ({@link #open(PciAddress)}) owns the device it opened (which owns its DMA space) and closes it
+ * last; one opened on a caller's {@link PciDevice} ({@link #open(PciDevice)}) leaves the device,
+ * and its space, to the caller. Any close order is safe: if the device closed first (or its
+ * space, which turns bus mastering off), {@code close()} skips what needs the device and only
+ * frees the memory, which the device can no longer reach.
  */
 public final class NvmeController implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NvmeController.class);
@@ -38,6 +45,8 @@ public final class NvmeController implements AutoCloseable {
     static final int FEATURE_NUMBER_OF_QUEUES = 0x07;
 
     private final PciDevice device;
+    /** Whether {@link #close()} closes the device too (it was opened from a PCI address). */
+    private boolean ownsDevice;
     private final Bar bar;
     private final NvmeRegs.Cap cap;
     private final ControllerRegs regs;
@@ -120,7 +129,38 @@ public final class NvmeController implements AutoCloseable {
         this.up = true;
     }
 
-    /** Brings up the controller of {@code device} with defaults: 32 admin entries, up to 8 I/O queues, 10 s per command. */
+    /**
+     * Opens the VFIO device at {@code address} on the DMA space {@code DmaSpaces.choose} picks and
+     * brings its controller up with defaults. The controller owns the device (and so its space)
+     * and closes it; if bring-up fails, the device is closed again.
+     */
+    public static NvmeController open(PciAddress address) {
+        return openOwning(VfioPciDevice.open(address));
+    }
+
+    /**
+     * Brings up the controller of {@code device} with defaults and takes the device over: the
+     * controller closes it, last, on {@link #close()}, and at once if bring-up fails.
+     */
+    public static NvmeController openOwning(PciDevice device) {
+        try {
+            NvmeController c = open(device);
+            c.ownsDevice = true;
+            return c;
+        } catch (RuntimeException e) {
+            try {
+                device.close();
+            } catch (RuntimeException s) {
+                e.addSuppressed(s);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Brings up the controller of {@code device} with defaults: 32 admin entries, up to 8 I/O
+     * queues, 10 s per command. The device stays the caller's to close (after the controller).
+     */
     public static NvmeController open(PciDevice device) {
         return open(device, Duration.ofSeconds(10), 32, 8);
     }
@@ -451,11 +491,28 @@ public final class NvmeController implements AutoCloseable {
         QueuePair qp = q.pair();
         Undo undo = new Undo();
         undo.push(qp::close);
-        if (!qp.stale && failed == null) {
+        boolean dma;
+        try {
+            dma = canDma();
+        } catch (RuntimeException e) {
+            throw undo.unwind(e);
+        }
+        if (!qp.stale && failed == null && dma) {
             undo.push(() -> adminCommand(DELETE_CQ, 0, 0, 0, qp.qid, 0, 0));
             undo.push(() -> adminCommand(DELETE_SQ, 0, 0, 0, qp.qid, 0, 0));
         }
         undo.run();
+    }
+
+    /**
+     * Whether the controller can still run a command: its device is open and bus mastering is on.
+     * Not when the device closed first, or its DMA space did (which turns bus mastering off).
+     */
+    private boolean canDma() {
+        if (!device.isOpen()) {
+            return false;
+        }
+        return (device.configRead(PciDevice.COMMAND, 2) & PciDevice.COMMAND_MASTER) != 0;
     }
 
     Duration timeout() {
@@ -486,13 +543,35 @@ public final class NvmeController implements AutoCloseable {
             return;
         }
         Undo undo = new Undo();
+        if (ownsDevice) {
+            undo.push(device::close); // last
+        }
+        // The device or its space may have closed first: then no command can reach the controller
+        // (nor can it DMA), and only the memory is left to free.
+        boolean reachable = device.isOpen();
+        boolean dma = true;
+        RuntimeException probe = null;
+        try {
+            dma = canDma();
+        } catch (RuntimeException e) { // unknown: try the commands too; this failure surfaces first
+            probe = e;
+        }
+        if (!dma) {
+            LOG.warn("{}: {} before its NVMe controller; freeing the queues without commands", device.address(),
+                    reachable ? "bus mastering was turned off (its DMA space closed?)" : "the device closed");
+            for (IoQueue q : ioQueues) {
+                q.pair().stale = true; // no Delete I/O SQ/CQ
+            }
+        }
         if (irq != null) {
             undo.push(irq::close);
         }
         undo.push(admin::close);
-        undo.push(regs::disable); // no DMA to the admin queues once they are freed
+        if (reachable) {
+            undo.push(regs::disable); // no DMA to the admin queues once they are freed
+        }
         undo.push(() -> closed = true);
-        if (failed == null) {
+        if (failed == null && reachable) {
             Duration limit = shutdownTimeout();
             undo.push(() -> {
                 try {
@@ -505,6 +584,12 @@ public final class NvmeController implements AutoCloseable {
         }
         for (IoQueue q : ioQueues.reversed()) {
             undo.push(q::close);
+        }
+        if (probe != null) {
+            RuntimeException first = probe;
+            undo.push(() -> {
+                throw first;
+            });
         }
         undo.run();
     }

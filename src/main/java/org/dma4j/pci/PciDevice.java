@@ -8,10 +8,14 @@ import org.dma4j.iommu.DmaSpace;
  * {@code org.dma4j.fake.FakePciDevice} runs a device model in memory. Driver code written
  * against this interface runs on both.
  *
- * <p>The opener owns the device; {@link #close()} disables interrupts and bus mastering, unmaps
- * the BARs and releases the device (the DMA space stays the caller's). Closing twice is
- * harmless; any other use after close throws. Register access is thread-safe; setup calls
- * (interrupts, reset) belong to one thread.
+ * <p>Who closes it: the opener (or a driver that opened it, such as an {@code NvmeController}
+ * opened from a PCI address). {@link #close()} disables interrupts and bus mastering, unmaps the
+ * BARs and releases the device; it closes the DMA space only if the device opened that space
+ * itself ({@link VfioPciDevice#open(PciAddress)}); a space the caller passed in stays the
+ * caller's, with its other devices. Closing the space first is safe too: the space turns this
+ * device's bus mastering off before it unmaps anything. Closing twice is harmless; any other
+ * use after close throws. Register access is thread-safe; setup calls (interrupts, reset)
+ * belong to one thread.
  */
 public interface PciDevice extends AutoCloseable {
     PciAddress address();
@@ -53,6 +57,9 @@ public interface PciDevice extends AutoCloseable {
 
     /** The DMA space the device's DMA goes through. */
     DmaSpace dmaSpace();
+
+    /** Whether {@link #close()} has not run yet. */
+    boolean isOpen();
 
     @Override
     void close();

@@ -48,6 +48,8 @@ public final class VfioPciDevice implements PciDevice {
     private final Arena mappings = Arena.ofShared();
     private final Bar[] bars = new Bar[6];
     private VfioInterrupts interrupts;
+    /** Unregisters the device from its space (set once the device is open). */
+    private Runnable detach = () -> { };
     private volatile boolean closed;
 
     private VfioPciDevice(PciAddress address, Fd fd, DmaSpace space, boolean ownsSpace) {
@@ -98,12 +100,20 @@ public final class VfioPciDevice implements PciDevice {
 
     private static VfioPciDevice open(PciAddress address, DmaSpace space, boolean owns) {
         Fd fd = VfioDeviceFiles.open(space, address.toString());
+        VfioPciDevice d;
         try {
-            return new VfioPciDevice(address, fd, space, owns);
+            d = new VfioPciDevice(address, fd, space, owns);
         } catch (RuntimeException e) {
             fd.close();
             throw e;
         }
+        try {
+            d.detach = VfioDeviceFiles.attach(space, d.toString(), () -> d.setBusMaster(false));
+        } catch (RuntimeException e) {
+            d.closeDevice();
+            throw e;
+        }
+        return d;
     }
 
     @Override
@@ -263,9 +273,32 @@ public final class VfioPciDevice implements PciDevice {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    /**
+     * Turns interrupts and bus mastering off, unmaps the BARs, closes the device file, leaves the
+     * space (the other devices in it carry on) and closes the space if this device opened it.
+     */
+    @Override
+    public void close() {
+        if (!closeDevice()) {
             return;
+        }
+        try {
+            detach.run(); // outside this device's lock: a closing space takes its own, then ours
+        } finally {
+            if (ownsSpace) {
+                space.close();
+            }
+        }
+    }
+
+    /** Closes the device itself; returns false if it was closed already. */
+    private synchronized boolean closeDevice() {
+        if (closed) {
+            return false;
         }
         try {
             if (interrupts != null) {
@@ -276,10 +309,8 @@ public final class VfioPciDevice implements PciDevice {
             closed = true;
             mappings.close();
             fd.close();
-            if (ownsSpace) {
-                space.close();
-            }
         }
+        return true;
     }
 
     @Override

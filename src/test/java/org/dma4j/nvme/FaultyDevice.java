@@ -230,6 +230,11 @@ final class FaultyDevice implements PciDevice {
         return space;
     }
 
+    @Override
+    public boolean isOpen() {
+        return inner.isOpen();
+    }
+
     /** Closes the fake device and its space (which reports leaked mappings). */
     @Override
     public void close() {

@@ -14,10 +14,13 @@ import org.dma4j.linux.Fd;
  * the device's IOMMU group, iommufd through its cdev (bind, attach), the fake with a refusal.
  */
 public final class VfioDeviceFiles {
-    /** Opens the VFIO device {@code bdf} into {@code space}; the caller owns the returned file. */
-    @FunctionalInterface
+    /** What the backends provide. */
     public interface Opener {
+        /** Opens the VFIO device {@code bdf} into {@code space}; the caller owns the returned file. */
         Fd open(DmaSpace space, String bdf);
+
+        /** Registers an open device's DMA switch with its space; returns what unregisters it. */
+        Runnable attach(DmaSpace space, String device, Runnable stopDma);
     }
 
     private static volatile Opener opener;
@@ -34,6 +37,18 @@ public final class VfioDeviceFiles {
      * as its backend does it. The caller owns the returned descriptor; the space stays its owner's.
      */
     public static Fd open(DmaSpace space, String bdf) {
+        return opener().open(space, bdf);
+    }
+
+    /**
+     * Tells {@code space} that {@code device} is open in it: should the space close first,
+     * it runs {@code stopDma} before it unmaps anything. Returns what the device runs on its close.
+     */
+    public static Runnable attach(DmaSpace space, String device, Runnable stopDma) {
+        return opener().attach(space, device, stopDma);
+    }
+
+    private static Opener opener() {
         Opener o = opener;
         if (o == null) { // nothing has initialised the backend base class yet
             try {
@@ -43,6 +58,6 @@ public final class VfioDeviceFiles {
             }
             o = opener;
         }
-        return o.open(space, bdf);
+        return o;
     }
 }
