@@ -159,7 +159,7 @@ public final class Doctor {
         String seen = (iommu ? "" : "no /dev/iommu") + (!iommu && !cdevs ? ", " : "")
                 + (cdevs ? "" : "no /dev/vfio/devices");
         return Check.missing("iommufd", seen,
-                "needs a kernel with CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV (no Debian image has IOMMUFD; tools/hil boots one)");
+                "needs a kernel built with CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV (Debian's has neither); meanwhile use the type1 backend");
     }
 
     Check noIommu() {
@@ -248,7 +248,7 @@ public final class Doctor {
             return Check.ok("devices", all.size() + " PCI devices; on vfio-pci: " + String.join(", ", vfio));
         }
         if (all.isEmpty()) {
-            return Check.warn("devices", "no PCI devices", "nothing to drive here; tools/hil boots a guest with an NVMe controller");
+            return Check.warn("devices", "no PCI devices", "nothing to drive here; run where a PCI device is present (a VM with QEMU's -device nvme will do)");
         }
         return Check.warn("devices", all.size() + " PCI devices, none on vfio-pci",
                 "dma4j list shows them; dma4j bind ADDRESS hands one to vfio-pci");

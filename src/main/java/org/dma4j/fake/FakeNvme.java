@@ -27,6 +27,10 @@ import org.dma4j.Dma4jException;
  * {@link #bugs()}. Bugs the controller answers with an error status, as QEMU does, are kept in
  * {@link #bugs()} and not thrown. It injects faults on request: error statuses, dropped, duplicate
  * or slow completions, controller fatal status, a shutdown that never completes. Thread-safe.
+ *
+ * <p>Who closes it: the {@link FakePciDevice} it is plugged into ({@link #device}) closes it when
+ * the device closes; the device is its creator's to close (or a driver's that was given it,
+ * {@code NvmeController.openOwning}), and the {@link FakeDmaSpace} stays the creator's.
  */
 public final class FakeNvme implements DeviceModel {
     /** The fake's PCI identity, for {@link FakePciDevice}. */
@@ -205,7 +209,10 @@ public final class FakeNvme implements DeviceModel {
         }
     }
 
-    /** A fake NVMe controller behind a fake PCI device at {@code address}, DMA-ing through {@code space}. */
+    /**
+     * A fake NVMe controller behind a fake PCI device at {@code address}, DMA-ing through
+     * {@code space}. The caller closes the device (which closes {@code nvme}) and, after it, the space.
+     */
     public static FakePciDevice device(org.dma4j.pci.PciAddress address, FakeDmaSpace space, FakeNvme nvme) {
         return new FakePciDevice(address, space, nvme, VENDOR, DEVICE, CLASS, MSIX_VECTORS);
     }

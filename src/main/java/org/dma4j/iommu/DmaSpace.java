@@ -15,8 +15,13 @@ import org.dma4j.mem.DmaBuffer;
  * from memory, a direction and attributes, as the kernel's {@code dma_map_phys}; there are no
  * page objects. The IOVA is chosen by dma4j's allocator unless the caller fixes it.
  *
- * <p>The opener owns the space; {@link #close()} unmaps everything still mapped (reporting
- * each as a leak) and releases the backend. Methods are thread-safe; mapping is not a hot path.
+ * <p>Who closes it: the opener ({@link DmaSpaces#open}, a backend's {@code open}, or a
+ * {@code VfioPciDevice} opened from its address alone, which closes the space it opened). Devices
+ * opened into a caller's space never close it, and any number of them may share it. Close it
+ * last: after its devices, mappings and buffers. Any other order is safe too: {@link #close()}
+ * first turns off the DMA of every device still open in it, then unmaps everything still mapped,
+ * newest first (each reported as a leak; a later {@code close()} of such a mapping is harmless),
+ * and releases the backend. Methods are thread-safe; mapping is not a hot path.
  */
 public interface DmaSpace extends AutoCloseable {
     /**
@@ -59,7 +64,11 @@ public interface DmaSpace extends AutoCloseable {
     /** Maps memory dma4j did not allocate; the caller keeps it pinned and alive while mapped. */
     DmaMapping map(MemorySegment memory, MemoryKind kind, DmaDirection direction, Iova iova, DmaAttr... attrs);
 
-    /** Unmaps a live mapping of this space. */
+    /**
+     * Unmaps a live mapping of this space. A mapping that is gone already (closed, unmapped, or
+     * undone by its buffer's close) is refused with {@link DmaMapException.InvalidRequest} naming
+     * what unmapped it: a double unmap is a bug. {@link DmaMapping#close()} is the idempotent way.
+     */
     void unmap(DmaMapping mapping);
 
     /** Unmaps exactly [iova, iova + length), which must be one live mapping (as the kernel's unmap). */
@@ -80,7 +89,7 @@ public interface DmaSpace extends AutoCloseable {
     /** Which backend this is. */
     Backend backend();
 
-    /** Unmaps everything and releases the backend. Idempotent. */
+    /** Turns off its devices' DMA, unmaps everything and releases the backend (see above). Idempotent. */
     @Override
     void close();
 }

@@ -37,10 +37,13 @@ import org.slf4j.LoggerFactory;
  * harmless behind an IOMMU, which pins what it maps, but a device that sees physical addresses
  * (VFIO's no-IOMMU mode) needs hugepages, which the kernel does not move.
  *
- * <p>The allocator owns the buffer and closes it; closing unmaps the memory. Close hooks
- * ({@link #onClose}) run first: a DMA space uses them so that no mapping outlives its memory.
- * Closing twice is harmless; {@link #segment()} after close throws. The segment may be used
- * from any thread; close from one.
+ * <p>Who closes it: whoever allocated it ({@code DmaBuffer.allocate} or {@code space.allocate}),
+ * after the mappings of it; closing frees the memory. Closing it while it is still mapped is
+ * safe: close hooks ({@link #onClose}) run first, and through them each DMA space unmaps the
+ * buffer's mappings before the memory goes, so no device can DMA into freed memory (a space
+ * logs it; the fake reports it as {@code BUFFER_CLOSED_WHILE_MAPPED}, since a driver that still
+ * had the device use it has a bug). Closing twice is harmless; {@link #segment()} after close
+ * throws. The segment may be used from any thread; close from one.
  */
 public final class DmaBuffer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DmaBuffer.class);
