@@ -46,7 +46,7 @@ public final class NvmeController implements AutoCloseable {
 
     private final PciDevice device;
     /** Whether {@link #close()} closes the device too (it was opened from a PCI address). */
-    private boolean ownsDevice;
+    private volatile boolean ownsDevice;
     private final Bar bar;
     private final NvmeRegs.Cap cap;
     private final ControllerRegs regs;
