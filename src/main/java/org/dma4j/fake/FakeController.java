@@ -6,6 +6,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.dma4j.fake.FakeNvme.Bug;
 import org.dma4j.nvme.NvmeRegs;
+import org.dma4j.nvme.spec.Cqe;
+import org.dma4j.nvme.spec.Sqe;
 
 /**
  * The registers and life cycle of the fake NVMe controller: CAP/VS/CC/CSTS/AQA/ASQ/ACQ, CSTS.RDY
@@ -74,7 +76,7 @@ final class FakeController {
         return switch ((int) (offset & ~3L)) {
             case NvmeRegs.CAP -> config.cap();
             case NvmeRegs.CAP + 4 -> config.cap() >>> 32;
-            case NvmeRegs.VS -> 0x0001_0400;
+            case NvmeRegs.VS -> FakeIdentify.VERSION;
             case NvmeRegs.INTMS, NvmeRegs.INTMC -> intms;
             case NvmeRegs.CC -> cc;
             case NvmeRegs.CSTS -> csts;
@@ -195,9 +197,9 @@ final class FakeController {
         int iosqes = (value >>> 16) & 0xf;
         int iocqes = (value >>> 20) & 0xf;
         // Zero is allowed here (the spec lets a host set them later, before creating I/O queues); a wrong size is not.
-        if ((iosqes != 0 && iosqes != FakeQueues.SQES) || (iocqes != 0 && iocqes != FakeQueues.CQES)) {
+        if ((iosqes != 0 && iosqes != Sqe.SIZE_LOG2) || (iocqes != 0 && iocqes != Cqe.SIZE_LOG2)) {
             throw nvme.bug(Bug.BAD_QUEUE_ENTRY_SIZE, "CC.IOSQES " + iosqes + " / CC.IOCQES " + iocqes + " at enable: this controller's"
-                    + " Identify SQES/CQES allow only " + FakeQueues.SQES + " (64 B) and " + FakeQueues.CQES + " (16 B)");
+                    + " Identify SQES/CQES allow only " + Sqe.SIZE_LOG2 + " (64 B) and " + Cqe.SIZE_LOG2 + " (16 B)");
         }
         queues = new FakeQueues(nvme, ctx, page, nvme.io());
         queues.createAdmin(asq, (aqa & 0xfff) + 1, acq, ((aqa >>> 16) & 0xfff) + 1);

@@ -22,7 +22,8 @@ public final class PrpList {
     public static final SequenceLayout PAGE_4K = MemoryLayout.sequenceLayout(4096 / ENTRY_SIZE, ValueLayout.JAVA_LONG)
             .withName("prp_list");
 
-    private static final VarHandle ENTRY = PAGE_4K.varHandle(MemoryLayout.PathElement.sequenceElement());
+    /** One entry at a time: the segment need not hold a whole list page (a controller reads one entry). */
+    private static final VarHandle ENTRY = ValueLayout.JAVA_LONG.arrayElementVarHandle();
 
     /** Entry {@code i} of the list at {@code offset}. */
     public static long entry(MemorySegment s, long offset, long i) {
