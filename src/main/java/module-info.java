@@ -20,6 +20,7 @@ module org.dma4j {
     exports org.dma4j.fake;
     exports org.dma4j.pci;
     exports org.dma4j.nvme;
+    exports org.dma4j.nvme.spec;
     // picocli reads the command classes' annotations and sets their fields reflectively.
     opens org.dma4j.cli to info.picocli;
 }

@@ -5,6 +5,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.dma4j.fake.FakeNvme.Bug;
+import org.dma4j.nvme.NvmeRegs;
+import org.dma4j.nvme.spec.Cqe;
+import org.dma4j.nvme.spec.Sqe;
 
 /**
  * The registers and life cycle of the fake NVMe controller: CAP/VS/CC/CSTS/AQA/ASQ/ACQ, CSTS.RDY
@@ -59,9 +62,9 @@ final class FakeController {
             advance(System.nanoTime());
             if (width == 8) {
                 return switch ((int) offset) {
-                    case 0x00 -> config.cap();
-                    case 0x28 -> asq;
-                    case 0x30 -> acq;
+                    case NvmeRegs.CAP -> config.cap();
+                    case NvmeRegs.ASQ -> asq;
+                    case NvmeRegs.ACQ -> acq;
                     default -> read32(offset) & 0xffff_ffffL;
                 };
             }
@@ -71,17 +74,17 @@ final class FakeController {
 
     private long read32(long offset) {
         return switch ((int) (offset & ~3L)) {
-            case 0x00 -> config.cap();
-            case 0x04 -> config.cap() >>> 32;
-            case 0x08 -> 0x0001_0400;
-            case 0x0c, 0x10 -> intms;
-            case 0x14 -> cc;
-            case 0x1c -> csts;
-            case 0x24 -> aqa;
-            case 0x28 -> asq;
-            case 0x2c -> asq >>> 32;
-            case 0x30 -> acq;
-            case 0x34 -> acq >>> 32;
+            case NvmeRegs.CAP -> config.cap();
+            case NvmeRegs.CAP + 4 -> config.cap() >>> 32;
+            case NvmeRegs.VS -> FakeIdentify.VERSION;
+            case NvmeRegs.INTMS, NvmeRegs.INTMC -> intms;
+            case NvmeRegs.CC -> cc;
+            case NvmeRegs.CSTS -> csts;
+            case NvmeRegs.AQA -> aqa;
+            case NvmeRegs.ASQ -> asq;
+            case NvmeRegs.ASQ + 4 -> asq >>> 32;
+            case NvmeRegs.ACQ -> acq;
+            case NvmeRegs.ACQ + 4 -> acq >>> 32;
             default -> 0;
         };
     }
@@ -97,14 +100,14 @@ final class FakeController {
             }
             stopped = deviceThread;
             switch ((int) offset) {
-                case 0x0c -> intms |= (int) value;
-                case 0x10 -> intms &= ~(int) value;
-                case 0x14 -> writeCc((int) value);
-                case 0x24 -> aqa = (int) value;
-                case 0x28 -> asq = width == 8 ? value : (asq & ~0xffff_ffffL) | (value & 0xffff_ffffL);
-                case 0x2c -> asq = (asq & 0xffff_ffffL) | value << 32;
-                case 0x30 -> acq = width == 8 ? value : (acq & ~0xffff_ffffL) | (value & 0xffff_ffffL);
-                case 0x34 -> acq = (acq & 0xffff_ffffL) | value << 32;
+                case NvmeRegs.INTMS -> intms |= (int) value;
+                case NvmeRegs.INTMC -> intms &= ~(int) value;
+                case NvmeRegs.CC -> writeCc((int) value);
+                case NvmeRegs.AQA -> aqa = (int) value;
+                case NvmeRegs.ASQ -> asq = width == 8 ? value : (asq & ~0xffff_ffffL) | (value & 0xffff_ffffL);
+                case NvmeRegs.ASQ + 4 -> asq = (asq & 0xffff_ffffL) | value << 32;
+                case NvmeRegs.ACQ -> acq = width == 8 ? value : (acq & ~0xffff_ffffL) | (value & 0xffff_ffffL);
+                case NvmeRegs.ACQ + 4 -> acq = (acq & 0xffff_ffffL) | value << 32;
                 default -> { } // read-only or reserved: ignored, as hardware does
             }
             if (deviceThread == stopped) {
@@ -194,9 +197,9 @@ final class FakeController {
         int iosqes = (value >>> 16) & 0xf;
         int iocqes = (value >>> 20) & 0xf;
         // Zero is allowed here (the spec lets a host set them later, before creating I/O queues); a wrong size is not.
-        if ((iosqes != 0 && iosqes != FakeQueues.SQES) || (iocqes != 0 && iocqes != FakeQueues.CQES)) {
+        if ((iosqes != 0 && iosqes != Sqe.SIZE_LOG2) || (iocqes != 0 && iocqes != Cqe.SIZE_LOG2)) {
             throw nvme.bug(Bug.BAD_QUEUE_ENTRY_SIZE, "CC.IOSQES " + iosqes + " / CC.IOCQES " + iocqes + " at enable: this controller's"
-                    + " Identify SQES/CQES allow only " + FakeQueues.SQES + " (64 B) and " + FakeQueues.CQES + " (16 B)");
+                    + " Identify SQES/CQES allow only " + Sqe.SIZE_LOG2 + " (64 B) and " + Cqe.SIZE_LOG2 + " (16 B)");
         }
         queues = new FakeQueues(nvme, ctx, page, nvme.io());
         queues.createAdmin(asq, (aqa & 0xfff) + 1, acq, ((aqa >>> 16) & 0xfff) + 1);

@@ -2,10 +2,14 @@ package org.dma4j.fake;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import org.dma4j.Iova;
 import org.dma4j.fake.FakeNvme.Bug;
+import org.dma4j.nvme.spec.AdminOpcode;
+import org.dma4j.nvme.spec.Cqe;
+import org.dma4j.nvme.spec.NvmOpcode;
+import org.dma4j.nvme.spec.Sqe;
+import org.dma4j.nvme.spec.StatusCode;
 
 /**
  * The queues of one enabled fake NVMe controller: doorbell checks, fetching entries into
@@ -15,9 +19,7 @@ import org.dma4j.fake.FakeNvme.Bug;
  * Fetching, running and posting allocate nothing beyond what the fake IOMMU does.
  */
 final class FakeQueues {
-    /** Identify Controller SQES/CQES: 64 B submission and 16 B completion entries, nothing else. */
-    static final int SQES = 6, CQES = 4;
-    static final int ABORTED_SQ_DELETION = 0x08;
+    private static final int ABORTED_SQ_DELETION = StatusCode.ABORTED_SQ_DELETION.field();
 
     static final class Sq {
         final int qid, size, cqid;
@@ -35,10 +37,10 @@ final class FakeQueues {
             this.iova = iova;
             this.size = size;
             this.cqid = cqid;
-            MemorySegment all = Arena.ofAuto().allocate(64L * size, 64);
+            MemorySegment all = Arena.ofAuto().allocate((long) Sqe.SIZE * size, Sqe.SIZE);
             slot = new MemorySegment[size];
             for (int i = 0; i < size; i++) {
-                slot[i] = all.asSlice(64L * i, 64);
+                slot[i] = all.asSlice((long) Sqe.SIZE * i, Sqe.SIZE);
             }
             due = new long[size];
             finished = new boolean[size];
@@ -73,10 +75,12 @@ final class FakeQueues {
     private final FakeAdmin admin;
     private final FakeIo io;
     private final long latency;
-    private final MemorySegment cqe = Arena.ofAuto().allocate(16, 8);
-    private final MemorySegment cqeLow = cqe.asSlice(0, 12);
-    private final MemorySegment cqeHigh = cqe.asSlice(12, 4);
-    private final MemorySegment dword = Arena.ofAuto().allocate(4, 4);
+    private final MemorySegment cqe = Arena.ofAuto().allocate(Cqe.SIZE, Cqe.SIZE);
+    /** Dwords 0 to 2, written first, and dword 3 with the phase tag, written last. */
+    private final MemorySegment cqeHead = cqe.asSlice(0, Cqe.DW3);
+    private final MemorySegment cqeDw3 = cqe.asSlice(Cqe.DW3, Cqe.SIZE - Cqe.DW3);
+    /** An entry read back for Delete I/O SQ. */
+    private final MemorySegment entry = Arena.ofAuto().allocate(Sqe.SIZE, Sqe.SIZE);
     /** Completion dword 0 of the command being run. */
     int result;
 
@@ -195,8 +199,8 @@ final class FakeQueues {
         long due = now + (sq.qid == 0 ? 0 : latency) + nvme.faults.delayNanos;
         while (sq.head != sq.tail && sq.count < sq.size) {
             int s = (sq.first + sq.count) % sq.size;
-            ctx.dmaRead(Iova.of(sq.iova + (long) sq.head * 64), sq.slot[s]);
-            sq.due[s] = due + nvme.faults.takeDelay(sq.slot[s].get(ValueLayout.JAVA_INT, 0) & 0xff, sq.qid == 0);
+            ctx.dmaRead(Iova.of(sq.iova + (long) sq.head * Sqe.SIZE), sq.slot[s]);
+            sq.due[s] = due + nvme.faults.takeDelay(Sqe.opcode(sq.slot[s], 0), sq.qid == 0);
             sq.finished[s] = false;
             sq.count++;
             sq.head = (sq.head + 1) % sq.size;
@@ -206,17 +210,16 @@ final class FakeQueues {
     }
 
     private void run(Sq sq, MemorySegment e, Cq cq) {
-        int cdw0 = e.get(ValueLayout.JAVA_INT, 0);
-        int cid = cdw0 >>> 16;
-        int opc = cdw0 & 0xff;
-        if ((cdw0 & 0xc300) != 0 || e.get(ValueLayout.JAVA_LONG, 8) != 0) {
-            throw nvme.bug(Bug.RESERVED_FIELDS_SET, "command " + cid + " (opcode 0x" + Integer.toHexString(opc) + ") on SQ " + sq.qid
-                    + " sets FUSE/PSDT or the reserved dwords 2-3");
+        int cid = Sqe.cid(e, 0);
+        int opc = Sqe.opcode(e, 0);
+        if ((Sqe.flags(e, 0) & (Sqe.FLAGS_FUSE | Sqe.FLAGS_PSDT)) != 0 || Sqe.cdw2(e, 0) != 0 || Sqe.cdw3(e, 0) != 0) {
+            throw nvme.bug(Bug.RESERVED_FIELDS_SET, "command " + cid + " (" + (sq.qid == 0 ? AdminOpcode.nameOf(opc)
+                    : NvmOpcode.nameOf(opc)) + ") on SQ " + sq.qid + " sets FUSE/PSDT or the reserved dwords 2-3");
         }
         result = 0;
         int status = nvme.faults.takeInjected(opc, sq.qid == 0);
         if (status < 0) {
-            status = sq.qid == 0 ? admin.run(opc, e) : io.run(opc, e, prp, ctx);
+            status = sq.qid == 0 ? admin.run(e) : io.run(e, prp, ctx);
         }
         if (nvme.faults.dropCompletions > 0) {
             nvme.faults.dropCompletions--;
@@ -234,17 +237,13 @@ final class FakeQueues {
         if (cq.full()) {
             return false;
         }
-        long at = cq.iova + (long) cq.tail * 16;
-        cqe.set(ValueLayout.JAVA_INT, 0, dw0);
-        cqe.set(ValueLayout.JAVA_INT, 4, 0);
-        cqe.set(ValueLayout.JAVA_SHORT, 8, (short) sq.head);
+        long at = cq.iova + (long) cq.tail * Cqe.SIZE;
+        Cqe.writeHead(cqe, 0, dw0, 0, sq.head, sq.qid);
         sq.reported = sq.head;
-        cqe.set(ValueLayout.JAVA_SHORT, 10, (short) sq.qid);
-        ctx.dmaWrite(Iova.of(at), cqeLow);
+        ctx.dmaWrite(Iova.of(at), cqeHead);
         VarHandle.releaseFence(); // a driver polling on another thread sees the entry before its phase tag
-        cqe.set(ValueLayout.JAVA_SHORT, 12, (short) cid);
-        cqe.set(ValueLayout.JAVA_SHORT, 14, (short) (status << 1 | cq.phase));
-        ctx.dmaWrite(Iova.of(at + 12), cqeHigh);
+        Cqe.writeDw3(cqe, 0, cid, status, cq.phase);
+        ctx.dmaWrite(Iova.of(at + Cqe.DW3), cqeDw3);
         if (++cq.tail == cq.size) {
             cq.tail = 0;
             cq.phase ^= 1;
@@ -265,13 +264,13 @@ final class FakeQueues {
             int s = (sq.first + i) % sq.size;
             if (!sq.finished[s]) {
                 sq.finished[s] = true;
-                post(cq, sq, sq.slot[s].get(ValueLayout.JAVA_INT, 0) >>> 16, ABORTED_SQ_DELETION, 0);
+                post(cq, sq, Sqe.cid(sq.slot[s], 0), ABORTED_SQ_DELETION, 0);
             }
         }
         while (sq.head != sq.tail) {
-            ctx.dmaRead(Iova.of(sq.iova + (long) sq.head * 64), dword);
+            ctx.dmaRead(Iova.of(sq.iova + (long) sq.head * Sqe.SIZE), entry);
             sq.head = (sq.head + 1) % sq.size;
-            post(cq, sq, dword.get(ValueLayout.JAVA_INT, 0) >>> 16, ABORTED_SQ_DELETION, 0);
+            post(cq, sq, Sqe.cid(entry, 0), ABORTED_SQ_DELETION, 0);
         }
         sqs[sq.qid] = null;
     }

@@ -1,10 +1,19 @@
 package org.dma4j.fake;
 
+import static org.dma4j.nvme.spec.StatusCode.APPLICATION_TAG_CHECK_ERROR;
+import static org.dma4j.nvme.spec.StatusCode.GUARD_CHECK_ERROR;
+import static org.dma4j.nvme.spec.StatusCode.INVALID_FIELD;
+import static org.dma4j.nvme.spec.StatusCode.INVALID_PROTECTION_INFORMATION;
+import static org.dma4j.nvme.spec.StatusCode.REFERENCE_TAG_CHECK_ERROR;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.function.BiFunction;
 import org.dma4j.Iova;
+import org.dma4j.nvme.spec.NvmCommands;
+import org.dma4j.nvme.spec.PiTuple;
+import org.dma4j.nvme.spec.Sqe;
 
 /**
  * The fake NVMe controller's Read and Write with metadata, as QEMU does them (NVM command set
@@ -17,24 +26,19 @@ import org.dma4j.Iova;
  * would DMA to address 0.
  */
 final class FakeRw {
-    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
-    static final int PRACT = 1 << 29;
-
     private FakeRw() {}
 
     /** The status of Read ({@code read}) or Write {@code e} of {@code nlb} blocks at {@code slba} (range checked). */
     static int run(boolean read, FakeNamespace ns, MemorySegment e, long slba, int nlb, long maxTransfer, Prp prp, DeviceContext ctx,
             BiFunction<FakeNvme.Bug, String, FakeNvme.DriverBug> bug) {
-        int cdw0 = e.get(ValueLayout.JAVA_INT, 0);
-        long mptr = e.get(ValueLayout.JAVA_LONG, 16);
-        long prp1 = e.get(ValueLayout.JAVA_LONG, 24);
-        long prp2 = e.get(ValueLayout.JAVA_LONG, 32);
-        int cdw12 = e.get(ValueLayout.JAVA_INT, 48);
-        int ilbrt = e.get(ValueLayout.JAVA_INT, 56);
-        int cdw15 = e.get(ValueLayout.JAVA_INT, 60);
-        boolean pract = (cdw12 & PRACT) != 0;
-        int prchk = cdw12 >>> 26 & 7;
+        long mptr = Sqe.mptr(e, 0);
+        long prp1 = Sqe.prp1(e, 0);
+        long prp2 = Sqe.prp2(e, 0);
+        int ilbrt = NvmCommands.refTag(e, 0);
+        boolean pract = NvmCommands.pract(e, 0);
+        int prchk = NvmCommands.prchk(e, 0);
+        int lbat = NvmCommands.appTag(e, 0);
+        int lbatm = NvmCommands.appTagMask(e, 0);
         int ds = ns.dataSize();
         int ms = ns.metadataSize();
         int pi = ns.piType();
@@ -45,13 +49,13 @@ final class FakeRw {
         long metaBytes = (long) nlb * ms;
         long mapped = dataBytes + (inline ? metaBytes : 0);
         if (maxTransfer != 0 && mapped > maxTransfer) {
-            return FakeIo.DNR | 0x02; // Invalid Field: beyond MDTS, metadata counted as QEMU counts it
+            return INVALID_FIELD.withDnr(); // beyond MDTS, metadata counted as QEMU counts it
         }
-        if (pi == 1 && (prchk & 1) != 0 && (int) slba != ilbrt) {
-            return 0x81; // Invalid Protection Information: type 1's reference tag is the LBA
+        if (pi == 1 && (prchk & PRCHK_REFTAG) != 0 && (int) slba != ilbrt) {
+            return INVALID_PROTECTION_INFORMATION.withDnr(); // type 1's reference tag is the LBA
         }
         if (separate && (mptr == 0 || (mptr & 3) != 0)) {
-            throw bug.apply(FakeNvme.Bug.BAD_METADATA_POINTER, (read ? "Read" : "Write") + " (CID " + (cdw0 >>> 16)
+            throw bug.apply(FakeNvme.Bug.BAD_METADATA_POINTER, (read ? "Read" : "Write") + " (CID " + Sqe.cid(e, 0)
                     + ") of " + nlb + " blocks on a namespace with " + ms + " bytes of separate metadata per block gives MPTR 0x"
                     + Long.toHexString(mptr) + "; it must point to a dword-aligned buffer of " + metaBytes
                     + " bytes (a controller would DMA the metadata there)");
@@ -63,7 +67,7 @@ final class FakeRw {
             if (read) {
                 ns.read(slba, data, md);
                 if (pi != 0) {
-                    int status = check(ns, data, md, nlb, prchk, ilbrt, cdw15);
+                    int status = check(ns, data, md, nlb, prchk, ilbrt, lbat, lbatm);
                     if (status != 0) {
                         return status;
                     }
@@ -84,9 +88,9 @@ final class FakeRw {
                     ctx.dmaRead(Iova.of(mptr), md);
                 }
                 if (pi != 0 && pract) {
-                    generate(ns, data, md, nlb, ilbrt, cdw15 & 0xffff);
+                    generate(ns, data, md, nlb, ilbrt, lbat);
                 } else if (pi != 0) {
-                    int status = check(ns, data, md, nlb, prchk, ilbrt, cdw15);
+                    int status = check(ns, data, md, nlb, prchk, ilbrt, lbat, lbatm);
                     if (status != 0) {
                         return status;
                     }
@@ -103,15 +107,14 @@ final class FakeRw {
      */
     static void writeZeroes(FakeNamespace ns, MemorySegment e, long slba, int nlb) {
         ns.zero(slba, nlb);
-        int cdw12 = e.get(ValueLayout.JAVA_INT, 48);
-        if (ns.piType() == 0 || (cdw12 & PRACT) == 0) {
+        if (ns.piType() == 0 || !NvmCommands.pract(e, 0)) {
             return;
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment data = a.allocate((long) nlb * ns.dataSize(), 8);
             MemorySegment md = a.allocate((long) nlb * ns.metadataSize(), 8);
             ns.read(slba, data, md);
-            generate(ns, data, md, nlb, e.get(ValueLayout.JAVA_INT, 56), e.get(ValueLayout.JAVA_INT, 60) & 0xffff);
+            generate(ns, data, md, nlb, NvmCommands.refTag(e, 0), NvmCommands.appTag(e, 0));
             ns.write(slba, data, md);
         }
     }
@@ -133,40 +136,39 @@ final class FakeRw {
         }
     }
 
+    /** PRCHK bits as {@link NvmCommands#prchk} returns them. */
+    private static final int PRCHK_GUARD = 4, PRCHK_APPTAG = 2, PRCHK_REFTAG = 1;
+
     private static long tuple(FakeNamespace ns, long block) {
-        return block * ns.metadataSize() + (ns.piFirst() ? 0 : ns.metadataSize() - 8);
+        return block * ns.metadataSize() + (ns.piFirst() ? 0 : ns.metadataSize() - PiTuple.SIZE);
     }
 
     /** PRACT: the guard (see guard()), the application tag LBAT, the reference tag ILBRT counting up (types 1, 2). */
     private static void generate(FakeNamespace ns, MemorySegment data, MemorySegment md, int nlb, int ilbrt, int lbat) {
         for (int i = 0; i < nlb; i++) {
-            long t = tuple(ns, i);
-            md.set(BE16, t, (short) guard(ns, data, md, i));
-            md.set(BE16, t + 2, (short) lbat);
-            md.set(BE32, t + 4, ns.piType() == 3 ? ilbrt : ilbrt + i);
+            PiTuple.set(md, tuple(ns, i), guard(ns, data, md, i), lbat, ns.piType() == 3 ? ilbrt : ilbrt + i);
         }
     }
 
     /** The PRCHK checks; a block whose application tag is FFFFh (and type 3 reference tag FFFFFFFFh) is not checked. */
-    private static int check(FakeNamespace ns, MemorySegment data, MemorySegment md, int nlb, int prchk, int ilbrt, int cdw15) {
-        int lbat = cdw15 & 0xffff;
-        int lbatm = cdw15 >>> 16;
+    private static int check(FakeNamespace ns, MemorySegment data, MemorySegment md, int nlb, int prchk, int ilbrt, int lbat,
+            int lbatm) {
         for (int i = 0; i < nlb; i++) {
             long t = tuple(ns, i);
-            int g = Short.toUnsignedInt(md.get(BE16, t));
-            int app = Short.toUnsignedInt(md.get(BE16, t + 2));
-            int ref = md.get(BE32, t + 4);
+            int g = PiTuple.guard(md, t);
+            int app = PiTuple.appTag(md, t);
+            int ref = PiTuple.refTag(md, t);
             if (app == 0xffff && (ns.piType() != 3 || ref == -1)) {
                 continue;
             }
-            if ((prchk & 4) != 0 && g != guard(ns, data, md, i)) {
-                return 2 << 8 | 0x82; // End-to-end Guard Check Error
+            if ((prchk & PRCHK_GUARD) != 0 && g != guard(ns, data, md, i)) {
+                return GUARD_CHECK_ERROR.field();
             }
-            if ((prchk & 2) != 0 && (app & lbatm) != (lbat & lbatm)) {
-                return 2 << 8 | 0x83; // End-to-end Application Tag Check Error
+            if ((prchk & PRCHK_APPTAG) != 0 && (app & lbatm) != (lbat & lbatm)) {
+                return APPLICATION_TAG_CHECK_ERROR.field();
             }
-            if ((prchk & 1) != 0 && ns.piType() != 3 && ref != ilbrt + i) {
-                return 2 << 8 | 0x84; // End-to-end Reference Tag Check Error
+            if ((prchk & PRCHK_REFTAG) != 0 && ns.piType() != 3 && ref != ilbrt + i) {
+                return REFERENCE_TAG_CHECK_ERROR.field();
             }
         }
         return 0;
@@ -179,7 +181,7 @@ final class FakeRw {
     private static int guard(FakeNamespace ns, MemorySegment data, MemorySegment md, int i) {
         int ds = ns.dataSize();
         int crc = crc16(0, data.asSlice((long) i * ds, ds));
-        int before = ns.piFirst() ? 0 : ns.metadataSize() - 8;
+        int before = ns.piFirst() ? 0 : ns.metadataSize() - PiTuple.SIZE;
         return before == 0 ? crc : crc16(crc, md.asSlice((long) i * ns.metadataSize(), before));
     }
 

@@ -2,10 +2,10 @@ package org.dma4j.fake;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.function.BiFunction;
 import org.dma4j.Iova;
 import org.dma4j.fake.FakeNvme.Bug;
+import org.dma4j.nvme.spec.PrpList;
 
 /**
  * The fake NVMe controller's PRP walker (NVMe base spec 4.3) for one memory page size (CC.MPS):
@@ -19,7 +19,7 @@ final class Prp {
     private final DeviceContext ctx;
     private final BiFunction<Bug, String, FakeNvme.DriverBug> bug;
     private final long page;
-    private final MemorySegment entry = Arena.ofAuto().allocate(8, 8);
+    private final MemorySegment entry = Arena.ofAuto().allocate(PrpList.ENTRY_SIZE, PrpList.ENTRY_SIZE);
 
     Prp(DeviceContext ctx, BiFunction<Bug, String, FakeNvme.DriverBug> bug, long page) {
         this.ctx = ctx;
@@ -52,9 +52,9 @@ final class Prp {
         }
         long list = prp2;
         while (done < length) {
-            boolean lastInPage = ((list + 8) & (page - 1)) == 0;
+            boolean lastInPage = ((list + PrpList.ENTRY_SIZE) & (page - 1)) == 0;
             ctx.dmaRead(Iova.of(list), entry);
-            long p = entry.get(ValueLayout.JAVA_LONG, 0);
+            long p = PrpList.entry(entry, 0, 0);
             if (lastInPage && length - done > page) {
                 if ((p & (page - 1)) != 0) {
                     throw bug.apply(Bug.BAD_PRP_LIST_POINTER, "the last entry of the PRP list page at 0x"
@@ -71,7 +71,7 @@ final class Prp {
             long n = Math.min(page, length - done);
             move(p, buf, done, n, toHost);
             done += n;
-            list += 8;
+            list += PrpList.ENTRY_SIZE;
         }
     }
 

@@ -1,8 +1,7 @@
 package org.dma4j.nvme;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
+import org.dma4j.nvme.spec.IdCtrl;
 
 /**
  * What Identify Controller (CNS 01h) says, the fields a driver and a person need.
@@ -16,16 +15,9 @@ public record IdentifyController(int vendor, int subsystemVendor, String serial,
                                  int controllerId, int version, long namespaces, int oncs, boolean volatileWriteCache,
                                  long rtd3eMicros) {
     static IdentifyController parse(MemorySegment d) {
-        return new IdentifyController(Short.toUnsignedInt(d.get(ValueLayout.JAVA_SHORT, 0)),
-                Short.toUnsignedInt(d.get(ValueLayout.JAVA_SHORT, 2)), ascii(d, 4, 20), ascii(d, 24, 40), ascii(d, 64, 8),
-                Byte.toUnsignedInt(d.get(ValueLayout.JAVA_BYTE, 77)), Short.toUnsignedInt(d.get(ValueLayout.JAVA_SHORT, 78)),
-                d.get(ValueLayout.JAVA_INT, 80), Integer.toUnsignedLong(d.get(ValueLayout.JAVA_INT, 516)),
-                Short.toUnsignedInt(d.get(ValueLayout.JAVA_SHORT, 520)), (d.get(ValueLayout.JAVA_BYTE, 525) & 1) == 1,
-                Integer.toUnsignedLong(d.get(ValueLayout.JAVA_INT, 88)));
-    }
-
-    static String ascii(MemorySegment d, int offset, int length) {
-        return new String(d.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII).trim();
+        return new IdentifyController(IdCtrl.vendorId(d), IdCtrl.subsystemVendorId(d), IdCtrl.serialNumber(d),
+                IdCtrl.modelNumber(d), IdCtrl.firmwareRevision(d), IdCtrl.mdts(d), IdCtrl.controllerId(d), IdCtrl.version(d),
+                IdCtrl.namespaces(d), IdCtrl.oncs(d), (IdCtrl.vwc(d) & IdCtrl.VWC_PRESENT) != 0, IdCtrl.rtd3eMicros(d));
     }
 
     /** The largest transfer one command may move, in bytes, for memory pages of {@code pageSize}. */
@@ -34,11 +26,11 @@ public record IdentifyController(int vendor, int subsystemVendor, String serial,
     }
 
     public boolean supportsWriteZeroes() {
-        return (oncs & (1 << 3)) != 0;
+        return (oncs & IdCtrl.ONCS_WRITE_ZEROES) != 0;
     }
 
     public boolean supportsDeallocate() {
-        return (oncs & (1 << 2)) != 0;
+        return (oncs & IdCtrl.ONCS_DSM) != 0;
     }
 
     /** VER as "1.4.0". */

@@ -1,9 +1,10 @@
 package org.dma4j.nvme;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import org.dma4j.iommu.DmaMapException;
 import org.dma4j.iommu.DmaMapping;
+import org.dma4j.nvme.spec.DsmRange;
+import org.dma4j.nvme.spec.NvmCommands;
+import org.dma4j.nvme.spec.NvmOpcode;
 
 /**
  * One I/O queue pair of an {@link NvmeController}: Read, Write, Flush, Write Zeroes and Dataset
@@ -18,8 +19,6 @@ import org.dma4j.iommu.DmaMapping;
  * from the controller.
  */
 public final class IoQueue implements AutoCloseable {
-    static final int FLUSH = 0x00, WRITE = 0x01, READ = 0x02, WRITE_ZEROES = 0x08, DATASET_MANAGEMENT = 0x09;
-
     private final NvmeController controller;
     private final QueuePair qp;
     private final long maxTransfer;
@@ -57,7 +56,7 @@ public final class IoQueue implements AutoCloseable {
      * @throws IllegalArgumentException when the namespace has separate metadata: use the overload with a metadata buffer
      */
     public void read(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
-        transfer(READ, ns, lba, blocks, buf, offset, null, 0);
+        transfer(NvmOpcode.READ, ns, lba, blocks, buf, offset, null, 0);
     }
 
     /**
@@ -65,7 +64,7 @@ public final class IoQueue implements AutoCloseable {
      * ({@link Namespace#separateMetadataSize()} bytes) into {@code metadata} from {@code metadataOffset}.
      */
     public void read(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata, long metadataOffset) {
-        transfer(READ, ns, lba, blocks, buf, offset, metadata, metadataOffset);
+        transfer(NvmOpcode.READ, ns, lba, blocks, buf, offset, metadata, metadataOffset);
     }
 
     /**
@@ -76,7 +75,7 @@ public final class IoQueue implements AutoCloseable {
      * @throws IllegalArgumentException when the namespace has separate metadata: use the overload with a metadata buffer
      */
     public void write(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
-        transfer(WRITE, ns, lba, blocks, buf, offset, null, 0);
+        transfer(NvmOpcode.WRITE, ns, lba, blocks, buf, offset, null, 0);
     }
 
     /**
@@ -84,47 +83,49 @@ public final class IoQueue implements AutoCloseable {
      * ({@link Namespace#separateMetadataSize()} bytes) from {@code metadata} at {@code metadataOffset}.
      */
     public void write(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata, long metadataOffset) {
-        transfer(WRITE, ns, lba, blocks, buf, offset, metadata, metadataOffset);
+        transfer(NvmOpcode.WRITE, ns, lba, blocks, buf, offset, metadata, metadataOffset);
     }
 
-    private void transfer(int opc, Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping md, long mdOffset) {
+    private void transfer(NvmOpcode op, Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping md, long mdOffset) {
         int perCommand = (int) Math.min(65536, maxTransfer / ns.blockSize());
         int done = 0;
         while (done < blocks) {
             int n = Math.min(perCommand, blocks - done);
-            int cid = submit(opc, ns, lba + done, n, buf, offset + (long) done * ns.blockSize(), md,
+            int cid = submit(op, ns, lba + done, n, buf, offset + (long) done * ns.blockSize(), md,
                     mdOffset + (long) done * ns.separateMetadataSize());
             if (cid < 0) {
                 throw new NvmeException("queue " + qp.qid + " is full; poll it before submitting synchronously");
             }
-            controller.completeIo(qp, cid, opc, lba + done, n, ns.nsid());
+            controller.completeIo(qp, cid, op.value(), lba + done, n, ns.nsid());
             done += n;
         }
     }
 
     /** Submits a Read; returns its command identifier, or -1 when the queue is full. Allocates nothing. */
     public int submitRead(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
-        return submit(READ, ns, lba, blocks, buf, offset, null, 0);
+        return submit(NvmOpcode.READ, ns, lba, blocks, buf, offset, null, 0);
     }
 
     /** Submits a Read with a separate metadata buffer; returns its command identifier, or -1 when the queue is full. */
     public int submitRead(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata,
             long metadataOffset) {
-        return submit(READ, ns, lba, blocks, buf, offset, metadata, metadataOffset);
+        return submit(NvmOpcode.READ, ns, lba, blocks, buf, offset, metadata, metadataOffset);
     }
 
     /** Submits a Write; returns its command identifier, or -1 when the queue is full. Allocates nothing. */
     public int submitWrite(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
-        return submit(WRITE, ns, lba, blocks, buf, offset, null, 0);
+        return submit(NvmOpcode.WRITE, ns, lba, blocks, buf, offset, null, 0);
     }
 
     /** Submits a Write with a separate metadata buffer; returns its command identifier, or -1 when the queue is full. */
     public int submitWrite(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata,
             long metadataOffset) {
-        return submit(WRITE, ns, lba, blocks, buf, offset, metadata, metadataOffset);
+        return submit(NvmOpcode.WRITE, ns, lba, blocks, buf, offset, metadata, metadataOffset);
     }
 
-    private int submit(int opc, Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping md, long mdOffset) {
+    private int submit(NvmOpcode op, Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping md,
+            long mdOffset) {
+        int opc = op.value();
         ensureOpen();
         ns.checkSupported(); // before anything reaches the controller
         long bytes = (long) blocks * ns.blockSize();
@@ -155,8 +156,9 @@ public final class IoQueue implements AutoCloseable {
         }
         long iova = buf.iova().value() + offset;
         long prp2 = qp.prp2(cid, iova, bytes);
-        qp.submit(cid, opc, ns.nsid(), mptr, iova, prp2, (int) lba, (int) (lba >>> 32), (blocks - 1) | ns.prinfo(), 0,
-                ns.refTag() ? (int) lba : 0, 0);
+        NvmCommands.rw(qp.sq(), qp.nextSlot(), op, cid, ns.nsid(), lba, blocks, iova, prp2, mptr, ns.prinfo(),
+                ns.refTag() ? (int) lba : 0);
+        qp.submit(cid);
         return cid;
     }
 
@@ -237,7 +239,10 @@ public final class IoQueue implements AutoCloseable {
 
     /** Flush: makes data in a volatile write cache non-volatile. */
     public void flush(Namespace ns) {
-        simple(FLUSH, ns, 0, 0, 0, "Flush of namespace " + ns.nsid());
+        int cid = allocate();
+        NvmCommands.flush(qp.sq(), qp.nextSlot(), cid, ns.nsid());
+        qp.submit(cid);
+        controller.complete(qp, cid, "Flush of namespace " + ns.nsid());
     }
 
     /** Write Zeroes of {@code blocks} blocks at {@code lba}. */
@@ -245,8 +250,8 @@ public final class IoQueue implements AutoCloseable {
         checkRange(ns, lba, blocks, "Write Zeroes");
         int cid = allocate();
         // With protection information the controller generates it for the zeroes too (PRACT).
-        qp.submit(cid, WRITE_ZEROES, ns.nsid(), 0, 0, (int) lba, (int) (lba >>> 32), (blocks - 1) | ns.prinfo(), 0,
-                ns.refTag() ? (int) lba : 0, 0);
+        NvmCommands.writeZeroes(qp.sq(), qp.nextSlot(), cid, ns.nsid(), lba, blocks, ns.prinfo(), ns.refTag() ? (int) lba : 0);
+        qp.submit(cid);
         controller.complete(qp, cid, "Write Zeroes of " + blocks + " blocks at LBA " + lba);
     }
 
@@ -254,18 +259,10 @@ public final class IoQueue implements AutoCloseable {
     public void deallocate(Namespace ns, long lba, int blocks) {
         checkRange(ns, lba, blocks, "Deallocate");
         int cid = allocate();
-        MemorySegment r = qp.spare(); // free: the last synchronous command that used it has completed
-        r.set(ValueLayout.JAVA_INT, 0, 0);          // context attributes
-        r.set(ValueLayout.JAVA_INT, 4, blocks);     // length in logical blocks
-        r.set(ValueLayout.JAVA_LONG, 8, lba);       // starting LBA
-        qp.submit(cid, DATASET_MANAGEMENT, ns.nsid(), qp.spareIova(), 0, 0, 1 << 2, 0, 0, 0, 0); // NR=0 (one range), AD
+        DsmRange.set(qp.spare(), 0, lba, blocks); // the spare page is free: the last synchronous command that used it has completed
+        NvmCommands.datasetManagement(qp.sq(), qp.nextSlot(), cid, ns.nsid(), 1, NvmCommands.DSM_AD, qp.spareIova(), 0);
+        qp.submit(cid);
         controller.complete(qp, cid, "Deallocate of " + blocks + " blocks at LBA " + lba);
-    }
-
-    private void simple(int opc, Namespace ns, int cdw10, int cdw11, int cdw12, String what) {
-        int cid = allocate();
-        qp.submit(cid, opc, ns.nsid(), 0, 0, cdw10, cdw11, cdw12, 0, 0, 0);
-        controller.complete(qp, cid, what);
     }
 
     private int allocate() {
@@ -286,14 +283,7 @@ public final class IoQueue implements AutoCloseable {
     }
 
     static String name(int opc) {
-        return switch (opc) {
-            case READ -> "Read";
-            case WRITE -> "Write";
-            case FLUSH -> "Flush";
-            case WRITE_ZEROES -> "Write Zeroes";
-            case DATASET_MANAGEMENT -> "Dataset Management";
-            default -> "opcode 0x" + Integer.toHexString(opc);
-        };
+        return NvmOpcode.nameOf(opc);
     }
 
     private void ensureOpen() {

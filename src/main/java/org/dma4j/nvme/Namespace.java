@@ -1,10 +1,11 @@
 package org.dma4j.nvme;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.dma4j.nvme.spec.IdNs;
+import org.dma4j.nvme.spec.NvmCommands;
 
 /**
  * An active namespace, from Identify Namespace (CNS 00h): its size in logical blocks and the
@@ -35,9 +36,6 @@ import java.util.Objects;
  * LBA formats, Identify CNS 05h) is not read: such a namespace is taken for 16-bit guards.
  */
 public final class Namespace {
-    /** CDW12 of Read and Write: PRINFO bits. */
-    static final int PRACT = 1 << 29, PRCHK_GUARD = 1 << 28, PRCHK_REFTAG = 1 << 26;
-
     private final int nsid;
     private final long blocks;
     private final long capacity;
@@ -82,7 +80,7 @@ public final class Namespace {
         } else {
             if (pi != 0) {
                 ref = pi != 3; // type 3 defines no reference tag
-                bits = PRACT | PRCHK_GUARD | (ref ? PRCHK_REFTAG : 0);
+                bits = NvmCommands.PRACT | NvmCommands.PRCHK_GUARD | (ref ? NvmCommands.PRCHK_REFTAG : 0);
             }
             if (ms != 0 && !(pi != 0 && ms == 8)) { // with PRACT, 8 bytes of PI stay in the controller
                 if (extended) {
@@ -110,25 +108,23 @@ public final class Namespace {
      * controller in messages (" of 0000:01:00.0", or "").
      */
     static Namespace parse(int nsid, MemorySegment d, String where) {
-        int nlbaf = Byte.toUnsignedInt(d.get(ValueLayout.JAVA_BYTE, 25)) + 1;
-        int flbas = Byte.toUnsignedInt(d.get(ValueLayout.JAVA_BYTE, 26));
+        int nlbaf = IdNs.formats(d);
+        int flbas = IdNs.flbas(d);
         if (nlbaf > 64) {
             throw new NvmeException("namespace " + nsid + where + " reports " + nlbaf + " LBA formats (NLBAF); at most 64 exist");
         }
-        int index = (flbas & 0xf) | (nlbaf > 16 ? (flbas >>> 5 & 3) << 4 : 0);
+        int index = IdNs.formatIndexOf(flbas, nlbaf);
         if (index >= nlbaf) {
             throw new NvmeException("namespace " + nsid + where + " uses LBA format " + index + " (FLBAS 0x"
                     + Integer.toHexString(flbas) + ") but reports only " + nlbaf + " formats (NLBAF)");
         }
         List<LbaFormat> formats = new ArrayList<>();
         for (int i = 0; i < nlbaf; i++) {
-            int lbaf = d.get(ValueLayout.JAVA_INT_UNALIGNED, 128 + 4L * i);
-            int lbads = lbaf >>> 16 & 0xff;
-            formats.add(new LbaFormat(lbads < 31 ? 1 << lbads : 0, lbaf & 0xffff, lbaf >>> 24 & 3));
+            int lbads = IdNs.lbafDataSizeLog2(d, i);
+            formats.add(new LbaFormat(lbads < 31 ? 1 << lbads : 0, IdNs.lbafMetadataSize(d, i), IdNs.lbafRelativePerformance(d, i)));
         }
-        return new Namespace(nsid, d.get(ValueLayout.JAVA_LONG, 0), d.get(ValueLayout.JAVA_LONG, 8), formats, index,
-                (flbas & 0x10) != 0, Byte.toUnsignedInt(d.get(ValueLayout.JAVA_BYTE, 27)),
-                Byte.toUnsignedInt(d.get(ValueLayout.JAVA_BYTE, 29)), where);
+        return new Namespace(nsid, IdNs.size(d), IdNs.capacity(d), formats, index, (flbas & IdNs.FLBAS_EXTENDED) != 0,
+                IdNs.metadataCapabilities(d), IdNs.protectionSettings(d), where);
     }
 
     /** This namespace under another NSID (for tests of the controller's answer to a wrong one). */

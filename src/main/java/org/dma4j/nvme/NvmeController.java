@@ -1,12 +1,21 @@
 package org.dma4j.nvme;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.dma4j.AlreadyClosedException;
 import org.dma4j.iommu.DmaDirection;
+import org.dma4j.nvme.spec.AdminCommands;
+import org.dma4j.nvme.spec.AdminOpcode;
+import org.dma4j.nvme.spec.Cns;
+import org.dma4j.nvme.spec.ErrorLogPage;
+import org.dma4j.nvme.spec.FeatureId;
+import org.dma4j.nvme.spec.IdCtrl;
+import org.dma4j.nvme.spec.IdNs;
+import org.dma4j.nvme.spec.LogPageId;
+import org.dma4j.nvme.spec.SmartLogPage;
+import org.dma4j.nvme.spec.Sqe;
 import org.dma4j.pci.Bar;
 import org.dma4j.pci.Interrupts;
 import org.dma4j.pci.IrqType;
@@ -39,10 +48,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class NvmeController implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NvmeController.class);
-    /** Admin commands (NVMe base spec figure "Opcodes for Admin Commands"). */
-    static final int DELETE_SQ = 0x00, CREATE_SQ = 0x01, GET_LOG_PAGE = 0x02, DELETE_CQ = 0x04, CREATE_CQ = 0x05,
-            IDENTIFY = 0x06, ABORT = 0x08, SET_FEATURES = 0x09, GET_FEATURES = 0x0a;
-    static final int FEATURE_NUMBER_OF_QUEUES = 0x07;
 
     private final PciDevice device;
     /** Whether {@link #close()} closes the device too (it was opened from a PCI address). */
@@ -117,7 +122,7 @@ public final class NvmeController implements AutoCloseable {
             undo.push(admin::close);
             undo.push(regs::disable); // runs first: no DMA into the admin queues once they are unmapped
             regs.enable(admin);
-            this.identify = IdentifyController.parse(identifyRaw(1, 0));
+            this.identify = IdentifyController.parse(identifyRaw(Cns.CONTROLLER, 0));
             this.ioQueuesGranted = Math.min(setNumberOfQueues(ioQueuesWanted), ioQueuesWanted);
             LOG.debug("{}: ready: admin queues of {} entries, {} of {} I/O queue pairs granted", device.address(), entries,
                     ioQueuesGranted, ioQueuesWanted);
@@ -246,16 +251,24 @@ public final class NvmeController implements AutoCloseable {
         return ControllerRegs.shutdownTimeout(identify.rtd3eMicros(), shutdownFloor);
     }
 
-    /** Runs one admin command to completion; returns completion dword 0. */
-    synchronized int adminCommand(int opc, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12) {
+    /** An admin command: writes its entry, with identifier {@code cid}, at {@code offset} of {@code sq}. */
+    @FunctionalInterface
+    interface AdminCommand {
+        void write(MemorySegment sq, long offset, int cid);
+    }
+
+    /** Runs one admin command (an encoder of {@link AdminCommands}) to completion; returns completion dword 0. */
+    synchronized int adminCommand(AdminCommand command) {
         ensureUsable();
         int cid = admin.allocateCid();
         if (cid < 0) { // admin commands run one at a time; only a leak could get here
-            throw new NvmeException(device.address() + ": no free command identifier on the admin queue for "
-                    + adminName(opc));
+            throw new NvmeException(device.address() + ": no free command identifier on the admin queue");
         }
-        admin.submit(cid, opc, nsid, prp1, prp2, cdw10, cdw11, cdw12, 0, 0, 0);
-        return complete(admin, cid, "admin " + adminName(opc));
+        long slot = admin.nextSlot();
+        command.write(admin.sq(), slot, cid);
+        String name = AdminOpcode.nameOf(Sqe.opcode(admin.sq(), slot));
+        admin.submit(cid);
+        return complete(admin, cid, "admin " + name);
     }
 
     /**
@@ -339,41 +352,26 @@ public final class NvmeController implements AutoCloseable {
         qp.stale = false;
     }
 
-    static String adminName(int opc) {
-        return switch (opc) {
-            case DELETE_SQ -> "Delete I/O SQ";
-            case CREATE_SQ -> "Create I/O SQ";
-            case GET_LOG_PAGE -> "Get Log Page";
-            case DELETE_CQ -> "Delete I/O CQ";
-            case CREATE_CQ -> "Create I/O CQ";
-            case IDENTIFY -> "Identify";
-            case ABORT -> "Abort";
-            case SET_FEATURES -> "Set Features";
-            case GET_FEATURES -> "Get Features";
-            default -> "opcode 0x" + Integer.toHexString(opc);
-        };
-    }
-
-    private synchronized MemorySegment identifyRaw(int cns, int nsid) {
-        adminCommand(IDENTIFY, nsid, admin.spareIova(), 0, cns, 0, 0);
+    private synchronized MemorySegment identifyRaw(Cns cns, int nsid) {
+        adminCommand((s, at, cid) -> AdminCommands.identify(s, at, cid, cns, nsid, admin.spareIova(), 0));
         // A copy on the heap, backed by longs so that aligned field reads work on it.
-        MemorySegment copy = MemorySegment.ofArray(new long[(int) (QueuePair.PAGE / 8)]);
+        MemorySegment copy = MemorySegment.ofArray(new long[IdCtrl.SIZE / Long.BYTES]);
         copy.copyFrom(admin.spare());
         return copy;
     }
 
     /** Set Features, Number of Queues: asks for {@code n} I/O SQs and CQs; returns how many were granted. */
     private int setNumberOfQueues(int n) {
-        int dw0 = adminCommand(SET_FEATURES, 0, 0, 0, FEATURE_NUMBER_OF_QUEUES, (n - 1) << 16 | (n - 1), 0);
-        return Math.min(dw0 & 0xffff, dw0 >>> 16) + 1;
+        int dw0 = adminCommand((s, at, cid) -> AdminCommands.setNumberOfQueues(s, at, cid, n, n));
+        return Math.min(AdminCommands.submissionQueuesOf(dw0), AdminCommands.completionQueuesOf(dw0));
     }
 
     /** The active namespaces (Identify CNS 02h, then Identify Namespace for each). */
     public synchronized List<Namespace> namespaces() {
-        MemorySegment list = identifyRaw(2, 0);
+        MemorySegment list = identifyRaw(Cns.ACTIVE_NAMESPACES, 0);
         List<Namespace> out = new ArrayList<>();
-        for (int i = 0; i < 1024; i++) {
-            int nsid = list.get(ValueLayout.JAVA_INT_UNALIGNED, 4L * i);
+        for (int i = 0; i < IdNs.ACTIVE_LIST_ENTRIES; i++) {
+            int nsid = IdNs.activeNsid(list, i);
             if (nsid == 0) {
                 break;
             }
@@ -387,7 +385,7 @@ public final class NvmeController implements AutoCloseable {
      * returned too ({@link Namespace#isSupported()}); I/O on it throws {@link NvmeException.UnsupportedFormat}.
      */
     public synchronized Namespace namespace(int nsid) {
-        Namespace ns = Namespace.parse(nsid, identifyRaw(0, nsid), " of " + device.address());
+        Namespace ns = Namespace.parse(nsid, identifyRaw(Cns.NAMESPACE, nsid), " of " + device.address());
         if (ns.blocks() == 0) {
             throw new NvmeException("namespace " + nsid + " of " + device.address() + " is not active (NSZE is 0)");
         }
@@ -396,25 +394,25 @@ public final class NvmeController implements AutoCloseable {
 
     /** The SMART / Health Information log page (LID 02h). */
     public synchronized SmartLog smartLog() {
-        int dwords = 512 / 4;
-        adminCommand(GET_LOG_PAGE, 0xffffffff, admin.spareIova(), 0, (dwords - 1) << 16 | 0x02, 0, 0);
+        adminCommand((s, at, cid) -> AdminCommands.getLogPage(s, at, cid, LogPageId.SMART_HEALTH, AdminCommands.NSID_ALL,
+                SmartLogPage.SIZE, admin.spareIova(), 0));
         return SmartLog.parse(admin.spare());
     }
 
     /** Get Features, Number of Queues: the I/O submission and completion queues the controller allocated. */
     public synchronized int numberOfQueuesAllocated() {
-        int dw0 = adminCommand(GET_FEATURES, 0, 0, 0, FEATURE_NUMBER_OF_QUEUES, 0, 0);
-        return Math.min(dw0 & 0xffff, dw0 >>> 16) + 1;
+        int dw0 = adminCommand((s, at, cid) -> AdminCommands.getFeatures(s, at, cid, FeatureId.NUMBER_OF_QUEUES));
+        return Math.min(AdminCommands.submissionQueuesOf(dw0), AdminCommands.completionQueuesOf(dw0));
     }
 
     /** The Error Information log page (LID 01h): up to {@code entries} entries (64 bytes each), newest first. */
     public synchronized List<ErrorLogEntry> errorLog(int entries) {
-        int n = Math.max(1, Math.min(entries, 64));
-        int dwords = n * 64 / 4;
-        adminCommand(GET_LOG_PAGE, 0xffffffff, admin.spareIova(), 0, (dwords - 1) << 16 | 0x01, 0, 0);
+        int n = Math.max(1, Math.min(entries, (int) QueuePair.PAGE / ErrorLogPage.ENTRY_SIZE));
+        adminCommand((s, at, cid) -> AdminCommands.getLogPage(s, at, cid, LogPageId.ERROR_INFORMATION, AdminCommands.NSID_ALL,
+                (long) n * ErrorLogPage.ENTRY_SIZE, admin.spareIova(), 0));
         List<ErrorLogEntry> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            ErrorLogEntry e = ErrorLogEntry.parse(admin.spare().asSlice(64L * i, 64));
+            ErrorLogEntry e = ErrorLogEntry.parse(admin.spare(), i);
             if (e.errorCount() != 0) {
                 out.add(e);
             }
@@ -431,8 +429,8 @@ public final class NvmeController implements AutoCloseable {
     }
 
     boolean abort(int qid, int cid) {
-        int dw0 = adminCommand(ABORT, 0, 0, 0, cid << 16 | qid, 0, 0);
-        return (dw0 & 1) == 0;
+        int dw0 = adminCommand((s, at, c) -> AdminCommands.abort(s, at, c, qid, cid));
+        return (dw0 & AdminCommands.ABORT_NOT_ABORTED) == 0;
     }
 
     /** Creates the next I/O queue pair with {@code entries} entries (at most CAP.MQES+1). */
@@ -472,13 +470,14 @@ public final class NvmeController implements AutoCloseable {
     private void createOnDevice(QueuePair qp) {
         int qid = qp.qid;
         int size = qp.entries;
-        int ien = irq == null ? 0 : (qid % irq.count()) << 16 | 1 << 1; // IV and IEN in interrupt mode
-        adminCommand(CREATE_CQ, 0, qp.cqIova(), 0, (size - 1) << 16 | qid, ien | 1, 0); // PC=1
+        boolean interrupts = irq != null;
+        int vector = interrupts ? qid % irq.count() : 0;
+        adminCommand((s, at, cid) -> AdminCommands.createIoCq(s, at, cid, qid, size, qp.cqIova(), true, interrupts, vector));
         try {
-            adminCommand(CREATE_SQ, 0, qp.sqIova(), 0, (size - 1) << 16 | qid, qid << 16 | 1, 0); // CQ qid, PC=1
+            adminCommand((s, at, cid) -> AdminCommands.createIoSq(s, at, cid, qid, size, qp.sqIova(), true, qid));
         } catch (RuntimeException e) {
             Undo undo = new Undo();
-            undo.push(() -> adminCommand(DELETE_CQ, 0, 0, 0, qid, 0, 0));
+            undo.push(() -> adminCommand((s, at, cid) -> AdminCommands.deleteIoCq(s, at, cid, qid)));
             throw undo.unwind(e);
         }
     }
@@ -498,8 +497,8 @@ public final class NvmeController implements AutoCloseable {
             throw undo.unwind(e);
         }
         if (!qp.stale && failed == null && dma) {
-            undo.push(() -> adminCommand(DELETE_CQ, 0, 0, 0, qp.qid, 0, 0));
-            undo.push(() -> adminCommand(DELETE_SQ, 0, 0, 0, qp.qid, 0, 0));
+            undo.push(() -> adminCommand((s, at, cid) -> AdminCommands.deleteIoCq(s, at, cid, qp.qid)));
+            undo.push(() -> adminCommand((s, at, cid) -> AdminCommands.deleteIoSq(s, at, cid, qp.qid)));
         }
         undo.run();
     }

@@ -1,11 +1,12 @@
 package org.dma4j.nvme;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.iommu.DmaSpace;
+import org.dma4j.nvme.spec.Cqe;
+import org.dma4j.nvme.spec.PrpList;
+import org.dma4j.nvme.spec.Sqe;
 import org.dma4j.pci.Bar;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,16 +14,15 @@ import org.slf4j.LoggerFactory;
 /**
  * One submission queue and its completion queue, in DMA memory: command identifiers, phase
  * tags, doorbells (the CQ head doorbell rung once per batch of completions) and one PRP list
- * page per command. Submitting and polling allocate nothing and take no lock: a queue pair
+ * page per command. A command is written straight into its slot ({@link #sq()} at
+ * {@link #nextSlot()}) by an encoder of {@code org.dma4j.nvme.spec}, then {@link #submit(int)}
+ * rings the doorbell. Submitting and polling allocate nothing and take no lock: a queue pair
  * belongs to one thread. Completions that do not match an outstanding command are reported and
  * dropped, never trusted.
  */
 final class QueuePair implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueuePair.class);
-    static final int SQE = 64;
-    static final int CQE = 16;
     static final long PAGE = 4096;
-    private static final VarHandle U32 = ValueLayout.JAVA_INT.varHandle();
 
     final int qid;
     final int entries;
@@ -68,7 +68,7 @@ final class QueuePair implements AutoCloseable {
         this.sqDoorbell = NvmeRegs.DOORBELLS + (long) (2 * qid) * doorbellStride;
         this.cqDoorbell = NvmeRegs.DOORBELLS + (long) (2 * qid + 1) * doorbellStride;
         int cids = entries - 1; // a full SQ holds entries - 1 commands
-        memory = new QueueMemory(space, align((long) entries * SQE), align((long) entries * CQE), cids, spareDirection);
+        memory = new QueueMemory(space, align((long) entries * Sqe.SIZE), align((long) entries * Cqe.SIZE), cids, spareDirection);
         sq = memory.sq.memory();
         cq = memory.cq.memory();
         prp = memory.prp;
@@ -135,12 +135,13 @@ final class QueuePair implements AutoCloseable {
         if (pages == 1) {
             return next;
         }
-        if (pages > PAGE / 8) {
-            throw new IllegalArgumentException(length + " bytes need " + pages + " PRP entries; one list page holds " + PAGE / 8);
+        if (pages > PrpList.entriesPerPage(PAGE)) {
+            throw new IllegalArgumentException(length + " bytes need " + pages + " PRP entries; one list page holds "
+                    + PrpList.entriesPerPage(PAGE));
         }
         long list = (long) cid * PAGE;
         for (long i = 0; i < pages; i++) {
-            prp.set(ValueLayout.JAVA_LONG, list + i * 8, next + i * PAGE);
+            PrpList.setEntry(prp, list, i, next + i * PAGE);
         }
         return prpIova[cid];
     }
@@ -150,30 +151,24 @@ final class QueuePair implements AutoCloseable {
         return freeTop == 0 ? -1 : freeCids[--freeTop];
     }
 
-    /** Writes the entry for {@code cid} and rings the SQ tail doorbell. */
-    void submit(int cid, int opc, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12, int cdw13, int cdw14, int cdw15) {
-        submit(cid, opc, nsid, 0, prp1, prp2, cdw10, cdw11, cdw12, cdw13, cdw14, cdw15);
+    /** The submission queue as the CPU sees it: commands are written into it at {@link #nextSlot()}. */
+    MemorySegment sq() {
+        return sq;
     }
 
-    /** Writes the entry for {@code cid}, with metadata pointer {@code mptr}, and rings the SQ tail doorbell. */
-    void submit(int cid, int opc, int nsid, long mptr, long prp1, long prp2, int cdw10, int cdw11, int cdw12, int cdw13,
-            int cdw14, int cdw15) {
-        long at = (long) sqTail * SQE;
-        sq.set(ValueLayout.JAVA_INT, at, (opc & 0xff) | cid << 16);
-        sq.set(ValueLayout.JAVA_INT, at + 4, nsid);
-        sq.set(ValueLayout.JAVA_LONG, at + 8, 0);
-        sq.set(ValueLayout.JAVA_LONG, at + 16, mptr);
-        sq.set(ValueLayout.JAVA_LONG, at + 24, prp1);
-        sq.set(ValueLayout.JAVA_LONG, at + 32, prp2);
-        sq.set(ValueLayout.JAVA_INT, at + 40, cdw10);
-        sq.set(ValueLayout.JAVA_INT, at + 44, cdw11);
-        sq.set(ValueLayout.JAVA_INT, at + 48, cdw12);
-        sq.set(ValueLayout.JAVA_INT, at + 52, cdw13);
-        sq.set(ValueLayout.JAVA_INT, at + 56, cdw14);
-        sq.set(ValueLayout.JAVA_INT, at + 60, cdw15);
+    /** The byte offset in {@link #sq()} of the slot the next command goes to (the SQ tail). */
+    long nextSlot() {
+        return (long) sqTail * Sqe.SIZE;
+    }
+
+    /**
+     * Submits the command just written at {@link #nextSlot()} with identifier {@code cid}: marks it
+     * outstanding and rings the SQ tail doorbell.
+     */
+    void submit(int cid) {
+        opcode[cid] = (byte) Sqe.opcode(sq, nextSlot());
         outstanding[cid] = true;
         done[cid] = false;
-        opcode[cid] = (byte) opc;
         sqTail = (sqTail + 1) % entries;
         bar.write32(sqDoorbell, sqTail); // a release store: the entry is visible before the doorbell
     }
@@ -188,18 +183,18 @@ final class QueuePair implements AutoCloseable {
         int start = cqHead;
         boolean wrapped = false;
         while (true) {
-            long at = (long) cqHead * CQE;
-            int dw3 = (int) U32.getAcquire(cq, at + 12);
-            if (((dw3 >>> 16) & 1) != phase) {
+            long at = (long) cqHead * Cqe.SIZE;
+            int dw3 = Cqe.dw3Acquire(cq, at);
+            if (Cqe.phaseOf(dw3) != phase) {
                 break;
             }
-            int cid = dw3 & 0xffff;
-            int head = cq.get(ValueLayout.JAVA_INT, at + 8) & 0xffff;
+            int cid = Cqe.cidOf(dw3);
+            int head = Cqe.sqHead(cq, at);
             if (cid < outstanding.length && outstanding[cid]) {
                 outstanding[cid] = false;
                 done[cid] = true;
-                status[cid] = dw3 >>> 17;
-                result[cid] = cq.get(ValueLayout.JAVA_INT, at);
+                status[cid] = Cqe.statusOf(dw3);
+                result[cid] = Cqe.dw0(cq, at);
                 n++;
             } else {
                 unexpected++;

@@ -1,7 +1,7 @@
 package org.dma4j.nvme;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import org.dma4j.nvme.spec.SmartLogPage;
 
 /**
  * The SMART / Health Information log page (Log Identifier 02h), the fields people look at.
@@ -11,10 +11,10 @@ public record SmartLog(int criticalWarning, int temperatureKelvin, int available
                        long dataUnitsRead, long dataUnitsWritten, long hostReads, long hostWrites, long powerCycles,
                        long powerOnHours, long unsafeShutdowns, long mediaErrors) {
     static SmartLog parse(MemorySegment d) {
-        return new SmartLog(Byte.toUnsignedInt(d.get(ValueLayout.JAVA_BYTE, 0)),
-                Short.toUnsignedInt(d.get(ValueLayout.JAVA_SHORT_UNALIGNED, 1)), Byte.toUnsignedInt(d.get(ValueLayout.JAVA_BYTE, 3)),
-                Byte.toUnsignedInt(d.get(ValueLayout.JAVA_BYTE, 5)), d.get(ValueLayout.JAVA_LONG, 32), d.get(ValueLayout.JAVA_LONG, 48),
-                d.get(ValueLayout.JAVA_LONG, 64), d.get(ValueLayout.JAVA_LONG, 80), d.get(ValueLayout.JAVA_LONG, 112),
-                d.get(ValueLayout.JAVA_LONG, 128), d.get(ValueLayout.JAVA_LONG, 144), d.get(ValueLayout.JAVA_LONG, 160));
+        return new SmartLog(SmartLogPage.criticalWarning(d), SmartLogPage.compositeTemperature(d),
+                SmartLogPage.availableSpare(d), SmartLogPage.percentageUsed(d), SmartLogPage.dataUnitsRead(d),
+                SmartLogPage.dataUnitsWritten(d), SmartLogPage.hostReadCommands(d), SmartLogPage.hostWriteCommands(d),
+                SmartLogPage.powerCycles(d), SmartLogPage.powerOnHours(d), SmartLogPage.unsafeShutdowns(d),
+                SmartLogPage.mediaErrors(d));
     }
 }

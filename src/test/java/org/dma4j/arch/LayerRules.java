@@ -58,6 +58,20 @@ final class LayerRules {
             .because("DESIGN.md: each layer depends only on those below (linux -> mem -> iommu -> pci -> nvme -> fake -> cli)");
 
     /**
+     * The NVMe specification layer ({@code org.dma4j.nvme.spec}) is shared by the driver and the
+     * fake and used by people's own NVMe tools: it depends on nothing else of dma4j, the driver
+     * included (it sits inside the nvme layer of {@link #NO_UPWARD_DEPENDENCIES}, so the fake may use it).
+     */
+    static final ArchRule NVME_SPEC_STANDS_ALONE = noClasses().that().resideInAPackage("org.dma4j.nvme.spec..")
+            .should().dependOnClassesThat(new DescribedPredicate<JavaClass>("are dma4j classes outside org.dma4j.nvme.spec") {
+                @Override
+                public boolean test(JavaClass c) {
+                    return c.getPackageName().startsWith("org.dma4j") && !c.getPackageName().startsWith("org.dma4j.nvme.spec");
+                }
+            })
+            .because("the spec layer is written once, below the driver and the fake that both use it");
+
+    /**
      * The restricted methods of the FFM API (those that warn, or fail under
      * {@code --illegal-native-access=deny}, without native access), as of JDK 25.
      */

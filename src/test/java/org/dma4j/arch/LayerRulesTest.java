@@ -60,6 +60,14 @@ class LayerRulesTest {
     }
 
     @Test
+    void theNvmeSpecLayerStandsAlone() {
+        assertTrue(MAIN.contain("org.dma4j.nvme.spec.Sqe"));
+        assertEquals(List.of(), violations(LayerRules.NVME_SPEC_STANDS_ALONE, MAIN));
+        assertCaught(LayerRules.NVME_SPEC_STANDS_ALONE, org.dma4j.nvme.spec.ArchFixtureSpecUsesDriver.class,
+                "org.dma4j.nvme.NvmeStatus");
+    }
+
+    @Test
     void restrictedCallsOnlyInSyscalls() {
         assertEquals(List.of(), violations(LayerRules.RESTRICTED_CALLS_ONLY_IN_SYSCALLS, MAIN));
         assertEquals(List.of(), violations(LayerRules.LINKER_ONLY_IN_SYSCALLS, MAIN));

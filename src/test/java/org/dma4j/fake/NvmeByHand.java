@@ -131,6 +131,12 @@ final class NvmeByHand implements AutoCloseable {
         return s.get(ValueLayout.JAVA_INT, cqe(q, i) + 12) >>> 17 & 0x7ff;
     }
 
+    /** The Do Not Retry bit (4000h of the status field) of the {@code back}-th last completion consumed on queue {@code q}. */
+    int dnr(int q, int back) {
+        int i = ((head[q] - 1 - back) % size[2 * q + 1] + size[2 * q + 1]) % size[2 * q + 1];
+        return s.get(ValueLayout.JAVA_INT, cqe(q, i) + 12) >>> 17 & 0x4000;
+    }
+
     int sqHead(int q, int i) {
         return s.get(ValueLayout.JAVA_SHORT, cqe(q, i) + 8) & 0xffff;
     }

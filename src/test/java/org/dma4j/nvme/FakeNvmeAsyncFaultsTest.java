@@ -11,6 +11,7 @@ import org.dma4j.fake.FakePciDevice;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.mem.DmaBuffer;
+import org.dma4j.nvme.spec.AdminCommands;
 import org.dma4j.pci.PciAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -77,14 +78,14 @@ class FakeNvmeAsyncFaultsTest {
         try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = DmaBuffer.allocate(4096);
              DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             int[] cids = {q.submitRead(ns, 0, 1, m, 0), q.submitRead(ns, 1, 1, m, 0), q.submitRead(ns, 2, 1, m, 0)};
-            ctrl.adminCommand(NvmeController.DELETE_SQ, 0, 0, 0, q.qid(), 0, 0);
+            ctrl.adminCommand((s, at, cid) -> AdminCommands.deleteIoSq(s, at, cid, q.qid()));
             assertEquals(3, q.poll());
             for (int cid : cids) {
                 var e = assertThrows(NvmeException.class, () -> q.finish(cid));
                 assertEquals(new NvmeStatus(0, 0x08, false), e.status());
                 assertTrue(e.getMessage().contains("Command Aborted due to SQ Deletion"), e.getMessage());
             }
-            ctrl.adminCommand(NvmeController.CREATE_SQ, 0, q.pair().sqIova(), 0, 7 << 16 | q.qid(), q.qid() << 16 | 1, 0);
+            ctrl.adminCommand((s, at, cid) -> AdminCommands.createIoSq(s, at, cid, q.qid(), 8, q.pair().sqIova(), true, q.qid()));
         }
     }
 

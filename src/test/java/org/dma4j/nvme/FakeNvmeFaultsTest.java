@@ -8,12 +8,14 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import org.dma4j.fake.FakeDmaSpace;
 import org.dma4j.fake.FakeNamespace;
-import org.dma4j.fake.FakeNvme;
 import org.dma4j.fake.FakeNvme.Bug;
+import org.dma4j.fake.FakeNvme;
 import org.dma4j.fake.FakePciDevice;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.mem.DmaBuffer;
+import org.dma4j.nvme.spec.AdminCommands;
+import org.dma4j.nvme.spec.NvmOpcode;
 import org.dma4j.pci.Bar;
 import org.dma4j.pci.PciAddress;
 import org.junit.jupiter.api.AfterEach;
@@ -58,7 +60,7 @@ class FakeNvmeFaultsTest {
         Namespace ns = ctrl.namespaces().get(0);
         try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = DmaBuffer.allocate(4096);
              DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
-            nvme.failNext(IoQueue.READ, false, 2, 0x81);
+            nvme.failNext(NvmOpcode.READ.value(), false, 2, 0x81);
             var e = assertThrows(NvmeException.class, () -> q.read(ns, 0, 1, m, 0));
             assertEquals(new NvmeStatus(2, 0x81, false), e.status());
             assertTrue(e.getMessage().startsWith("Read of 1 blocks at LBA 0 on namespace 1 failed on queue 1: Unrecovered Read Error"),
@@ -94,7 +96,7 @@ class FakeNvmeFaultsTest {
             q.read(ns, 0, 1, m, 0);
             assertTrue(System.nanoTime() - t0 >= 50_000_000L, "the read waited for its late completion");
             nvme.delayCompletions(Duration.ZERO);
-            nvme.delayNext(IoQueue.READ, false, Duration.ofMillis(1000));
+            nvme.delayNext(NvmOpcode.READ.value(), false, Duration.ofMillis(1000));
             assertThrows(NvmeException.Timeout.class, () -> q.read(ns, 0, 1, m, 0));
             q.read(ns, 0, 1, m, 0);
         }
@@ -165,11 +167,11 @@ class FakeNvmeFaultsTest {
         Namespace ns = ctrl.namespaces().get(0);
         try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = DmaBuffer.allocate(4096);
              DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
-            ctrl.adminCommand(NvmeController.DELETE_SQ, 0, 0, 0, q.qid(), 0, 0);
+            ctrl.adminCommand((s, at, cid) -> AdminCommands.deleteIoSq(s, at, cid, q.qid()));
             var bug = assertThrows(FakeNvme.DriverBug.class, () -> q.submitRead(ns, 0, 1, m, 0));
             assertEquals(Bug.DOORBELL_FOR_MISSING_QUEUE, bug.bug());
             assertTrue(bug.getMessage().contains("submission queue 1, which does not exist"), bug.getMessage());
-            ctrl.adminCommand(NvmeController.CREATE_SQ, 0, q.pair().sqIova(), 0, 7 << 16 | q.qid(), q.qid() << 16 | 1, 0);
+            ctrl.adminCommand((s, at, cid) -> AdminCommands.createIoSq(s, at, cid, q.qid(), 8, q.pair().sqIova(), true, q.qid()));
         }
     }
 
@@ -178,7 +180,8 @@ class FakeNvmeFaultsTest {
         open(Duration.ofSeconds(5));
         try (IoQueue q = ctrl.createIoQueue(8)) {
             var e = assertThrows(NvmeException.class,
-                    () -> ctrl.adminCommand(NvmeController.CREATE_CQ, 0, q.pair().cqIova(), 0, 7 << 16 | q.qid(), 1, 0));
+                    () -> ctrl.adminCommand((s, at, cid) -> AdminCommands.createIoCq(s, at, cid, q.qid(), 8, q.pair().cqIova(), true,
+                            false, 0)));
             assertTrue(e.getMessage().contains("Invalid Queue Identifier"), e.getMessage());
             assertEquals(Bug.QUEUE_CREATED_TWICE, nvme.bugs().get(0).bug());
         }

@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
 /** Identify Namespace parsing: the LBA format in use, metadata, protection information, what dma4j drives. */
 class NamespaceTest {
     /** Identify Namespace data: {@code formats} as {data size, ms} pairs, FLBAS, DPS. */
+    /** CDW12 of Read and Write, written out from the NVM Command Set Specification: PRACT bit 29, PRCHK guard 28, reference tag 26. */
+    private static final int PRACT = 1 << 29, PRCHK_GUARD = 1 << 28, PRCHK_REFTAG = 1 << 26;
+
     private static MemorySegment identify(int[][] formats, int flbas, int dps) {
         MemorySegment d = MemorySegment.ofArray(new long[512]);
         d.set(ValueLayout.JAVA_LONG, 0, 1000);
@@ -133,11 +136,11 @@ class NamespaceTest {
             Namespace ns = Namespace.parse(4, identify(QEMU, flbas, 1), "");
             assertEquals(512, ns.blockSize(), ns.describe());
             assertEquals(0, ns.separateMetadataSize(), ns.describe());
-            assertEquals(Namespace.PRACT | Namespace.PRCHK_GUARD | Namespace.PRCHK_REFTAG, ns.prinfo());
+            assertEquals(PRACT | PRCHK_GUARD | PRCHK_REFTAG, ns.prinfo());
             assertTrue(ns.refTag());
         }
         Namespace type3 = Namespace.parse(4, identify(QEMU, 1, 3 | 8), "");
-        assertEquals(Namespace.PRACT | Namespace.PRCHK_GUARD, type3.prinfo(), "type 3 has no reference tag");
+        assertEquals(PRACT | PRCHK_GUARD, type3.prinfo(), "type 3 has no reference tag");
         assertFalse(type3.refTag());
         assertEquals("512+8, separate metadata, protection information type 3 (first 8 bytes)", type3.describe());
     }
@@ -149,7 +152,7 @@ class NamespaceTest {
         assertEquals(512, sep.blockSize());
         Namespace ext = Namespace.parse(8, identify(QEMU, 2 | 0x10, 2), "");
         assertEquals(528, ext.blockSize());
-        assertTrue((ext.prinfo() & Namespace.PRACT) != 0);
+        assertTrue((ext.prinfo() & PRACT) != 0);
     }
 
     @Test

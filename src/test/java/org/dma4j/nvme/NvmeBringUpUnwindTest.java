@@ -10,10 +10,11 @@ import java.time.Duration;
 import org.dma4j.fake.FakeDmaSpace;
 import org.dma4j.fake.FakeNvme;
 import org.dma4j.fake.FakePciDevice;
+import org.dma4j.nvme.spec.AdminOpcode;
 import org.dma4j.pci.PciAddress;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A failed bring-up undoes itself: a failure injected at every step of opening a controller and
@@ -79,13 +80,13 @@ class NvmeBringUpUnwindTest {
 
     /** An admin command failing with an NVMe status: that status surfaces, and nothing is left behind. */
     @ParameterizedTest(name = "opcode {0}")
-    @ValueSource(ints = {NvmeController.IDENTIFY, NvmeController.SET_FEATURES})
-    void anNvmeStatusDuringBringUpSurfaces(int opcode) {
+    @EnumSource(value = AdminOpcode.class, names = {"IDENTIFY", "SET_FEATURES"})
+    void anNvmeStatusDuringBringUpSurfaces(AdminOpcode opcode) {
         FaultyDevice d = new FaultyDevice();
-        d.nvme.failNext(opcode, true, 0, 0x06);
+        d.nvme.failNext(opcode.value(), true, 0, 0x06);
         var e = assertThrows(NvmeException.class, () -> open(d, true));
         assertEquals(new NvmeStatus(0, 0x06, false), e.status(), e.toString());
-        assertTrue(e.getMessage().contains("admin " + NvmeController.adminName(opcode) + " failed"), e.getMessage());
+        assertTrue(e.getMessage().contains("admin " + opcode.specName() + " failed"), e.getMessage());
         assertEquals(0, e.getSuppressed().length, "a clean undo adds nothing");
         assertNothingLeft(d);
         d.close();
@@ -94,14 +95,14 @@ class NvmeBringUpUnwindTest {
 
     /** Create I/O CQ or SQ failing: the status surfaces, the queue's memory is gone, and the qid can be created again. */
     @ParameterizedTest(name = "opcode {0}")
-    @ValueSource(ints = {NvmeController.CREATE_CQ, NvmeController.CREATE_SQ})
-    void aFailedQueueCreationIsUndone(int opcode) {
+    @EnumSource(value = AdminOpcode.class, names = {"CREATE_IO_CQ", "CREATE_IO_SQ"})
+    void aFailedQueueCreationIsUndone(AdminOpcode opcode) {
         FakeDmaSpace space = FakeDmaSpace.open();
         FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults());
         FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:0a.0"), space, nvme);
         try (NvmeController c = NvmeController.open(dev, Duration.ofSeconds(2), 8, 2)) {
             int admin = space.mappings().size();
-            nvme.failNext(opcode, true, 1, 0x02);
+            nvme.failNext(opcode.value(), true, 1, 0x02);
             var e = assertThrows(NvmeException.class, () -> c.createIoQueue(8));
             assertEquals(new NvmeStatus(1, 0x02, false), e.status());
             assertEquals(admin, space.mappings().size(), "the queue's memory is unmapped");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.mem.DmaBuffer;
+import org.dma4j.nvme.spec.AdminCommands;
 import org.dma4j.pci.IrqType;
 import org.dma4j.pci.PciDevice;
 import org.junit.jupiter.api.AfterEach;
@@ -54,37 +55,50 @@ public abstract class NvmeQueueRulesContract {
         }
     }
 
-    private NvmeStatus fails(int opc, long prp1, int cdw10, int cdw11) {
-        return assertThrows(NvmeException.class, () -> ctrl.adminCommand(opc, 0, prp1, 0, cdw10, cdw11, 0)).status();
+    private NvmeStatus fails(NvmeController.AdminCommand c) {
+        return assertThrows(NvmeException.class, () -> ctrl.adminCommand(c)).status();
     }
 
+    /** Create I/O CQ 1 of 8 entries at {@code base}. */
+    private static NvmeController.AdminCommand cq(long base, boolean contiguous, boolean interrupts, int vector) {
+        return (s, at, cid) -> AdminCommands.createIoCq(s, at, cid, 1, 8, base, contiguous, interrupts, vector);
+    }
+
+    /** Create I/O SQ 1 of 8 entries at {@code base}, completing to CQ 1. */
+    private static NvmeController.AdminCommand sq(long base, boolean contiguous) {
+        return (s, at, cid) -> AdminCommands.createIoSq(s, at, cid, 1, 8, base, contiguous, 1);
+    }
+
+    private static final NvmeController.AdminCommand DELETE_SQ_1 = (s, at, cid) -> AdminCommands.deleteIoSq(s, at, cid, 1);
+    private static final NvmeController.AdminCommand DELETE_CQ_1 = (s, at, cid) -> AdminCommands.deleteIoCq(s, at, cid, 1);
+
     private void createCq() {
-        ctrl.adminCommand(NvmeController.CREATE_CQ, 0, cq, 0, 7 << 16 | 1, 1, 0);
+        ctrl.adminCommand(cq(cq, true, false, 0));
     }
 
     private void createSq() {
-        ctrl.adminCommand(NvmeController.CREATE_SQ, 0, sq, 0, 7 << 16 | 1, 1 << 16 | 1, 0);
+        ctrl.adminCommand(sq(sq, true));
     }
 
     private void deleteBoth() {
-        ctrl.adminCommand(NvmeController.DELETE_SQ, 0, 0, 0, 1, 0, 0);
-        ctrl.adminCommand(NvmeController.DELETE_CQ, 0, 0, 0, 1, 0, 0);
+        ctrl.adminCommand(DELETE_SQ_1);
+        ctrl.adminCommand(DELETE_CQ_1);
     }
 
     @Test
     void queuesMustBePhysicallyContiguous() {
-        assertEquals(new NvmeStatus(0, 0x02, true), fails(NvmeController.CREATE_CQ, cq, 7 << 16 | 1, 0), "CQ with PC=0");
+        assertEquals(new NvmeStatus(0, 0x02, true), fails(cq(cq, false, false, 0)), "CQ with PC=0");
         createCq();
-        assertEquals(new NvmeStatus(0, 0x02, true), fails(NvmeController.CREATE_SQ, sq, 7 << 16 | 1, 1 << 16), "SQ with PC=0");
+        assertEquals(new NvmeStatus(0, 0x02, true), fails(sq(sq, false)), "SQ with PC=0");
         createSq();
         deleteBoth();
     }
 
     @Test
     void queuesMustBePageAligned() {
-        assertEquals(new NvmeStatus(0, 0x13, true), fails(NvmeController.CREATE_CQ, cq + 512, 7 << 16 | 1, 1), "CQ off a page");
+        assertEquals(new NvmeStatus(0, 0x13, true), fails(cq(cq + 512, true, false, 0)), "CQ off a page");
         createCq();
-        assertEquals(new NvmeStatus(0, 0x13, true), fails(NvmeController.CREATE_SQ, sq + 64, 7 << 16 | 1, 1 << 16 | 1),
+        assertEquals(new NvmeStatus(0, 0x13, true), fails(sq(sq + 64, true)),
                 "SQ off a page");
         createSq();
         deleteBoth();
@@ -94,16 +108,16 @@ public abstract class NvmeQueueRulesContract {
     void aCqInUseCannotBeDeleted() {
         createCq();
         createSq();
-        assertEquals(1, fails(NvmeController.DELETE_CQ, 0, 1, 0).type());
-        assertEquals(0x0c, fails(NvmeController.DELETE_CQ, 0, 1, 0).code(), "Invalid Queue Deletion");
+        assertEquals(1, fails(DELETE_CQ_1).type());
+        assertEquals(0x0c, fails(DELETE_CQ_1).code(), "Invalid Queue Deletion");
         deleteBoth();
-        assertEquals(new NvmeStatus(1, 0x01, true), fails(NvmeController.DELETE_SQ, 0, 1, 0), "no such SQ any more");
+        assertEquals(new NvmeStatus(1, 0x01, true), fails(DELETE_SQ_1), "no such SQ any more");
     }
 
     @Test
     void aCqVectorMustExist() {
         int vectors = device.interruptCount(IrqType.MSIX);
-        assertEquals(new NvmeStatus(1, 0x08, true), fails(NvmeController.CREATE_CQ, cq, 7 << 16 | 1, vectors << 16 | 1 << 1 | 1),
+        assertEquals(new NvmeStatus(1, 0x08, true), fails(cq(cq, true, true, vectors)),
                 "vector " + vectors + " of " + vectors);
     }
 }

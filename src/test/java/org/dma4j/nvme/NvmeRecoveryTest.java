@@ -14,6 +14,8 @@ import org.dma4j.fake.FakePciDevice;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.mem.DmaBuffer;
+import org.dma4j.nvme.spec.AdminOpcode;
+import org.dma4j.nvme.spec.NvmOpcode;
 import org.dma4j.pci.PciAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -66,7 +68,7 @@ class NvmeRecoveryTest {
             b.segment().fill((byte) 0x5a);
             q.write(ns, 3, 1, m, 0);
             b.segment().fill((byte) 0);
-            nvme.delayNext(IoQueue.READ, false, TIMEOUT.multipliedBy(3).dividedBy(2)); // past the timeout, inside the grace
+            nvme.delayNext(NvmOpcode.READ.value(), false, TIMEOUT.multipliedBy(3).dividedBy(2)); // past the timeout, inside the grace
             q.read(ns, 3, 1, m, 0);
             assertEquals(0x5a, b.segment().get(ValueLayout.JAVA_BYTE, 511), "the late read's data");
             assertEquals(0, ctrl.resets(), "resolved by the abort window, no reset");
@@ -80,7 +82,7 @@ class NvmeRecoveryTest {
         Namespace ns = open(8);
         try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = space.allocate(8 * 4096);
              DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
-            nvme.delayNext(IoQueue.READ, false, TIMEOUT.multipliedBy(4)); // past the timeout and the grace
+            nvme.delayNext(NvmOpcode.READ.value(), false, TIMEOUT.multipliedBy(4)); // past the timeout and the grace
             long t0 = System.nanoTime();
             var e = assertThrows(NvmeException.Timeout.class, () -> q.read(ns, 0, 1, m, 0));
             assertTrue(e.getMessage().endsWith("did not complete within 200 ms; the Abort did not resolve it, so the"
@@ -121,7 +123,7 @@ class NvmeRecoveryTest {
     @Test
     void aLateIdentifyDoesNotLandInTheNextCommandsData() throws Exception {
         open(8);
-        nvme.delayNext(NvmeController.IDENTIFY, true, TIMEOUT.multipliedBy(2));
+        nvme.delayNext(AdminOpcode.IDENTIFY.value(), true, TIMEOUT.multipliedBy(2));
         assertThrows(NvmeException.Timeout.class, () -> ctrl.namespace(1));
         Thread.sleep(TIMEOUT.multipliedBy(3).toMillis());
         assertEquals(1, ctrl.namespaces().size(), "the next Identify (active namespace list) reads its own data");
