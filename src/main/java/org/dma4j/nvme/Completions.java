@@ -27,21 +27,48 @@ final class Completions {
 
     /** Waits until {@code cid} is done: completed, or failed by a reset. Recovers from a timeout or CSTS.CFS. */
     void await(QueuePair q, int cid, String what, int opc, long lba, int blocks, int nsid) {
-        long deadline = System.nanoTime() + ctrl.timeout().toNanos();
+        switch (waitFor(q, cid, System.nanoTime() + ctrl.timeout().toNanos(), true)) {
+            case FATAL -> fatal(q, cid, describe(what, opc, lba, blocks, nsid));
+            case EXPIRED -> timedOut(q, cid, describe(what, opc, lba, blocks, nsid));
+            default -> { } // DONE
+        }
+    }
+
+    private static final int DONE = 0, FATAL = 1, EXPIRED = 2, STALE = 3;
+
+    /**
+     * The one wait loop, for admin and I/O commands alike: polls {@code q} until {@code cid} is
+     * done, CSTS.CFS is set, {@code deadline} passes, or (unless {@code revive}, which re-creates
+     * it) the queue goes stale. Between empty polls it idles (a spin hint, or the queue's vector).
+     */
+    private int waitFor(QueuePair q, int cid, long deadline, boolean revive) {
         while (!q.isDone(cid)) {
             if (q.stale) {
+                if (!revive) {
+                    return STALE;
+                }
                 ctrl.revive(q);
                 continue;
             }
-            if (q.poll() == 0) {
+            if (reap(q) == 0) {
                 if (ctrl.regs().fatal()) {
-                    fatal(q, cid, describe(what, opc, lba, blocks, nsid));
-                } else if (System.nanoTime() > deadline) {
-                    timedOut(q, cid, describe(what, opc, lba, blocks, nsid));
-                    return;
+                    return FATAL;
+                }
+                if (System.nanoTime() > deadline) {
+                    return EXPIRED;
                 }
                 ctrl.idle(q);
             }
+        }
+        return DONE;
+    }
+
+    /** Polls {@code q}; a bogus entry (already logged and counted by the queue) does not end a wait for another command. */
+    private static int reap(QueuePair q) {
+        try {
+            return q.poll();
+        } catch (NvmeException.InvalidCompletion e) {
+            return 1;
         }
     }
 
@@ -50,15 +77,20 @@ final class Completions {
         int status = q.status(cid);
         int dw0 = q.result(cid);
         q.release(cid);
-        if (status == QueuePair.RESET) {
-            throw new NvmeException.Reset(describe(what, opc, lba, blocks, nsid) + " (CID " + cid + " on queue " + q.qid
-                    + ") was outstanding when the controller was reset; it may or may not have run");
-        }
         if (status != 0) {
-            NvmeStatus s = NvmeStatus.of(status);
-            throw new NvmeException(describe(what, opc, lba, blocks, nsid) + " failed on queue " + q.qid + ": " + s, s);
+            throw failure(describe(what, opc, lba, blocks, nsid), cid, q.qid, status);
         }
         return dw0;
+    }
+
+    /** The exception for command {@code cid} of queue {@code qid} that ended with {@code status} (not 0). */
+    static NvmeException failure(String what, int cid, int qid, int status) {
+        if (status == QueuePair.RESET) {
+            return new NvmeException.Reset(what + " (CID " + cid + " on queue " + qid
+                    + ") was outstanding when the controller was reset; it may or may not have run");
+        }
+        NvmeStatus s = NvmeStatus.of(status);
+        return new NvmeException(what + " failed on queue " + qid + ": " + s + " (CID " + cid + ")", s);
     }
 
     /** CSTS.CFS while waiting for {@code cid}: reset (once the controller is up), fail the command, throw. */
@@ -103,12 +135,7 @@ final class Completions {
         RuntimeException abortFailure = null;
         try {
             ctrl.abort(q.qid, cid);
-            long grace = System.nanoTime() + ctrl.timeout().toNanos();
-            while (!q.isDone(cid) && !q.stale && System.nanoTime() < grace && !ctrl.regs().fatal()) {
-                if (q.poll() == 0) {
-                    ctrl.idle(q);
-                }
-            }
+            waitFor(q, cid, System.nanoTime() + ctrl.timeout().toNanos(), false);
         } catch (RuntimeException r) {
             abortFailure = r; // an Abort that timed out has reset the controller already
         }

@@ -1,5 +1,6 @@
 package org.dma4j.nvme;
 
+import java.util.concurrent.CompletableFuture;
 import org.dma4j.iommu.DmaMapException;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.nvme.spec.DsmRange;
@@ -92,7 +93,7 @@ public final class IoQueue implements AutoCloseable {
         while (done < blocks) {
             int n = Math.min(perCommand, blocks - done);
             int cid = submit(op, ns, lba + done, n, buf, offset + (long) done * ns.blockSize(), md,
-                    mdOffset + (long) done * ns.separateMetadataSize());
+                    mdOffset + (long) done * ns.separateMetadataSize(), QueuePair.SYNC, null);
             if (cid < 0) {
                 throw new NvmeException("queue " + qp.qid + " is full; poll it before submitting synchronously");
             }
@@ -103,28 +104,28 @@ public final class IoQueue implements AutoCloseable {
 
     /** Submits a Read; returns its command identifier, or -1 when the queue is full. Allocates nothing. */
     public int submitRead(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
-        return submit(NvmOpcode.READ, ns, lba, blocks, buf, offset, null, 0);
+        return submit(NvmOpcode.READ, ns, lba, blocks, buf, offset, null, 0, QueuePair.ASYNC, null);
     }
 
     /** Submits a Read with a separate metadata buffer; returns its command identifier, or -1 when the queue is full. */
     public int submitRead(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata,
             long metadataOffset) {
-        return submit(NvmOpcode.READ, ns, lba, blocks, buf, offset, metadata, metadataOffset);
+        return submit(NvmOpcode.READ, ns, lba, blocks, buf, offset, metadata, metadataOffset, QueuePair.ASYNC, null);
     }
 
     /** Submits a Write; returns its command identifier, or -1 when the queue is full. Allocates nothing. */
     public int submitWrite(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
-        return submit(NvmOpcode.WRITE, ns, lba, blocks, buf, offset, null, 0);
+        return submit(NvmOpcode.WRITE, ns, lba, blocks, buf, offset, null, 0, QueuePair.ASYNC, null);
     }
 
     /** Submits a Write with a separate metadata buffer; returns its command identifier, or -1 when the queue is full. */
     public int submitWrite(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata,
             long metadataOffset) {
-        return submit(NvmOpcode.WRITE, ns, lba, blocks, buf, offset, metadata, metadataOffset);
+        return submit(NvmOpcode.WRITE, ns, lba, blocks, buf, offset, metadata, metadataOffset, QueuePair.ASYNC, null);
     }
 
     private int submit(NvmOpcode op, Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping md,
-            long mdOffset) {
+            long mdOffset, byte how, CompletableFuture<Void> future) {
         int opc = op.value();
         ensureOpen();
         ns.checkSupported(); // before anything reaches the controller
@@ -150,7 +151,7 @@ public final class IoQueue implements AutoCloseable {
             checkMapping(opc, md);
         }
         revive();
-        int cid = qp.allocateCid();
+        int cid = future == null ? qp.allocateCid(how) : qp.allocateCid(future);
         if (cid < 0) {
             return -1;
         }
@@ -206,35 +207,133 @@ public final class IoQueue implements AutoCloseable {
     }
 
     /**
-     * Reaps the completions posted so far; returns how many commands became done (after a
-     * controller reset, those it failed count too). Allocates nothing.
+     * Hands each command submitted with {@code submitRead}/{@code submitWrite} that has completed
+     * to {@code handler}, as (CID, status, dword 0), its CID already free for the next
+     * submission; returns how many. O(completions): no scan of the queue's slots. Allocates
+     * nothing and takes no lock. Call it from the thread that owns the queue. Commands with a
+     * future ({@link #readAsync}) are completed by the same poll.
+     *
+     * @throws NvmeException.InvalidCompletion when the controller posted an entry that cannot be
+     *     trusted (after handing over the valid ones); polling again continues
+     */
+    public int poll(CompletionHandler handler) {
+        if (handler == null) {
+            throw new IllegalArgumentException("poll needs a CompletionHandler; poll() records completions for isDone instead");
+        }
+        ensureOpen();
+        revive();
+        return qp.poll(handler, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Fills {@code cids} (and {@code statuses}, if not null: 0, {@link CompletionHandler#RESET} or an error
+     * status) with the commands that completed, at most {@code cids.length}; returns how many.
+     * Their CIDs are free again. Completions beyond the arrays' room stay for the next call.
+     * Allocates nothing; call it from the thread that owns the queue.
+     */
+    public int poll(int[] cids, int[] statuses) {
+        if (statuses != null && statuses.length < cids.length) {
+            throw new IllegalArgumentException("statuses has room for " + statuses.length + " completions, cids for "
+                    + cids.length + "; give it at least as many");
+        }
+        ensureOpen();
+        revive();
+        batch.cids = cids;
+        batch.statuses = statuses;
+        batch.n = 0;
+        try {
+            qp.poll(batch, cids.length);
+            return batch.n;
+        } finally {
+            batch.cids = null;
+            batch.statuses = null;
+        }
+    }
+
+    /** The handler behind {@link #poll(int[], int[])}: one per queue, reused. */
+    private static final class Batch implements CompletionHandler {
+        int[] cids;
+        int[] statuses;
+        int n;
+
+        @Override
+        public void complete(int cid, int status, int result) {
+            cids[n] = cid;
+            if (statuses != null) {
+                statuses[n] = status;
+            }
+            n++;
+        }
+    }
+
+    private final Batch batch = new Batch();
+
+    /**
+     * Reaps the completions posted so far and records them for {@link #isDone(int)} and
+     * {@link #finish(int)}; returns how many commands became done (after a controller reset,
+     * those it failed count too). Allocates nothing. {@link #poll(CompletionHandler)} does
+     * the same work without the caller scanning for done commands.
      */
     public int poll() {
+        ensureOpen();
         revive();
         return qp.poll();
     }
 
-    /** Whether command {@code cid} has completed. */
+    /** Whether command {@code cid} has completed (and was recorded by {@link #poll()} or a synchronous command). */
     public boolean isDone(int cid) {
+        checkCid(cid);
         return qp.isDone(cid);
     }
 
     /** Finishes a completed command: frees its identifier and throws if it failed. */
     public void finish(int cid) {
+        checkCid(cid);
         if (!qp.isDone(cid)) {
             throw new IllegalStateException("command " + cid + " on queue " + qp.qid + " has not completed; poll first");
         }
         int status = qp.status(cid);
         int opc = qp.opcode(cid);
         qp.release(cid);
-        if (status == QueuePair.RESET) {
-            throw new NvmeException.Reset(name(opc) + " (CID " + cid + ") on queue " + qp.qid
-                    + " was outstanding when the controller was reset; it may or may not have run");
-        }
         if (status != 0) {
-            NvmeStatus s = NvmeStatus.of(status);
-            throw new NvmeException(name(opc) + " (CID " + cid + ") failed on queue " + qp.qid + ": " + s, s);
+            throw Completions.failure(name(opc), cid, qp.qid, status);
         }
+    }
+
+    private void checkCid(int cid) {
+        if (!qp.validCid(cid)) {
+            throw new IllegalArgumentException("queue " + qp.qid + " has command identifiers 0 to " + (qp.entries - 2) + ", not " + cid);
+        }
+    }
+
+    /**
+     * Submits a Read and returns a future for it: a convenience for code off the hot path (it
+     * allocates the future and, on failure, its exception). The future is completed by the thread
+     * that owns the queue, when it polls ({@link #poll()}, {@link #poll(CompletionHandler)}, or a
+     * synchronous command on this queue): dependent stages without an executor run there, inside
+     * the poll. Waiting for it ({@code join}) on the owning thread without polling never returns.
+     * It fails with {@link NvmeException} on an error status, {@link NvmeException.Reset} when a
+     * controller reset failed the command (seen at the owner's next use of the queue), and
+     * {@link NvmeException} when the queue is closed first. Arguments are checked at once.
+     *
+     * @throws NvmeException when the queue is full (poll to complete commands first)
+     */
+    public CompletableFuture<Void> readAsync(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
+        return submitAsync(NvmOpcode.READ, ns, lba, blocks, buf, offset);
+    }
+
+    /** Submits a Write and returns a future for it; as {@link #readAsync}. */
+    public CompletableFuture<Void> writeAsync(Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
+        return submitAsync(NvmOpcode.WRITE, ns, lba, blocks, buf, offset);
+    }
+
+    private CompletableFuture<Void> submitAsync(NvmOpcode op, Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (submit(op, ns, lba, blocks, buf, offset, null, 0, QueuePair.FUTURE, f) < 0) {
+            throw new NvmeException("queue " + qp.qid + " is full (" + (qp.entries - 1) + " commands outstanding); poll it to"
+                    + " complete some before submitting more");
+        }
+        return f;
     }
 
     /** Flush: makes data in a volatile write cache non-volatile. */
@@ -299,6 +398,7 @@ public final class IoQueue implements AutoCloseable {
             return;
         }
         closed = true;
+        qp.failFutures("the queue was closed");
         controller.deleteIoQueue(this);
     }
 }

@@ -48,6 +48,35 @@ public class NvmeException extends Dma4jException {
     }
 
     /**
+     * A completion entry the controller posted that cannot be trusted: its command identifier is
+     * not one of the queue's or not outstanding (a duplicate), it names another submission
+     * queue, or its SQ head is impossible. The entry was dropped ({@link IoQueue#unexpectedCompletions()}
+     * counts it) and the valid entries around it were handled; a command it seemed to complete is
+     * still outstanding, and completes, times out or is failed by a reset as usual.
+     */
+    public static class InvalidCompletion extends NvmeException {
+        private static final long serialVersionUID = 1L;
+        private final int qid;
+        private final int cid;
+
+        public InvalidCompletion(String message, int qid, int cid) {
+            super(message);
+            this.qid = qid;
+            this.cid = cid;
+        }
+
+        /** The queue whose completion queue held the entry. */
+        public int qid() {
+            return qid;
+        }
+
+        /** The command identifier the entry named. */
+        public int cid() {
+            return cid;
+        }
+    }
+
+    /**
      * A namespace whose LBA format (metadata, protection information) dma4j cannot read or
      * write; the message names the namespace, its format and what dma4j supports.
      */

@@ -1,6 +1,7 @@
 package org.dma4j.nvme;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.iommu.DmaSpace;
@@ -51,11 +52,32 @@ final class QueuePair implements AutoCloseable {
     private final int[] status;
     private final int[] result;
     private final byte[] opcode;
+    /** Who takes each command's completion: {@link #SYNC}, {@link #ASYNC} or {@link #FUTURE}. */
+    private final byte[] mode;
+    /** Commands done but not yet handed to a {@link CompletionHandler}: a FIFO ring, each CID at most once. */
+    private final int[] ready;
+    private final boolean[] queued;
+    private int readyHead;
+    private int readyCount;
+    /** The futures of {@link #FUTURE} commands; made on first use, so queues that never use futures pay nothing. */
+    private CompletableFuture<?>[] futures;
     private long unexpected;
+    /** The first bogus completion of the current poll (0: none), and its fields: reported after the valid ones. */
+    private int bogus;
+    private int bogusCid;
+    private int bogusSqid;
+    private int bogusHead;
     /** Commands a reset finished since the last poll: the next poll counts them. */
     private int finishedByReset;
     /** The status of a command that was outstanding when the controller was reset (no CQE status is negative). */
-    static final int RESET = -1;
+    static final int RESET = CompletionHandler.RESET;
+    /** A synchronous command: its waiter collects the completion ({@link #isDone}, {@link #release}). */
+    static final byte SYNC = 0;
+    /** A command submitted for polling: a {@link CompletionHandler}, or {@link #isDone} and {@link #release}. */
+    static final byte ASYNC = 1;
+    /** A command with a future: the poll that sees its completion frees its CID and completes the future. */
+    static final byte FUTURE = 2;
+    private static final int CID_RANGE = 1, NOT_OUTSTANDING = 2, WRONG_SQ = 3, BAD_HEAD = 4;
 
     /**
      * Allocates and maps the queues from {@code space}; the spare page (Identify data, a DSM range)
@@ -83,6 +105,9 @@ final class QueuePair implements AutoCloseable {
         status = new int[cids];
         result = new int[cids];
         opcode = new byte[cids];
+        mode = new byte[cids];
+        ready = new int[cids];
+        queued = new boolean[cids];
     }
 
     private static long align(long n) {
@@ -146,9 +171,31 @@ final class QueuePair implements AutoCloseable {
         return prpIova[cid];
     }
 
-    /** Takes a command identifier, or -1 when the queue is full. */
+    /** Takes a command identifier for a synchronous command, or -1 when the queue is full. */
     int allocateCid() {
-        return freeTop == 0 ? -1 : freeCids[--freeTop];
+        return allocateCid(SYNC);
+    }
+
+    /** Takes a command identifier whose completion goes to {@code how} ({@link #SYNC}, {@link #ASYNC}), or -1 when full. */
+    int allocateCid(byte how) {
+        if (freeTop == 0) {
+            return -1;
+        }
+        int cid = freeCids[--freeTop];
+        mode[cid] = how;
+        return cid;
+    }
+
+    /** Takes a command identifier whose completion completes {@code future}, or -1 when the queue is full. */
+    int allocateCid(CompletableFuture<?> future) {
+        int cid = allocateCid(FUTURE);
+        if (cid >= 0) {
+            if (futures == null) {
+                futures = new CompletableFuture<?>[freeCids.length];
+            }
+            futures[cid] = future;
+        }
+        return cid;
     }
 
     /** The submission queue as the CPU sees it: commands are written into it at {@link #nextSlot()}. */
@@ -174,48 +221,178 @@ final class QueuePair implements AutoCloseable {
     }
 
     /**
-     * Reaps every completion posted so far; rings the CQ head doorbell once. Returns how many
-     * commands became done, those a reset finished included.
+     * Reaps every completion posted so far, recording each (for {@link #isDone}); commands with a
+     * future complete it. Rings the CQ head doorbell once. Returns how many commands became done,
+     * those a reset finished included.
      */
     int poll() {
         int n = finishedByReset;
         finishedByReset = 0;
-        int start = cqHead;
-        boolean wrapped = false;
-        while (true) {
-            long at = (long) cqHead * Cqe.SIZE;
-            int dw3 = Cqe.dw3Acquire(cq, at);
-            if (Cqe.phaseOf(dw3) != phase) {
-                break;
-            }
-            int cid = Cqe.cidOf(dw3);
-            int head = Cqe.sqHead(cq, at);
-            if (cid < outstanding.length && outstanding[cid]) {
-                outstanding[cid] = false;
-                done[cid] = true;
-                status[cid] = Cqe.statusOf(dw3);
-                result[cid] = Cqe.dw0(cq, at);
+        return n + reap(null, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Hands every completed command to {@code handler}: first those already recorded (by a
+     * synchronous command's wait, {@link #poll()} or a reset), then every completion posted so
+     * far. Each CID is freed before its handler call, so the handler may submit again. The CQ
+     * head doorbell is rung once, even when the handler throws. Hands over at most {@code max};
+     * the rest stay for the next poll. Returns how many were handed over.
+     *
+     * @throws NvmeException.InvalidCompletion after the valid completions, if any entry was bogus
+     */
+    int poll(CompletionHandler handler, int max) {
+        finishedByReset = 0;
+        int n = 0;
+        while (readyCount > 0 && n < max) {
+            int cid = ready[readyHead];
+            readyHead = readyHead + 1 == ready.length ? 0 : readyHead + 1;
+            readyCount--;
+            queued[cid] = false;
+            if (done[cid] && mode[cid] == ASYNC) { // else collected meanwhile by finish(cid)
+                int s = status[cid];
+                int r = result[cid];
+                release(cid);
                 n++;
-            } else {
-                unexpected++;
-                LOG.warn("queue {}: completion for CID {} that is not outstanding (duplicate or bogus); dropped", qid, cid);
-            }
-            if (head < entries) {
-                sqHead = head;
-            } else {
-                unexpected++;
-                LOG.warn("queue {}: completion names SQ head {} beyond the queue's {} entries; ignored", qid, head, entries);
-            }
-            if (++cqHead == entries) {
-                cqHead = 0;
-                phase ^= 1;
-                wrapped = true;
+                handler.complete(cid, s, r);
             }
         }
-        if (cqHead != start || wrapped) { // only when entries were consumed, bogus ones included
-            bar.write32(cqDoorbell, cqHead);
+        return n + reap(handler, max - n);
+    }
+
+    /**
+     * The one completion queue consumer (admin and I/O queues, synchronous and polled commands):
+     * validates each entry before it is used, then records it, or hands it to {@code handler}
+     * (null: record), or completes its future. Stops after handing {@code max} to the handler.
+     * Returns how many commands it completed.
+     */
+    private int reap(CompletionHandler handler, int max) {
+        int n = 0;
+        int handed = 0;
+        int consumed = 0;
+        bogus = 0;
+        try {
+            while (handed < max) {
+                long at = (long) cqHead * Cqe.SIZE;
+                int dw3 = Cqe.dw3Acquire(cq, at);
+                if (Cqe.phaseOf(dw3) != phase) {
+                    break;
+                }
+                int cid = Cqe.cidOf(dw3);
+                int sqid = Cqe.sqId(cq, at);
+                int head = Cqe.sqHead(cq, at);
+                int dw0 = Cqe.dw0(cq, at);
+                if (++cqHead == entries) {
+                    cqHead = 0;
+                    phase ^= 1;
+                }
+                consumed++;
+                int problem = check(cid, sqid, head);
+                if (problem != 0) {
+                    bogus(problem, cid, sqid, head);
+                    continue;
+                }
+                sqHead = head;
+                outstanding[cid] = false;
+                int s = Cqe.statusOf(dw3);
+                n++;
+                if (mode[cid] == FUTURE) {
+                    complete(cid, s, dw0);
+                } else if (handler != null && mode[cid] == ASYNC) {
+                    release(cid);
+                    handed++;
+                    handler.complete(cid, s, dw0);
+                } else {
+                    done[cid] = true;
+                    status[cid] = s;
+                    result[cid] = dw0;
+                    if (mode[cid] == ASYNC) {
+                        enqueue(cid);
+                    }
+                }
+            }
+        } finally {
+            if (consumed > 0) { // bogus entries included: they are consumed too
+                bar.write32(cqDoorbell, cqHead);
+            }
+        }
+        if (bogus != 0) {
+            throw invalid();
         }
         return n;
+    }
+
+    /**
+     * Why a completion entry cannot be trusted (0: it can): its CID is not a command of this
+     * queue, or not outstanding (a duplicate), it names another SQ, or its SQ head is outside
+     * the entries submitted and not yet reported fetched.
+     */
+    private int check(int cid, int sqid, int head) {
+        if (cid >= outstanding.length) {
+            return CID_RANGE;
+        }
+        if (!outstanding[cid]) {
+            return NOT_OUTSTANDING;
+        }
+        if (sqid != qid) {
+            return WRONG_SQ;
+        }
+        if (head >= entries || Math.floorMod(head - sqHead, entries) > Math.floorMod(sqTail - sqHead, entries)) {
+            return BAD_HEAD;
+        }
+        return 0;
+    }
+
+    private void bogus(int problem, int cid, int sqid, int head) {
+        unexpected++;
+        if (bogus == 0) {
+            bogus = problem;
+            bogusCid = cid;
+            bogusSqid = sqid;
+            bogusHead = head;
+        }
+        LOG.warn("queue {}: completion entry (CID {}, SQ ID {}, SQ head {}) dropped: {}", qid, cid, sqid, head, reason(problem));
+    }
+
+    private String reason(int problem) {
+        return switch (problem) {
+            case CID_RANGE -> "the CID is beyond the queue's " + outstanding.length + " command identifiers";
+            case NOT_OUTSTANDING -> "no command with that CID is outstanding (a duplicate or bogus completion)";
+            case WRONG_SQ -> "it names another submission queue than " + qid;
+            default -> "the SQ head is not between the last one reported (" + sqHead + ") and the tail (" + sqTail + ")";
+        };
+    }
+
+    private NvmeException.InvalidCompletion invalid() {
+        return new NvmeException.InvalidCompletion("queue " + qid + ": the controller posted a completion entry that cannot be"
+                + " trusted (CID " + bogusCid + ", SQ ID " + bogusSqid + ", SQ head " + bogusHead + "): " + reason(bogus)
+                + "; it was dropped (" + unexpected + " so far), the valid entries were handled", qid, bogusCid);
+    }
+
+    private void enqueue(int cid) {
+        if (!queued[cid]) {
+            queued[cid] = true;
+            int at = readyHead + readyCount;
+            ready[at >= ready.length ? at - ready.length : at] = cid;
+            readyCount++;
+        }
+    }
+
+    /** Frees the CID of a {@link #FUTURE} command and completes its future (off the hot path: may allocate). */
+    private void complete(int cid, int s, int dw0) {
+        CompletableFuture<?> f = futures[cid];
+        futures[cid] = null;
+        int opc = opcode(cid);
+        release(cid);
+        if (s == 0) {
+            f.complete(null);
+        } else {
+            f.completeExceptionally(Completions.failure(IoQueue.name(opc), cid, qid, s));
+        }
+    }
+
+    /** Whether {@code cid} is a command identifier of this queue. */
+    boolean validCid(int cid) {
+        return cid >= 0 && cid < outstanding.length;
     }
 
     boolean isDone(int cid) {
@@ -249,17 +426,25 @@ final class QueuePair implements AutoCloseable {
 
     /**
      * After the controller was disabled (it forgot this queue and does no more DMA to it): every
-     * outstanding command becomes done with status {@link #RESET}, and the queue starts empty
-     * again (indexes 0, phase 1, completion queue zeroed). Returns how many commands it failed.
+     * outstanding command becomes done with status {@link #RESET} (a future fails with
+     * {@link NvmeException.Reset}), and the queue starts empty again (indexes 0, phase 1,
+     * completion queue zeroed). Returns how many commands it failed.
      */
     int resetAfterDisable() {
         int failed = 0;
         for (int cid = 0; cid < outstanding.length; cid++) {
             if (outstanding[cid]) {
                 outstanding[cid] = false;
+                failed++;
+                if (mode[cid] == FUTURE) {
+                    complete(cid, RESET, 0);
+                    continue;
+                }
                 done[cid] = true;
                 status[cid] = RESET;
-                failed++;
+                if (mode[cid] == ASYNC) {
+                    enqueue(cid);
+                }
             }
         }
         finishedByReset += failed;
@@ -277,9 +462,32 @@ final class QueuePair implements AutoCloseable {
             freeCids[i] = freeCids.length - 1 - i;
             done[i] = false;
             outstanding[i] = false;
+            queued[i] = false;
         }
         freeTop = freeCids.length;
+        readyCount = 0;
         finishedByReset = 0;
+    }
+
+    /** Fails the future of every outstanding command with {@code e}'s message: the queue is going away. */
+    void failFutures(String why) {
+        if (futures == null) {
+            return;
+        }
+        for (int cid = 0; cid < futures.length; cid++) {
+            CompletableFuture<?> f = futures[cid];
+            if (f != null) {
+                futures[cid] = null;
+                outstanding[cid] = false;
+                f.completeExceptionally(new NvmeException(IoQueue.name(opcode(cid)) + " (CID " + cid + ") on queue " + qid
+                        + " was outstanding when " + why));
+            }
+        }
+    }
+
+    /** The completion queue as the CPU sees it (tests post entries into it by hand). */
+    MemorySegment cqMemory() {
+        return cq;
     }
 
     /** Unmaps the queues and PRP pages, then frees their memory. */
