@@ -263,7 +263,7 @@ final class QueuePair implements AutoCloseable {
      * The one completion queue consumer (admin and I/O queues, synchronous and polled commands):
      * validates each entry before it is used, then records it, or hands it to {@code handler}
      * (null: record), or completes its future. Stops after handing {@code max} to the handler.
-     * Returns how many commands it completed.
+     * Returns how many commands it completed (null handler) or handed to the handler.
      */
     private int reap(CompletionHandler handler, int max) {
         int n = 0;
@@ -318,7 +318,7 @@ final class QueuePair implements AutoCloseable {
         if (bogus != 0) {
             throw invalid();
         }
-        return n;
+        return handler == null ? n : handed;
     }
 
     /**
