@@ -4,12 +4,12 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.HdrHistogram.Histogram;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.mem.DmaBuffer;
+import org.dma4j.nvme.CompletionHandler;
 import org.dma4j.nvme.IoQueue;
 import org.dma4j.nvme.Namespace;
 import org.dma4j.nvme.NvmeController;
@@ -36,8 +36,11 @@ final class Perf {
         }
     }
 
-    /** One run's latencies in nanoseconds, reads and writes apart; {@code interrupted} when cancelled. */
-    record Result(double seconds, Histogram reads, Histogram writes, boolean interrupted) {
+    /**
+     * One run's latencies in nanoseconds, reads and writes apart; {@code completions} counted by
+     * the workers apart from the histograms (the two agree); {@code interrupted} when cancelled.
+     */
+    record Result(double seconds, Histogram reads, Histogram writes, long completions, boolean interrupted) {
         long ios() {
             return reads.getTotalCount() + writes.getTotalCount();
         }
@@ -71,7 +74,7 @@ final class Perf {
                 }
                 long now = System.nanoTime();
                 if (progress != null && now - lastPrint >= INTERVAL_NANOS) {
-                    long done = workers.stream().mapToLong(w -> w.done.get()).sum();
+                    long done = workers.stream().mapToLong(Worker::done).sum();
                     double rate = (done - lastDone) / ((now - lastPrint) / 1e9);
                     progress.printf("%s  %5.1f s  %10.0f IOPS  %9.1f MiB/s%s", terminal ? "\r" : "", (now - start) / 1e9, rate,
                             rate * o.blockSize() / (1 << 20), terminal ? "" : "\n");
@@ -105,27 +108,50 @@ final class Perf {
             throw first;
         }
         Histogram reads = newHistogram(), writes = newHistogram();
-        for (Worker w : workers) {
+        long completions = 0;
+        for (Worker w : workers) { // the threads have ended: their fields are visible (join)
             reads.add(w.reads);
             writes.add(w.writes);
+            completions += w.completions;
         }
-        return new Result(seconds, reads, writes, interrupted);
+        return new Result(seconds, reads, writes, completions, interrupted);
     }
 
     static Histogram newHistogram() {
         return new Histogram(HIGHEST_NANOS, 3);
     }
 
-    private static final class Worker implements Runnable {
+    /**
+     * One thread, one queue pair: a closed loop where each completion, handed over by
+     * {@link IoQueue#poll(CompletionHandler)}, is recorded and replaced by the next command. The
+     * latency clock starts before the submission. Nothing here is shared with another worker per
+     * I/O: the histograms and counter are the worker's own, and the counter is published for the
+     * progress line once per poll, not per I/O.
+     */
+    private static final class Worker implements Runnable, CompletionHandler {
         final NvmeController ctrl;
         final Namespace ns;
         final Options o;
         final int index;
-        final AtomicLong done = new AtomicLong();
         final Histogram reads = newHistogram();
         final Histogram writes = newHistogram();
         volatile boolean stop;
         volatile Exception failure;
+        /** Completions so far, as the progress line may read them (published once per poll). */
+        private volatile long published;
+        /** Completions recorded: the worker's own; read by others only after the thread ended. */
+        long completions;
+        private IoQueue q;
+        private DmaMapping m;
+        private SplittableRandom rnd;
+        private int blocks;
+        private long span;
+        private long next;
+        private long[] started;
+        private boolean[] isRead;
+        private int[] slotOf;
+        private int inFlight;
+        private boolean draining;
 
         Worker(NvmeController ctrl, Namespace ns, Options o, int index) {
             this.ctrl = ctrl;
@@ -134,77 +160,85 @@ final class Perf {
             this.index = index;
         }
 
+        long done() {
+            return published;
+        }
+
         @Override
         public void run() {
-            int blocks = o.blockSize() / ns.blockSize();
-            long span = ns.blocks() / blocks; // I/O slots in the namespace
-            SplittableRandom rnd = new SplittableRandom(index);
-            try (IoQueue q = ctrl.createIoQueue(o.depth() + 1);
+            blocks = o.blockSize() / ns.blockSize();
+            span = ns.blocks() / blocks; // I/O slots in the namespace
+            rnd = new SplittableRandom(index);
+            try (IoQueue queue = ctrl.createIoQueue(o.depth() + 1);
                  DmaBuffer buf = ctrl.device().dmaSpace().allocate((long) o.depth() * o.blockSize());
-                 DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
-                int cids = Math.max(o.depth() + 1, q.free() + 1) + 1;
-                long[] started = new long[cids];
-                boolean[] isRead = new boolean[cids];
-                int[] cidOf = new int[o.depth()];
-                long next = (span / o.queues()) * index;
-                for (int slot = 0; slot < o.depth(); slot++) {
-                    next = submit(q, slot, next, span, blocks, rnd, m, started, isRead, cidOf);
-                }
+                 DmaMapping mapping = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
+                q = queue;
+                m = mapping;
+                int cids = q.free();
+                started = new long[cids];
+                isRead = new boolean[cids];
+                slotOf = new int[cids];
+                next = (span / o.queues()) * index;
                 try {
+                    for (int slot = 0; slot < o.depth(); slot++) {
+                        submit(slot);
+                    }
                     while (!stop) {
-                        if (q.poll() == 0) {
-                            continue;
-                        }
-                        for (int slot = 0; slot < o.depth(); slot++) {
-                            int cid = cidOf[slot];
-                            if (cid >= 0 && q.isDone(cid)) {
-                                long lat = System.nanoTime() - started[cid];
-                                cidOf[slot] = -1;
-                                q.finish(cid);
-                                (isRead[cid] ? reads : writes).recordValue(Math.min(lat, HIGHEST_NANOS));
-                                done.lazySet(done.get() + 1); // one writer: no atomic read-modify-write needed
-                                next = submit(q, slot, next, span, blocks, rnd, m, started, isRead, cidOf);
-                            }
+                        if (q.poll(this) > 0) {
+                            published = completions;
                         }
                     }
                 } finally {
-                    drain(q, cidOf);
+                    drain();
                 }
             } catch (Exception e) {
                 failure = e;
             }
         }
 
-        private long submit(IoQueue q, int slot, long next, long span, int blocks, SplittableRandom rnd, DmaMapping m,
-                            long[] started, boolean[] isRead, int[] cidOf) {
-            long lba = (o.random() ? rnd.nextLong(span) : next % span) * blocks;
-            boolean read = o.readPercent() == 100 || (o.readPercent() > 0 && rnd.nextInt(100) < o.readPercent());
-            long offset = (long) slot * o.blockSize();
-            int cid = read ? q.submitRead(ns, lba, blocks, m, offset) : q.submitWrite(ns, lba, blocks, m, offset);
-            started[cid] = System.nanoTime();
-            isRead[cid] = read;
-            cidOf[slot] = cid;
-            return next + 1;
+        /** A completion: its latency into the histogram, then the next command in its slot. */
+        @Override
+        public void complete(int cid, int status, int result) {
+            long end = System.nanoTime();
+            inFlight--;
+            if (draining) {
+                return;
+            }
+            if (status != 0) {
+                throw q.failure(cid, status);
+            }
+            (isRead[cid] ? reads : writes).recordValue(Math.min(end - started[cid], HIGHEST_NANOS));
+            completions++;
+            submit(slotOf[cid]);
         }
 
-        /** Waits (10 s at most) for what is still in flight, so the queue can be deleted. */
-        private void drain(IoQueue q, int[] cidOf) {
+        private void submit(int slot) {
+            long lba = (o.random() ? rnd.nextLong(span) : next++ % span) * blocks;
+            boolean read = o.readPercent() == 100 || (o.readPercent() > 0 && rnd.nextInt(100) < o.readPercent());
+            long offset = (long) slot * o.blockSize();
+            long start = System.nanoTime(); // before the submission: the doorbell and the device's work are latency
+            int cid = read ? q.submitRead(ns, lba, blocks, m, offset) : q.submitWrite(ns, lba, blocks, m, offset);
+            if (cid < 0) { // a completion frees its CID before its handler runs: only a driver bug gets here
+                throw new IllegalStateException("queue full with " + inFlight + " of " + o.depth() + " commands in flight");
+            }
+            started[cid] = start;
+            isRead[cid] = read;
+            slotOf[cid] = slot;
+            inFlight++;
+        }
+
+        /** Waits (10 s at most) for what is still in flight, so the queue can be deleted; records none of it. */
+        private void drain() {
+            draining = true;
             long deadline = System.nanoTime() + 10_000_000_000L;
-            for (int cid : cidOf) {
-                if (cid < 0) {
-                    continue;
-                }
-                while (!q.isDone(cid) && System.nanoTime() < deadline) {
-                    q.poll();
-                }
-                if (q.isDone(cid)) {
-                    try {
-                        q.finish(cid);
-                    } catch (RuntimeException ignored) {
-                        // a failed command while stopping: the run's result is already decided
-                    }
+            while (inFlight > 0 && System.nanoTime() < deadline) {
+                try {
+                    q.poll(this);
+                } catch (RuntimeException ignored) {
+                    // a failed or bogus completion while stopping: the run's result is already decided
                 }
             }
+            published = completions;
         }
     }
 }

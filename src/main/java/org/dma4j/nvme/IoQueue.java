@@ -269,6 +269,19 @@ public final class IoQueue implements AutoCloseable {
     private final Batch batch = new Batch();
 
     /**
+     * The exception for a completion a {@link CompletionHandler} got with a {@code status} other
+     * than 0 ({@link NvmeException.Reset} for {@link CompletionHandler#RESET}), naming the
+     * command: call it from the handler, before the CID is used again. Allocates (it is for errors).
+     */
+    public NvmeException failure(int cid, int status) {
+        checkCid(cid);
+        if (status == 0) {
+            throw new IllegalArgumentException("status 0 is a success, not a failure (CID " + cid + " on queue " + qp.qid + ")");
+        }
+        return Completions.failure(name(qp.opcode(cid)), cid, qp.qid, status);
+    }
+
+    /**
      * Reaps the completions posted so far and records them for {@link #isDone(int)} and
      * {@link #finish(int)}; returns how many commands became done (after a controller reset,
      * those it failed count too). Allocates nothing. {@link #poll(CompletionHandler)} does

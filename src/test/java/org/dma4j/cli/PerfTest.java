@@ -9,9 +9,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import org.dma4j.fake.DeviceContext;
+import org.dma4j.fake.DeviceModel;
 import org.dma4j.fake.FakeDmaSpace;
 import org.dma4j.fake.FakeNamespace;
 import org.dma4j.fake.FakeNvme;
+import org.dma4j.fake.FakePciDevice;
 import org.dma4j.nvme.NvmeController;
 import org.dma4j.nvme.NvmeException;
 import org.dma4j.pci.PciAddress;
@@ -50,7 +53,7 @@ class PerfTest {
         NvmeException e = assertThrows(NvmeException.class, () -> run(new Perf.Options(8, 4096, 100, true, 30, 2), false, () -> false));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(ms < 5000, "the run went on for " + ms + " ms after a worker failed (--time was 30 s)");
-        assertTrue(e.getMessage().startsWith("Read (CID "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("Read failed on queue "), e.getMessage());
     }
 
     @Test
@@ -88,5 +91,83 @@ class PerfTest {
         run(new Perf.Options(4, 4096, 100, true, 1.2, 1), true, () -> false);
         String tty = progress();
         assertTrue(tty.matches("(?s)\r\\s+1\\.\\d s\\s+\\d+ IOPS\\s+[\\d.]+ MiB/s\n"), tty);
+    }
+
+    /** The fake NVMe, with a submission doorbell of I/O queue 1 that takes {@code nanos} before the command runs. */
+    private static final class SlowDoorbell implements DeviceModel {
+        private final FakeNvme inner;
+        private final long nanos;
+
+        SlowDoorbell(FakeNvme inner, long nanos) {
+            this.inner = inner;
+            this.nanos = nanos;
+        }
+
+        @Override
+        public long barSize(int index) {
+            return inner.barSize(index);
+        }
+
+        @Override
+        public long read(int bar, long offset, int width) {
+            return inner.read(bar, offset, width);
+        }
+
+        @Override
+        public void write(int bar, long offset, int width, long value) {
+            if (bar == 0 && offset == 0x1008) { // SQ 1 tail doorbell (CAP.DSTRD 0)
+                long until = System.nanoTime() + nanos;
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            }
+            inner.write(bar, offset, width, value);
+        }
+
+        @Override
+        public void attach(DeviceContext context) {
+            inner.attach(context);
+        }
+
+        @Override
+        public void reset() {
+            inner.reset();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    @Test
+    void theLatencyClockStartsBeforeTheSubmission() throws Exception {
+        // The synchronous fake runs a command inside its doorbell write: here that write takes 50 us,
+        // so every latency is at least 50 us. A clock started after submitting would see only the poll.
+        FakeNvme slow = new FakeNvme(FakeNvme.Config.defaults().withNamespaces(FakeNamespace.nul(1 << 20, 512)));
+        try (FakeDmaSpace space = FakeDmaSpace.open();
+             FakePciDevice d = new FakePciDevice(PciAddress.parse("0000:00:05.0"), space, new SlowDoorbell(slow, 50_000),
+                     FakeNvme.VENDOR, FakeNvme.DEVICE, FakeNvme.CLASS, FakeNvme.MSIX_VECTORS);
+             NvmeController c = NvmeController.open(d)) {
+            Perf.Result r = Perf.run(c, c.namespace(1), new Perf.Options(1, 4096, 100, true, 0.3, 1), null, false, () -> false);
+            long n = r.reads().getTotalCount();
+            assertTrue(n > 10, n + " reads");
+            assertTrue(r.reads().getMinValue() >= 50_000, "min latency " + r.reads().getMinValue() + " ns");
+            assertTrue(r.reads().getValueAtPercentile(50) >= 50_000, "p50 " + r.reads().getValueAtPercentile(50) + " ns");
+            assertEquals(r.completions(), n);
+            String table = PerfReport.table(new Perf.Options(1, 4096, 100, true, 0.3, 1), r, 1);
+            assertFalse(table.contains(" 0.0 "), table);
+        }
+    }
+
+    @Test
+    void everyCompletionIsInTheHistogramsOverTheWholeRunOnEveryQueue() throws Exception {
+        Perf.Result r = run(new Perf.Options(16, 4096, 70, true, 0.5, 2), false, () -> false);
+        long total = r.reads().getTotalCount() + r.writes().getTotalCount();
+        assertTrue(total > 0);
+        assertEquals(r.completions(), total, "completions the workers counted vs the histograms' count");
+        assertEquals(r.ios(), total);
+        String json = PerfReport.json(new Perf.Options(16, 4096, 70, true, 0.5, 2), r, 2);
+        assertTrue(json.contains("\"total\":{\"ios\":" + total + ","), json);
     }
 }
