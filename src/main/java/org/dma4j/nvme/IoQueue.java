@@ -13,11 +13,28 @@ import org.dma4j.nvme.spec.NvmOpcode;
  * depth. Data moves to and from {@link DmaMapping}s of the controller's DMA space; PRP1, PRP2
  * and PRP lists are built here, counting each block as {@link Namespace#blockSize()} bytes
  * (metadata included for extended LBAs); a separate-metadata namespace takes a second mapping,
- * sent as MPTR, and protection information is left to the controller (PRACT). Submitting and
- * polling allocate nothing and take no lock: a queue belongs to one thread. After a controller
- * reset the queue is re-created (same qid, size and memory) on its next use, and the commands it
- * had outstanding fail with {@link NvmeException.Reset}. {@link #close()} deletes the queue pair
- * from the controller.
+ * sent as MPTR, and protection information is left to the controller (PRACT).
+ *
+ * <p>Three ways to learn that a command completed:
+ * <ul>
+ * <li>{@link #poll(CompletionHandler)} (or {@link #poll(int[], int[])}) after
+ *     {@link #submitRead}/{@link #submitWrite}: each completion is handed over once, as (CID,
+ *     status, dword 0), its CID already free; the cost is per completion, not per queue slot.
+ *     This is the hot path: it allocates nothing and takes no lock.</li>
+ * <li>{@link #poll()}, then {@link #isDone(int)} and {@link #finish(int)} per command: the
+ *     same completions, found by the caller.</li>
+ * <li>{@link #readAsync}/{@link #writeAsync}: a {@link java.util.concurrent.CompletableFuture}
+ *     per command, for code off the hot path (it allocates).</li>
+ * </ul>
+ *
+ * <p>Threading: a queue belongs to one thread at a time (hand it over with a happens-before,
+ * e.g. a thread start). Only that thread submits, polls and runs synchronous commands; a
+ * completion handler runs on it, inside {@code poll}, and so do the futures' completions and
+ * their dependent stages (unless given an executor). Other threads use other queues. After a
+ * controller reset the queue is re-created (same qid, size and memory) on its owner's next use,
+ * and the commands it had outstanding fail with {@link NvmeException.Reset} (a handler sees
+ * {@link CompletionHandler#RESET}). {@link #close()} deletes the queue pair from the controller;
+ * futures still outstanding then fail.
  */
 public final class IoQueue implements AutoCloseable {
     private final NvmeController controller;
