@@ -153,6 +153,69 @@ public abstract class NvmeDriverContract {
     }
 
     @Test
+    void aClosedLoopWithPollHandlerGetsEachCommandOnceWithItsData() {
+        int depth = 8;
+        int total = 200;
+        int bs = ns.blockSize();
+        try (IoQueue q = ctrl.createIoQueue(depth + 1); DmaBuffer buf = allocate((long) depth * bs);
+             DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL);
+             DmaBuffer src = allocate((long) depth * bs);
+             DmaMapping w = ctrl.device().dmaSpace().map(src, DmaDirection.TO_DEVICE)) {
+            for (int i = 0; i < depth; i++) { // block i holds its number in its first dword
+                src.segment().set(ValueLayout.JAVA_INT, (long) i * bs, 0x5eed0000 + i);
+            }
+            q.write(ns, 0, depth, w, 0);
+            long[] lbaOf = new long[q.free()];
+            int[] completions = new int[1];
+            int[] submitted = {0};
+            CompletionHandler check = (cid, status, result) -> {
+                assertEquals(0, status, "status of CID " + cid);
+                assertEquals(0x5eed0000 + (int) lbaOf[cid], buf.segment().get(ValueLayout.JAVA_INT, lbaOf[cid] * bs),
+                        "data of CID " + cid);
+                completions[0]++;
+                if (submitted[0] < total) {
+                    long lba = submitted[0]++ % depth;
+                    int next = q.submitRead(ns, lba, 1, m, lba * bs);
+                    assertTrue(next >= 0, "the handler's CID is free for the next command");
+                    lbaOf[next] = lba;
+                }
+            };
+            for (int i = 0; i < depth; i++) {
+                long lba = submitted[0]++;
+                lbaOf[q.submitRead(ns, lba, 1, m, lba * bs)] = lba;
+            }
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (completions[0] < total && System.nanoTime() < deadline) {
+                q.poll(check);
+            }
+            assertEquals(total, completions[0]);
+            assertEquals(depth, q.free());
+            assertEquals(0, q.unexpectedCompletions());
+        }
+    }
+
+    @Test
+    void futuresCompleteWhenTheOwnerPolls() {
+        try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer buf = allocate(2L * ns.blockSize());
+             DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
+            buf.segment().fill((byte) 0x3c);
+            var written = q.writeAsync(ns, 5, 1, m, 0);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!written.isDone() && System.nanoTime() < deadline) {
+                q.poll();
+            }
+            written.join();
+            var read = q.readAsync(ns, 5, 1, m, ns.blockSize());
+            while (!read.isDone() && System.nanoTime() < deadline) {
+                q.poll();
+            }
+            read.join();
+            assertEquals((byte) 0x3c, buf.segment().get(ValueLayout.JAVA_BYTE, 2L * ns.blockSize() - 1));
+            assertEquals(7, q.free());
+        }
+    }
+
+    @Test
     void severalQueuesFromSeveralThreads() throws Exception {
         int threads = Math.min(ctrl.ioQueuesGranted(), 3);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
