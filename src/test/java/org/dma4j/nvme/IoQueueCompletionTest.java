@@ -21,6 +21,7 @@ import org.dma4j.fake.FakePciDevice;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.mem.DmaBuffer;
+import org.dma4j.nvme.spec.NvmOpcode;
 import org.dma4j.pci.PciAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -111,7 +112,7 @@ class IoQueueCompletionTest {
     @Test
     void errorStatusesAreDelivered() {
         try (IoQueue q = ctrl.createIoQueue(8)) {
-            nvme.failNext(IoQueue.READ, false, 2, 0x81);
+            nvme.failNext(NvmOpcode.READ.value(), false, 2, 0x81);
             int bad = q.submitRead(ns, 0, 1, m, 0);
             int good = q.submitRead(ns, 1, 1, m, 0);
             assertEquals(2, q.poll(record));
@@ -140,7 +141,7 @@ class IoQueueCompletionTest {
             for (int i = 0; i < 4; i++) {
                 submitted.add(q.submitRead(ns, i, 1, m, 0));
             }
-            nvme.failNext(IoQueue.WRITE, false, 0, 0x80);
+            nvme.failNext(NvmOpcode.WRITE.value(), false, 0, 0x80);
             int failing = q.submitWrite(ns, 4, 1, m, 0);
             submitted.add(failing);
             int[] cids = new int[3];
@@ -184,7 +185,7 @@ class IoQueueCompletionTest {
             q.write(ns, 3, 1, m, 0);
             buf.segment().fill((byte) 0);
             CompletableFuture<Void> ok = q.readAsync(ns, 3, 1, m, 0);
-            nvme.failNext(IoQueue.WRITE, false, 2, 0x80);
+            nvme.failNext(NvmOpcode.WRITE.value(), false, 2, 0x80);
             CompletableFuture<Void> failed = q.writeAsync(ns, 4, 1, m, 4096);
             assertFalse(ok.isDone(), "only the owner's poll completes a future");
             assertEquals(0, q.poll(record), "futures are not handed to the handler");
