@@ -50,7 +50,7 @@ final class Completions {
                 ctrl.revive(q);
                 continue;
             }
-            if (reap(q) == 0) {
+            if (!reap(q)) {
                 if (ctrl.regs().fatal()) {
                     return FATAL;
                 }
@@ -63,12 +63,15 @@ final class Completions {
         return DONE;
     }
 
-    /** Polls {@code q}; a bogus entry (already logged and counted by the queue) does not end a wait for another command. */
-    private static int reap(QueuePair q) {
+    /**
+     * Polls {@code q}; returns whether it consumed anything. A bogus entry (logged and counted by
+     * the queue) does not end a wait for another command.
+     */
+    private static boolean reap(QueuePair q) {
         try {
-            return q.poll();
+            return q.poll() > 0;
         } catch (NvmeException.InvalidCompletion e) {
-            return 1;
+            return true;
         }
     }
 
