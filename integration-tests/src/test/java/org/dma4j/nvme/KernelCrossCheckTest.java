@@ -41,15 +41,13 @@ class KernelCrossCheckTest {
 
     private static void withDma4j(WithDriver body) {
         String bdf = Guest.nvmeBdf();
-        try (VfioPciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), Backend.TYPE1)) {
-            try (NvmeController ctrl = NvmeController.open(dev)) {
-                Namespace ns = ctrl.namespaces().get(0);
-                try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer buf = DmaBuffer.allocate((long) BLOCKS * ns.blockSize());
-                     DmaMapping m = dev.dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
-                    body.run(ctrl, ns, q, buf, m);
-                }
-            } finally {
-                dev.dmaSpace().close();
+        // The device owns the type1 space it opens, and closes it after itself.
+        try (VfioPciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), Backend.TYPE1);
+             NvmeController ctrl = NvmeController.open(dev)) {
+            Namespace ns = ctrl.namespaces().get(0);
+            try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer buf = DmaBuffer.allocate((long) BLOCKS * ns.blockSize());
+                 DmaMapping m = dev.dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
+                body.run(ctrl, ns, q, buf, m);
             }
         }
     }
