@@ -67,6 +67,35 @@ public final class Guest {
         }
     }
 
+    /** The ivshmem-plain device of the p2p guest ({@code tools/hil --ivshmem}), bound to vfio-pci by the rig. */
+    public static String ivshmemBdf() {
+        return deviceById("0x1af4", "0x1110", "ivshmem (tools/hil --ivshmem)");
+    }
+
+    /** The first PCI device with this vendor and device ID (hex, as sysfs shows them). */
+    static String deviceById(String vendor, String device, String what) {
+        try (Stream<Path> devs = Files.list(Path.of("/sys/bus/pci/devices"))) {
+            for (Path d : devs.sorted().toList()) {
+                if (Files.readString(d.resolve("vendor")).trim().equals(vendor)
+                        && Files.readString(d.resolve("device")).trim().equals(device)) {
+                    return d.getFileName().toString();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no " + what + " in this guest");
+    }
+
+    /** The rig's results directory, shared with the host at the same path ({@code tools/hil --results}). */
+    public static Path resultsDir() {
+        String dir = System.getenv("DMA4J_HIL_RESULTS");
+        if (dir == null) {
+            throw new IllegalStateException("DMA4J_HIL_RESULTS is not set: not in the rig's guest");
+        }
+        return Path.of(dir);
+    }
+
     /** The IOMMU group number of a device. */
     public static String iommuGroup(String bdf) {
         try {
