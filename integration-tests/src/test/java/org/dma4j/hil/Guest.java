@@ -38,6 +38,15 @@ public final class Guest {
         Assumptions.assumeTrue(v.equals(variant), "for the " + variant + " guest, this is " + v);
     }
 
+    /** Skips the calling test unless it runs in the rig's guest, in one of {@code variants}. */
+    public static void requireAny(String... variants) {
+        String v = System.getProperty("dma4j.hil.variant");
+        Assumptions.assumeTrue(v != null && System.getenv("DMA4J_GUEST") != null,
+                "needs the QEMU guest (tools/test runs it; tools/hil gives a shell)");
+        Assumptions.assumeTrue(java.util.List.of(variants).contains(v), "for the " + String.join(" or ", variants)
+                + " guest, this is " + v);
+    }
+
     /** The NVMe controller under test: its PCI address, bound to vfio-pci. */
     public static String nvmeBdf() {
         try (Stream<Path> devs = Files.list(Path.of("/sys/bus/pci/devices"))) {

@@ -24,10 +24,11 @@ import org.junit.jupiter.api.Test;
  * the same user address in IOMMU_IOAS_MAP, which is why dma4j does not try.
  */
 @Tag("iommufd")
+@Tag("p2p")
 class IommufdMmioTest {
     @Test
     void aRealBarIsRefusedWithTheReasonBeforeAnyIovaIsTaken() {
-        Guest.require("iommufd");
+        Guest.requireAny("iommufd", "p2p");
         try (IommufdSpace space = IommufdSpace.open();
              VfioPciDevice nvme = VfioPciDevice.open(PciAddress.parse(Guest.nvmeBdf()), space)) {
             DmaBuffer bar = nvme.barMemory(0);
@@ -50,7 +51,7 @@ class IommufdMmioTest {
     /** Why: IOMMU_IOAS_MAP pins user pages, and a BAR mmap (VM_PFNMAP) has none; the kernel fails it. */
     @Test
     void theKernelRefusesABarsUserAddressInIoasMap() {
-        Guest.require("iommufd");
+        Guest.requireAny("iommufd", "p2p");
         try (IommufdSpace space = IommufdSpace.open();
              VfioPciDevice nvme = VfioPciDevice.open(PciAddress.parse(Guest.nvmeBdf()), space);
              Arena a = Arena.ofConfined()) {
