@@ -49,6 +49,11 @@ class FakeP2pTest extends P2pContract {
         DmaDebugFault f = assertThrows(DmaDebugFault.class, p::close);
         assertEquals(DmaDebugFault.Kind.BUFFER_CLOSED_WHILE_MAPPED, f.kind());
         assertTrue(f.getMessage().contains("[MMIO]"), f.getMessage());
+        closePeerAfterFault(p);
+    }
+
+    /** After the fault: the peer's own space closes with it. */
+    protected void closePeerAfterFault(PciDevice p) {
         p.dmaSpace().close();
     }
 

@@ -7,13 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
+import java.util.function.Consumer;
 import org.dma4j.hil.Guest;
 import org.dma4j.iommu.DmaAttr;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapException;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.iommu.DmaSpace;
-import org.dma4j.iommu.IommufdSpace;
+import org.dma4j.iommu.Backend;
+import org.dma4j.iommu.DmaSpaces;
 import org.dma4j.mem.DmaBuffer;
 import org.dma4j.pci.PciAddress;
 import org.dma4j.pci.PciDevice;
@@ -22,10 +24,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Several devices in one DMA space, in the p2p guest: the NVMe controller and ivshmem attached
- * to one iommufd IOAS. A mapping made before the second device joined serves the controller
- * after it joined and after it left; ivshmem's BAR is refused as a DMA target there, with the
- * reason (kernel 6.12's IOMMU_IOAS_MAP cannot map MMIO from a user address).
+ * Several devices in one DMA space, in the p2p guest: the NVMe controller and ivshmem in one type1
+ * container (two IOMMU groups) and on one iommufd IOAS. A mapping made before the second device
+ * joined serves the controller after it joined and after it left. ivshmem's BAR maps into the
+ * type1 container and is refused on the IOAS, with the reason (kernel 6.12's IOMMU_IOAS_MAP
+ * cannot map MMIO from a user address).
  */
 @Tag("p2p")
 class OneSpaceGuestTest {
@@ -51,8 +54,34 @@ class OneSpaceGuestTest {
     @Test
     void iommufdNvmeAndIvshmemOnOneIoas() {
         Guest.require("p2p");
-        try (IommufdSpace space = IommufdSpace.open();
-             DmaBuffer outBuf = space.allocate(8192); DmaBuffer inBuf = space.allocate(8192)) {
+        try (DmaSpace space = DmaSpaces.open(Backend.IOMMUFD, Guest.nvmeBdf())) {
+            nvmeAndIvshmemInOneSpace(space, ivshmem -> {
+                var e = assertThrows(DmaMapException.Unsupported.class,
+                        () -> space.map(ivshmem.barMemory(2), DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO));
+                assertTrue(e.getMessage().startsWith("iommufd cannot map MMIO from a user address"), e.getMessage());
+            });
+        }
+    }
+
+    @Test
+    void type1NvmeAndIvshmemInOneContainer() {
+        Guest.require("p2p");
+        try (DmaSpace space = DmaSpaces.open(Backend.TYPE1, Guest.nvmeBdf())) {
+            nvmeAndIvshmemInOneSpace(space, ivshmem -> {
+                try (DmaMapping bar = space.map(ivshmem.barMemory(2), DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO)) {
+                    assertTrue(bar.isLive() && space.mappings().contains(bar), "the BAR of one device, mapped in the shared space");
+                }
+            });
+        }
+    }
+
+    /**
+     * The NVMe controller in {@code space} with a mapping made before ivshmem joins; ivshmem joins
+     * ({@code withIvshmem} checks what its BAR does there); the mapping serves the controller with
+     * both in the space and after ivshmem has left.
+     */
+    private static void nvmeAndIvshmemInOneSpace(DmaSpace space, Consumer<PciDevice> withIvshmem) {
+        try (DmaBuffer outBuf = space.allocate(8192); DmaBuffer inBuf = space.allocate(8192)) {
             VfioPciDevice nvme = VfioPciDevice.open(PciAddress.parse(Guest.nvmeBdf()), space);
             try (NvmeController ctrl = NvmeController.open(nvme)) {
                 DmaMapping out = space.map(outBuf, DmaDirection.TO_DEVICE);
@@ -60,15 +89,12 @@ class OneSpaceGuestTest {
                 roundTrip(ctrl, outBuf, out, inBuf, in, 8, 1);
 
                 PciDevice ivshmem = VfioPciDevice.open(PciAddress.parse(Guest.ivshmemBdf()), space);
-                DmaSpace shared = ivshmem.dmaSpace();
-                assertTrue(shared == nvme.dmaSpace(), "both devices are in the one IOAS");
-                assertTrue(shared.mappings().contains(out) && shared.mappings().contains(in), "the mappings are the space's, shared");
-                var e = assertThrows(DmaMapException.Unsupported.class,
-                        () -> space.map(ivshmem.barMemory(2), DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO));
-                assertTrue(e.getMessage().startsWith("iommufd cannot map MMIO from a user address"), e.getMessage());
+                assertTrue(ivshmem.dmaSpace() == nvme.dmaSpace(), "both devices are in the one space");
+                assertTrue(space.mappings().contains(out) && space.mappings().contains(in), "the mappings are the space's, shared");
+                withIvshmem.accept(ivshmem);
                 roundTrip(ctrl, outBuf, out, inBuf, in, 16, 2);
 
-                ivshmem.close(); // one device leaves; the IOAS and its mappings stay
+                ivshmem.close(); // one device leaves; the space and its mappings stay
                 assertTrue(out.isLive() && in.isLive());
                 roundTrip(ctrl, outBuf, out, inBuf, in, 24, 3);
                 out.close();

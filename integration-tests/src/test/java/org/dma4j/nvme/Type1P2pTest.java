@@ -36,6 +36,7 @@ class Type1P2pTest extends P2pContract {
         return VfioPciDevice.open(PciAddress.parse(bdf), VfioType1Space.open(DmaSpaces.group(bdf)));
     }
 
+    /** ivshmem in its own container: its BAR is just memory to the NVMe controller's IOMMU. */
     @Override
     protected PciDevice openPeer() {
         String bdf = Guest.ivshmemBdf();
