@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import org.dma4j.AlreadyClosedException;
 import org.dma4j.Iova;
 import org.dma4j.iommu.DmaSpace;
+import org.dma4j.mem.DmaBuffer;
 import org.dma4j.pci.Bar;
 import org.dma4j.pci.Interrupts;
 import org.dma4j.pci.IrqType;
@@ -35,6 +36,8 @@ public final class FakePciDevice implements PciDevice {
     private final int msixVectors;
     private final ByteBuffer config = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
     private final Bar[] bars = new Bar[6];
+    /** BARs handed out as peer-to-peer DMA memory ({@link #barMemory}). */
+    private final DmaBuffer[] barMemory = new DmaBuffer[6];
     private volatile FakeInterrupts interrupts;
     /** Unregisters the device from its space. */
     private final Runnable detach;
@@ -151,6 +154,24 @@ public final class FakePciDevice implements PciDevice {
             bars[index] = new ModelBar(index, model.barSize(index));
         }
         return bars[index];
+    }
+
+    /**
+     * The BAR as peer-to-peer DMA memory, when the model backs it with memory
+     * ({@link DeviceModel#barMemory}); a register BAR is refused, as no device could DMA into it.
+     */
+    @Override
+    public synchronized DmaBuffer barMemory(int index) {
+        bar(index); // checks the index, that the BAR exists and that the device is open
+        if (barMemory[index] == null) {
+            MemorySegment m = model.barMemory(index);
+            if (m == null) {
+                throw new PciSetupException("BAR" + index + " of " + address + " is registers, not memory: it cannot be a"
+                        + " peer-to-peer DMA target");
+            }
+            barMemory[index] = DmaBuffer.ofMmio(m, "BAR" + index + " of fake " + address);
+        }
+        return barMemory[index];
     }
 
     /** A BAR whose every access goes to the model. */
@@ -275,8 +296,28 @@ public final class FakePciDevice implements PciDevice {
         return !closed;
     }
 
+    /**
+     * Undoes every mapping of the BARs handed out as memory (a BAR still mapped is reported as a
+     * buffer closed while mapped, after the device has closed), then closes the model, interrupts
+     * and bus mastering, and leaves the space.
+     */
     @Override
     public void close() {
+        DmaBuffer[] handedOut;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            handedOut = barMemory.clone();
+        }
+        try {
+            DmaBuffer.closeAll(handedOut); // outside this device's lock: an unmap takes the space's
+        } finally {
+            closeDevice();
+        }
+    }
+
+    private void closeDevice() {
         synchronized (this) {
             if (closed) {
                 return;

@@ -23,6 +23,19 @@ public class DmaMapException extends Dma4jException {
         }
     }
 
+    /**
+     * A valid request this backend cannot carry out: device MMIO on iommufd (IOMMU_IOAS_MAP pins
+     * user pages, and a BAR mmap has none) or on no-IOMMU (no physical address to resolve). The
+     * message names a backend that can. Refused before any IOVA is chosen or memory touched.
+     */
+    public static class Unsupported extends InvalidRequest {
+        private static final long serialVersionUID = 1L;
+
+        public Unsupported(String message) {
+            super(message);
+        }
+    }
+
     /** A fixed IOVA overlaps a live mapping. */
     public static class IovaConflict extends DmaMapException {
         private static final long serialVersionUID = 1L;

@@ -16,6 +16,7 @@ import org.dma4j.Dma4jException;
 import org.dma4j.Errno;
 import org.dma4j.ErrnoException;
 import org.dma4j.Iova;
+import org.dma4j.MemoryKind;
 import org.dma4j.PageSize;
 import org.dma4j.linux.Fd;
 import org.dma4j.linux.Ioctls;
@@ -122,12 +123,24 @@ public final class IommufdSpace extends AbstractDmaSpace {
         return DmaBuffer.allocateForIommu(bytes);
     }
 
+    /**
+     * Refuses device MMIO up front: IOMMU_IOAS_MAP pins the user pages behind {@code user_va}, and a
+     * BAR mmap (VM_PFNMAP) has no pages to pin, so kernels up to at least 6.12 fail it (EFAULT)
+     * after dma4j would have chosen an IOVA for it. Mapping MMIO into an IOAS needs a dma-buf
+     * of the BAR (IOMMU_IOAS_MAP_FILE), which this kernel's vfio-pci does not export.
+     */
+    @Override
+    protected void checkMappable(MemorySegment memory, MemoryKind kind, Set<DmaAttr> attrs) {
+        if (kind == MemoryKind.MMIO) {
+            throw new DmaMapException.Unsupported("iommufd cannot map MMIO from a user address (0x"
+                    + Long.toHexString(memory.address()) + " +" + memory.byteSize() + "): IOMMU_IOAS_MAP pins user pages"
+                    + " and a BAR mmap (VM_PFNMAP) has none; map peer-to-peer MMIO with the type1 backend"
+                    + " (-Ddma4j.iommu=type1)");
+        }
+    }
+
     @Override
     protected void backendMap(MemorySegment memory, Iova iova, DmaDirection direction, Set<DmaAttr> attrs) {
-        if (attrs.contains(DmaAttr.MMIO)) {
-            throw new DmaMapException.InvalidRequest("iommufd cannot map MMIO from a user address (IOMMU_IOAS_MAP"
-                    + " refuses VM_PFNMAP memory such as a BAR mmap); map peer-to-peer MMIO with the type1 backend");
-        }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(iommu_ioas_map.layout());
             iommu_ioas_map.size(s, (int) s.byteSize());

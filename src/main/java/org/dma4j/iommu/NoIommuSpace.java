@@ -108,7 +108,7 @@ public final class NoIommuSpace extends AbstractDmaSpace {
     protected void checkMappable(MemorySegment memory, MemoryKind kind, Set<DmaAttr> attrs) {
         String at = "0x" + Long.toHexString(memory.address()) + " +" + memory.byteSize();
         if (kind == MemoryKind.MMIO) {
-            throw new DmaMapException.InvalidRequest("no-IOMMU cannot map MMIO (" + at + "): pagemap does not resolve"
+            throw new DmaMapException.Unsupported("no-IOMMU cannot map MMIO (" + at + "): pagemap does not resolve"
                     + " a BAR's physical address; use the type1 backend for peer-to-peer");
         }
         if (kind == MemoryKind.RAM) {

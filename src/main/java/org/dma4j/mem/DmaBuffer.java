@@ -284,6 +284,30 @@ public final class DmaBuffer implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes every buffer of {@code buffers} that is not null, each even when an earlier one
+     * failed; the first failure is thrown with the rest suppressed into it.
+     */
+    public static void closeAll(DmaBuffer... buffers) {
+        RuntimeException first = null;
+        for (DmaBuffer b : buffers) {
+            try {
+                if (b != null) {
+                    b.close();
+                }
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
     @Override
     public String toString() {
         return "DmaBuffer[" + Syscalls.Rlimit.describe(segment.byteSize()) + " of " + name + ", " + kind

@@ -1,6 +1,7 @@
 package org.dma4j.pci;
 
 import org.dma4j.iommu.DmaSpace;
+import org.dma4j.mem.DmaBuffer;
 
 /**
  * A PCI function a userspace driver talks to: config space, memory BARs, interrupts, reset and
@@ -28,6 +29,15 @@ public interface PciDevice extends AutoCloseable {
 
     /** Memory BAR {@code index}, mapped on first use. Throws for an I/O-port or absent BAR. */
     Bar bar(int index);
+
+    /**
+     * Memory BAR {@code index} as DMA memory, for peer-to-peer: a buffer of kind
+     * {@link org.dma4j.MemoryKind#MMIO} that another device's (or this one's) DMA space maps with
+     * {@code DmaAttr.MMIO}. The same buffer on every call. The device owns it: closing the device
+     * closes it, which first undoes every mapping of it in every space, so no IOMMU entry outlives
+     * the BAR. Throws for a BAR that cannot be mapped (absent, I/O ports, not mmappable).
+     */
+    DmaBuffer barMemory(int index);
 
     /** How many vectors of {@code type} the device offers. */
     int interruptCount(IrqType type);

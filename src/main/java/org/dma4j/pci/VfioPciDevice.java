@@ -24,6 +24,7 @@ import org.dma4j.linux.gen.vfio.vfio_device_info;
 import org.dma4j.linux.gen.vfio.vfio_h;
 import org.dma4j.linux.gen.vfio.vfio_irq_info;
 import org.dma4j.linux.gen.vfio.vfio_irq_set;
+import org.dma4j.mem.DmaBuffer;
 
 /**
  * A PCI function opened through VFIO, by its DMA space's backend: through its IOMMU group on a
@@ -47,6 +48,8 @@ public final class VfioPciDevice implements PciDevice {
     private final long configOffset;
     private final Arena mappings = Arena.ofShared();
     private final Bar[] bars = new Bar[6];
+    /** BARs handed out as peer-to-peer DMA memory ({@link #barMemory}); closed before the BARs are unmapped. */
+    private final DmaBuffer[] barMemory = new DmaBuffer[6];
     private VfioInterrupts interrupts;
     /** Unregisters the device from its space (set once the device is open). */
     private Runnable detach = () -> { };
@@ -199,6 +202,15 @@ public final class VfioPciDevice implements PciDevice {
     }
 
     @Override
+    public synchronized DmaBuffer barMemory(int index) {
+        MmioBar bar = (MmioBar) bar(index);
+        if (barMemory[index] == null) {
+            barMemory[index] = DmaBuffer.ofMmio(bar.segment(), "BAR" + index + " of " + address);
+        }
+        return barMemory[index];
+    }
+
+    @Override
     public int interruptCount(IrqType type) {
         ensureOpen();
         try (Arena a = Arena.ofConfined()) {
@@ -283,15 +295,39 @@ public final class VfioPciDevice implements PciDevice {
      */
     @Override
     public void close() {
-        if (!closeDevice()) {
-            return;
+        DmaBuffer[] handedOut;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            handedOut = barMemory.clone();
+        }
+        RuntimeException first = null;
+        try {
+            // Before the BARs are munmapped, and outside this device's lock: an unmap takes the space's.
+            DmaBuffer.closeAll(handedOut);
+        } catch (RuntimeException e) {
+            first = e;
         }
         try {
-            detach.run(); // outside this device's lock: a closing space takes its own, then ours
-        } finally {
-            if (ownsSpace) {
-                space.close();
+            if (closeDevice()) {
+                try {
+                    detach.run(); // outside this device's lock: a closing space takes its own, then ours
+                } finally {
+                    if (ownsSpace) {
+                        space.close();
+                    }
+                }
             }
+        } catch (RuntimeException e) {
+            if (first == null) {
+                first = e;
+            } else {
+                first.addSuppressed(e);
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 

@@ -113,6 +113,11 @@ final class FaultyDevice implements PciDevice {
     }
 
     @Override
+    public DmaBuffer barMemory(int index) {
+        return inner.barMemory(index);
+    }
+
+    @Override
     public Bar bar(int index) {
         Bar b = inner.bar(index);
         return new Bar() {

@@ -38,6 +38,15 @@ public final class Guest {
         Assumptions.assumeTrue(v.equals(variant), "for the " + variant + " guest, this is " + v);
     }
 
+    /** Skips the calling test unless it runs in the rig's guest, in one of {@code variants}. */
+    public static void requireAny(String... variants) {
+        String v = System.getProperty("dma4j.hil.variant");
+        Assumptions.assumeTrue(v != null && System.getenv("DMA4J_GUEST") != null,
+                "needs the QEMU guest (tools/test runs it; tools/hil gives a shell)");
+        Assumptions.assumeTrue(java.util.List.of(variants).contains(v), "for the " + String.join(" or ", variants)
+                + " guest, this is " + v);
+    }
+
     /** The NVMe controller under test: its PCI address, bound to vfio-pci. */
     public static String nvmeBdf() {
         try (Stream<Path> devs = Files.list(Path.of("/sys/bus/pci/devices"))) {
@@ -65,6 +74,35 @@ public final class Guest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The ivshmem-plain device of the p2p guest ({@code tools/hil --ivshmem}), bound to vfio-pci by the rig. */
+    public static String ivshmemBdf() {
+        return deviceById("0x1af4", "0x1110", "ivshmem (tools/hil --ivshmem)");
+    }
+
+    /** The first PCI device with this vendor and device ID (hex, as sysfs shows them). */
+    static String deviceById(String vendor, String device, String what) {
+        try (Stream<Path> devs = Files.list(Path.of("/sys/bus/pci/devices"))) {
+            for (Path d : devs.sorted().toList()) {
+                if (Files.readString(d.resolve("vendor")).trim().equals(vendor)
+                        && Files.readString(d.resolve("device")).trim().equals(device)) {
+                    return d.getFileName().toString();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no " + what + " in this guest");
+    }
+
+    /** The rig's results directory, shared with the host at the same path ({@code tools/hil --results}). */
+    public static Path resultsDir() {
+        String dir = System.getenv("DMA4J_HIL_RESULTS");
+        if (dir == null) {
+            throw new IllegalStateException("DMA4J_HIL_RESULTS is not set: not in the rig's guest");
+        }
+        return Path.of(dir);
     }
 
     /** The IOMMU group number of a device. */

@@ -24,7 +24,9 @@ import org.w3c.dom.NodeList;
  * guest test is adding a class tagged {@code type1}, {@code iommufd}, {@code noiommu} or
  * {@code nvmesetups} (the IOMMU guest with an unusual NVMe: 4 KiB blocks, small MDTS, two
  * namespaces, two I/O queue pairs) or {@code nvmemeta} (namespaces with metadata and
- * protection information).
+ * protection information) or {@code p2p} (the IOMMU guest with an ivshmem device too, for
+ * peer-to-peer DMA and several devices in one space; what the guest left in ivshmem's backing
+ * file is checked here, on the host, after it has gone).
  *
  * <p>Tagged {@value #TAG}, which surefire excludes: only failsafe runs it, so no {@code -Dtest}
  * pattern boots QEMU by accident ({@code -Dit.test=GuestSuiteIT} runs it on purpose).
@@ -40,7 +42,7 @@ class GuestSuiteIT {
             "--nvme-ns", "ms=16,pi=1,pil=1", "--nvme-ns", "ms=16,mset=1,pi=3");
 
     @ParameterizedTest(name = "guest suite: {0}")
-    @ValueSource(strings = {"type1", "iommufd", "noiommu", "nvmesetups", "nvmemeta"})
+    @ValueSource(strings = {"type1", "iommufd", "noiommu", "nvmesetups", "nvmemeta", "p2p"})
     void runInGuest(String variant) throws Exception {
         Path results = Path.of("target", "hil", variant).toAbsolutePath();
         Files.createDirectories(results);
@@ -55,6 +57,10 @@ class GuestSuiteIT {
         }
         if (variant.equals("nvmemeta")) { // a plain namespace, then seven with metadata (MetadataNvmeTest)
             cmd.addAll(NVMEMETA);
+        }
+        if (variant.equals("p2p")) { // 1 MiB of ivshmem in results/ivshmem.bin, bound to vfio-pci too
+            cmd.addAll(List.of("--ivshmem", "1"));
+            Files.deleteIfExists(results.resolve(P2P_EXPECTED));
         }
         cmd.addAll(List.of("--", "integration-tests/guest/junit-in-guest", variant));
 
@@ -83,6 +89,33 @@ class GuestSuiteIT {
                     + String.join("\n  ", s.problems) + "\n--- guest console ---\n" + tail(results.resolve("console.log")));
         }
         assertTrue(s.tests > 0, "the " + variant + " guest ran no test");
+        if (variant.equals("p2p")) {
+            assertP2pBytesInHostFile(results);
+        }
+    }
+
+    /** What Type1P2pTest leaves: one line per test, "name offset length sha256" of what must be in ivshmem.bin. */
+    static final String P2P_EXPECTED = "p2p-expected.txt";
+
+    /**
+     * The peer-to-peer bytes, checked where the guest cannot fake them: in the file QEMU's
+     * memory-backend-file mapped as ivshmem's BAR2, read on the host after the guest has gone.
+     */
+    static void assertP2pBytesInHostFile(Path results) throws Exception {
+        Path expected = results.resolve(P2P_EXPECTED);
+        assertTrue(Files.exists(expected), "the p2p guest left no " + expected);
+        List<String> lines = Files.readAllLines(expected);
+        assertTrue(lines.size() >= 2, "expected the read-into and write-from BAR tests in " + expected + ": " + lines);
+        byte[] file = Files.readAllBytes(results.resolve("ivshmem.bin"));
+        for (String line : lines) {
+            String[] f = line.split(" ");
+            int offset = Integer.parseInt(f[1]);
+            int length = Integer.parseInt(f[2]);
+            byte[] region = java.util.Arrays.copyOfRange(file, offset, offset + length);
+            String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(region));
+            org.junit.jupiter.api.Assertions.assertEquals(f[3], sha, f[0] + ": the bytes at " + offset + " of ivshmem.bin on the host");
+        }
+        System.out.println("  p2p: " + lines.size() + " regions of ivshmem.bin checked on the host");
     }
 
     private static void deleteReports(Path dir) throws IOException {
