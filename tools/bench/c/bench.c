@@ -3,7 +3,7 @@
  * would, timed the same way (average ns per operation over timed iterations, after warm-up).
  * Usage: bench [-i iterations] [-t ms-per-iteration] NAME [ARG]; prints one line per result:
  *   NAME<TAB>PARAM<TAB>ns/op<TAB>error (99.9 % half-interval, as JMH's)
- * Names: nvme-qd1, nvme-qd32, pagemap PAGES, ioctl, mmio-plain, mmio-ordered.
+ * Names: nvme-qd1, nvme-qd32, copy-4k-twice, pagemap PAGES, ioctl, mmio-plain, mmio-ordered.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -171,6 +171,19 @@ static uint64_t nvme_qd32(void *s, uint64_t n) {
     return sum;
 }
 
+/* The full fake's data floor: a 4 KiB read copies storage -> staging -> host buffer, twice 4 KiB. */
+struct copies { uint8_t *storage, *staging, *host; };
+
+static uint64_t copy_4k_twice(void *s, uint64_t n) {
+    struct copies *c = s;
+    for (uint64_t i = 0; i < n; i++) {
+        memcpy(c->staging, c->storage + (i & 31) * 4096, 4096);
+        memcpy(c->host + (i & 31) * 4096, c->staging, 4096);
+        __asm__ volatile("" ::: "memory");
+    }
+    return c->host[0];
+}
+
 /* ---- pagemap ---------------------------------------------------------------------------- */
 
 struct pm { int fd; uint8_t *mem; long pages; uint64_t *buf; uint64_t *out; };
@@ -234,7 +247,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[a], "-t")) iteration_ms = atol(argv[a + 1]);
     }
     if (iterations < 1 || iterations > 64 || a >= argc) {
-        fprintf(stderr, "usage: bench [-i iterations] [-w warmups] [-t ms] nvme-qd1|nvme-qd32|pagemap PAGES|ioctl|mmio-plain|mmio-ordered\n");
+        fprintf(stderr, "usage: bench [-i iterations] [-w warmups] [-t ms] nvme-qd1|nvme-qd32|copy-4k-twice|pagemap PAGES|ioctl|mmio-plain|mmio-ordered\n");
         return 2;
     }
     const char *what = argv[a];
@@ -242,6 +255,10 @@ int main(int argc, char **argv) {
         measure(what, "-", nvme_qd1, q_new(), 1);
     } else if (!strcmp(what, "nvme-qd32")) {
         measure(what, "-", nvme_qd32, q_new(), 32);
+    } else if (!strcmp(what, "copy-4k-twice")) {
+        struct copies c = {aligned_alloc(4096, 32 * 4096), aligned_alloc(4096, 4096), aligned_alloc(4096, 32 * 4096)};
+        memset(c.storage, 1, 32 * 4096); memset(c.staging, 0, 4096); memset(c.host, 0, 32 * 4096);
+        measure(what, "-", copy_4k_twice, &c, 1);
     } else if (!strcmp(what, "pagemap") && a + 1 < argc) {
         struct pm p = {.pages = atol(argv[a + 1])};
         p.mem = mmap(NULL, p.pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
