@@ -31,6 +31,12 @@ class ToolScriptsTest {
         run("test-arguments");
     }
 
+    /** {@code tools/bench/run --smoke} builds and runs the C twins; the report generator marks ratios and targets. */
+    @Test
+    void benchSmokeBuildsTheCTwinsAndTheReportMarksTargets() throws Exception {
+        run("bench-smoke");
+    }
+
     private static void run(String name) throws Exception {
         Path script = Path.of("tools", "tests", name);
         assertTrue(Files.isExecutable(script), script + " is missing or not executable");

@@ -72,11 +72,24 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
         }
     }
 
-    private record Entry(MemorySegment memory, DmaDirection direction) {}
+    /** A mapping as the IOMMU holds it: [start, start + memory.byteSize()) of IOVA space. */
+    private record Entry(long start, MemorySegment memory, DmaDirection direction) {}
+
+    /**
+     * Recently translated mappings by IOVA page, direct mapped (1024 slots: pages of different
+     * mappings collide only 4 MiB apart): a hit needs no table lookup, which boxes its key.
+     */
+    private static final int RECENT = 1024;
 
     private final Config config;
     /** IOVA -> what the IOMMU translates it to. Guarded by itself. */
     private final TreeMap<Long, Entry> table = new TreeMap<>();
+    /**
+     * Written under the table's lock, read without it: a slot holds null or an immutable entry that
+     * was live when it was put there; every unmap clears all slots (mappings never overlap, so a
+     * new mapping cannot make a cached entry wrong).
+     */
+    private final Entry[] recent = new Entry[RECENT];
     private final List<DmaDebugFault> faults = new CopyOnWriteArrayList<>();
 
     private FakeDmaSpace(Config config) {
@@ -131,33 +144,52 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
      * access is faulted in RECORD mode (the device must drop it).
      */
     public MemorySegment translate(Iova iova, long length, boolean write) {
+        Entry m = lookup(iova.value(), length, write);
+        return m == null ? null : m.memory().asSlice(iova.value() - m.start(), length);
+    }
+
+    /**
+     * The mapping that holds all of [iova, iova + length) with the permission the access needs,
+     * or null when the access is faulted in RECORD mode. Allocates nothing when the mapping was
+     * translated recently (the usual case: queues and data buffers are reused).
+     */
+    private Entry lookup(long iova, long length, boolean write) {
         if (length <= 0) {
             throw new IllegalArgumentException("a device access of " + length + " bytes");
         }
-        Map.Entry<Long, Entry> e;
-        synchronized (table) {
-            e = table.floorEntry(iova.value());
+        int slot = (int) (iova >>> 12) & (RECENT - 1);
+        Entry m = recent[slot];
+        if (m == null || iova - m.start() < 0 || iova - m.start() >= m.memory().byteSize()) {
+            synchronized (table) {
+                Map.Entry<Long, Entry> e = table.floorEntry(iova);
+                m = e == null ? null : e.getValue();
+                if (m != null && iova - m.start() < m.memory().byteSize()) {
+                    recent[slot] = m;
+                }
+            }
         }
-        if (e == null || iova.value() - e.getKey() >= e.getValue().memory().byteSize()) {
-            fault(DmaDebugFault.Kind.UNMAPPED_ACCESS, access(iova, length, write) + ": no mapping covers it");
+        if (m == null || iova - m.start() >= m.memory().byteSize()) {
+            fault(DmaDebugFault.Kind.UNMAPPED_ACCESS, access(Iova.of(iova), length, write) + ": no mapping covers it");
             return null;
         }
-        Entry m = e.getValue();
-        long offset = iova.value() - e.getKey();
+        long offset = iova - m.start();
         if (offset + length > m.memory().byteSize()) {
-            fault(DmaDebugFault.Kind.OUT_OF_BOUNDS, access(iova, length, write) + " runs " + (offset + length - m.memory().byteSize())
-                    + " bytes past the mapping at " + Iova.of(e.getKey()) + " of " + m.memory().byteSize() + " bytes");
+            fault(DmaDebugFault.Kind.OUT_OF_BOUNDS, access(Iova.of(iova), length, write) + " runs "
+                    + (offset + length - m.memory().byteSize()) + " bytes past the mapping at " + Iova.of(m.start()) + " of "
+                    + m.memory().byteSize() + " bytes");
             return null;
         }
         if (write && !m.direction().deviceWrites()) {
-            fault(DmaDebugFault.Kind.WRITE_TO_READ_ONLY, access(iova, length, write) + " into a " + m.direction() + " mapping at " + Iova.of(e.getKey()));
+            fault(DmaDebugFault.Kind.WRITE_TO_READ_ONLY, access(Iova.of(iova), length, write) + " into a " + m.direction()
+                    + " mapping at " + Iova.of(m.start()));
             return null;
         }
         if (!write && !m.direction().deviceReads()) {
-            fault(DmaDebugFault.Kind.READ_FROM_WRITE_ONLY, access(iova, length, write) + " from a " + m.direction() + " mapping at " + Iova.of(e.getKey()));
+            fault(DmaDebugFault.Kind.READ_FROM_WRITE_ONLY, access(Iova.of(iova), length, write) + " from a " + m.direction()
+                    + " mapping at " + Iova.of(m.start()));
             return null;
         }
-        return m.memory().asSlice(offset, length);
+        return m;
     }
 
     /** The access, named for a fault message: built only on failure, so a good access allocates no text. */
@@ -167,21 +199,37 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
 
     /** The device reads {@code into.byteSize()} bytes at {@code iova}; returns false if the access faulted (RECORD mode). */
     public boolean deviceRead(Iova iova, MemorySegment into) {
-        MemorySegment src = translate(iova, into.byteSize(), false);
-        if (src == null) {
+        return deviceRead(iova.value(), into, 0, into.byteSize());
+    }
+
+    /**
+     * The device reads {@code length} bytes at {@code iova} into {@code into} from {@code offset};
+     * returns false if the access faulted (RECORD mode). Allocates nothing.
+     */
+    public boolean deviceRead(long iova, MemorySegment into, long offset, long length) {
+        Entry m = lookup(iova, length, false);
+        if (m == null) {
             return false;
         }
-        into.copyFrom(src);
+        MemorySegment.copy(m.memory(), iova - m.start(), into, offset, length);
         return true;
     }
 
     /** The device writes {@code from} at {@code iova}; returns false if the access faulted (RECORD mode). */
     public boolean deviceWrite(Iova iova, MemorySegment from) {
-        MemorySegment dst = translate(iova, from.byteSize(), true);
-        if (dst == null) {
+        return deviceWrite(iova.value(), from, 0, from.byteSize());
+    }
+
+    /**
+     * The device writes {@code length} bytes of {@code from} at {@code offset} to {@code iova};
+     * returns false if the access faulted (RECORD mode). Allocates nothing.
+     */
+    public boolean deviceWrite(long iova, MemorySegment from, long offset, long length) {
+        Entry m = lookup(iova, length, true);
+        if (m == null) {
             return false;
         }
-        dst.copyFrom(from);
+        MemorySegment.copy(from, offset, m.memory(), iova - m.start(), length);
         return true;
     }
 
@@ -194,7 +242,7 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
                 throw new DmaMapException.IovaExhausted("the IOMMU's mapping limit of " + config.entryLimit()
                         + " is reached (type1's dma_entry_limit)");
             }
-            table.put(iova.value(), new Entry(memory, direction));
+            table.put(iova.value(), new Entry(iova.value(), memory, direction));
         }
     }
 
@@ -202,6 +250,7 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
     protected void backendUnmap(Iova iova, long length) {
         synchronized (table) {
             table.remove(iova.value());
+            Arrays.fill(recent, null);
         }
     }
 
@@ -209,6 +258,7 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
     protected void backendClose() {
         synchronized (table) {
             table.clear();
+            Arrays.fill(recent, null);
         }
     }
 

@@ -92,7 +92,8 @@ public final class FakeNvme implements DeviceModel {
     private final FakeIo io = new FakeIo(this);
     /** Data staging for commands, reused (and grown) so that a command allocates nothing of its own. */
     private MemorySegment scratch = MemorySegment.NULL;
-    private MemorySegment scratchSlice = MemorySegment.NULL;
+    /** Slices of it by length, direct mapped by the length's power of two (transfers of a few sizes alternate): a hit allocates nothing. */
+    private final MemorySegment[] scratchSlices = new MemorySegment[16];
 
     public FakeNvme(Config config) {
         this.config = config;
@@ -284,14 +285,18 @@ public final class FakeNvme implements DeviceModel {
 
     /** {@code bytes} of reusable staging memory; valid until the next call (under the lock). */
     MemorySegment scratch(long bytes) {
-        if (scratchSlice.byteSize() == bytes) {
-            return scratchSlice;
+        int slot = (63 - Long.numberOfLeadingZeros(bytes)) & (scratchSlices.length - 1); // by power of two
+        MemorySegment slice = scratchSlices[slot];
+        if (slice != null && slice.byteSize() == bytes) {
+            return slice;
         }
         if (scratch.byteSize() < bytes) {
             scratch = Arena.ofAuto().allocate(Math.max(bytes, 4096), 4096);
+            java.util.Arrays.fill(scratchSlices, null); // slices of the old buffer
         }
-        scratchSlice = scratch.asSlice(0, bytes);
-        return scratchSlice;
+        slice = scratch.asSlice(0, bytes);
+        scratchSlices[slot] = slice;
+        return slice;
     }
 
     Config config() {

@@ -77,10 +77,10 @@ public final class FakePciDevice implements PciDevice {
     }
 
     private final class Context implements DeviceContext {
-        private boolean mayDma(Iova iova, long length, String what) {
+        private boolean mayDma(long iova, long length, String what) {
             if ((config.getShort(COMMAND) & COMMAND_MASTER) == 0) {
                 DmaDebugFault f = new DmaDebugFault(DmaDebugFault.Kind.BUS_MASTER_DISABLED, "device " + what + " of "
-                        + length + " bytes at " + iova + " while bus mastering is off; the driver must setBusMaster(true)");
+                        + length + " bytes at " + Iova.of(iova) + " while bus mastering is off; the driver must setBusMaster(true)");
                 space.report(f);
                 return false;
             }
@@ -89,12 +89,22 @@ public final class FakePciDevice implements PciDevice {
 
         @Override
         public boolean dmaRead(Iova iova, MemorySegment into) {
-            return mayDma(iova, into.byteSize(), "read") && space.deviceRead(iova, into);
+            return dmaRead(iova.value(), into, 0, into.byteSize());
         }
 
         @Override
         public boolean dmaWrite(Iova iova, MemorySegment from) {
-            return mayDma(iova, from.byteSize(), "write") && space.deviceWrite(iova, from);
+            return dmaWrite(iova.value(), from, 0, from.byteSize());
+        }
+
+        @Override
+        public boolean dmaRead(long iova, MemorySegment into, long offset, long length) {
+            return mayDma(iova, length, "read") && space.deviceRead(iova, into, offset, length);
+        }
+
+        @Override
+        public boolean dmaWrite(long iova, MemorySegment from, long offset, long length) {
+            return mayDma(iova, length, "write") && space.deviceWrite(iova, from, offset, length);
         }
 
         @Override

@@ -3,7 +3,6 @@ package org.dma4j.fake;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
-import org.dma4j.Iova;
 import org.dma4j.fake.FakeNvme.Bug;
 import org.dma4j.nvme.spec.AdminOpcode;
 import org.dma4j.nvme.spec.Cqe;
@@ -76,9 +75,6 @@ final class FakeQueues {
     private final FakeIo io;
     private final long latency;
     private final MemorySegment cqe = Arena.ofAuto().allocate(Cqe.SIZE, Cqe.SIZE);
-    /** Dwords 0 to 2, written first, and dword 3 with the phase tag, written last. */
-    private final MemorySegment cqeHead = cqe.asSlice(0, Cqe.DW3);
-    private final MemorySegment cqeDw3 = cqe.asSlice(Cqe.DW3, Cqe.SIZE - Cqe.DW3);
     /** An entry read back for Delete I/O SQ. */
     private final MemorySegment entry = Arena.ofAuto().allocate(Sqe.SIZE, Sqe.SIZE);
     /** Completion dword 0 of the command being run. */
@@ -199,7 +195,7 @@ final class FakeQueues {
         long due = now + (sq.qid == 0 ? 0 : latency) + nvme.faults.delayNanos;
         while (sq.head != sq.tail && sq.count < sq.size) {
             int s = (sq.first + sq.count) % sq.size;
-            ctx.dmaRead(Iova.of(sq.iova + (long) sq.head * Sqe.SIZE), sq.slot[s]);
+            ctx.dmaRead(sq.iova + (long) sq.head * Sqe.SIZE, sq.slot[s], 0, Sqe.SIZE);
             sq.due[s] = due + nvme.faults.takeDelay(Sqe.opcode(sq.slot[s], 0), sq.qid == 0);
             sq.finished[s] = false;
             sq.count++;
@@ -240,10 +236,10 @@ final class FakeQueues {
         long at = cq.iova + (long) cq.tail * Cqe.SIZE;
         Cqe.writeHead(cqe, 0, dw0, 0, sq.head, sq.qid);
         sq.reported = sq.head;
-        ctx.dmaWrite(Iova.of(at), cqeHead);
+        ctx.dmaWrite(at, cqe, 0, Cqe.DW3); // dwords 0 to 2 first
         VarHandle.releaseFence(); // a driver polling on another thread sees the entry before its phase tag
         Cqe.writeDw3(cqe, 0, cid, status, cq.phase);
-        ctx.dmaWrite(Iova.of(at + Cqe.DW3), cqeDw3);
+        ctx.dmaWrite(at + Cqe.DW3, cqe, Cqe.DW3, Cqe.SIZE - Cqe.DW3); // dword 3 with the phase tag last
         if (++cq.tail == cq.size) {
             cq.tail = 0;
             cq.phase ^= 1;
@@ -268,7 +264,7 @@ final class FakeQueues {
             }
         }
         while (sq.head != sq.tail) {
-            ctx.dmaRead(Iova.of(sq.iova + (long) sq.head * Sqe.SIZE), entry);
+            ctx.dmaRead(sq.iova + (long) sq.head * Sqe.SIZE, entry, 0, Sqe.SIZE);
             sq.head = (sq.head + 1) % sq.size;
             post(cq, sq, Sqe.cid(entry, 0), ABORTED_SQ_DELETION, 0);
         }

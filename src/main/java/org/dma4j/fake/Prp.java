@@ -3,7 +3,6 @@ package org.dma4j.fake;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.function.BiFunction;
-import org.dma4j.Iova;
 import org.dma4j.fake.FakeNvme.Bug;
 import org.dma4j.nvme.spec.PrpList;
 
@@ -53,7 +52,7 @@ final class Prp {
         long list = prp2;
         while (done < length) {
             boolean lastInPage = ((list + PrpList.ENTRY_SIZE) & (page - 1)) == 0;
-            ctx.dmaRead(Iova.of(list), entry);
+            ctx.dmaRead(list, entry, 0, PrpList.ENTRY_SIZE);
             long p = PrpList.entry(entry, 0, 0);
             if (lastInPage && length - done > page) {
                 if ((p & (page - 1)) != 0) {
@@ -76,11 +75,10 @@ final class Prp {
     }
 
     private void move(long iova, MemorySegment buf, long offset, long n, boolean toHost) {
-        MemorySegment part = offset == 0 && n == buf.byteSize() ? buf : buf.asSlice(offset, n);
         if (toHost) {
-            ctx.dmaWrite(Iova.of(iova), part);
+            ctx.dmaWrite(iova, buf, offset, n);
         } else {
-            ctx.dmaRead(Iova.of(iova), part);
+            ctx.dmaRead(iova, buf, offset, n);
         }
     }
 }

@@ -3,6 +3,7 @@ package org.dma4j.iommu;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.dma4j.Iova;
 
 /**
@@ -10,13 +11,17 @@ import org.dma4j.Iova;
  * ranges merged and reused. Lives above the backends, written once for all of them. IOVAs at
  * or above 2^63 are never handed out (no IOMMU dma4j knows needs them), and the first 1 MiB
  * stays unused so that a device DMA to a small bogus address faults instead of hitting a mapping.
- * Not thread-safe: the owning DMA space serialises calls.
+ * The free runs are indexed by address and by length, so that first fit looks only at runs long
+ * enough (one per distinct length), not at every hole below: the cost does not grow with the
+ * number of live mappings. Not thread-safe: the owning DMA space serialises calls.
  */
 final class IovaAllocator {
     static final long LOW_GUARD = 1L << 20;
 
     /** start -> end (exclusive) of each free run. */
     private final TreeMap<Long, Long> free = new TreeMap<>();
+    /** length -> the starts of the free runs of that length (the same runs as {@link #free}). */
+    private final TreeMap<Long, TreeSet<Long>> byLength = new TreeMap<>();
     private final List<IovaRange> ranges;
 
     IovaAllocator(List<IovaRange> ranges) {
@@ -28,7 +33,7 @@ final class IovaAllocator {
             }
             long last = r.last().value() < 0 ? Long.MAX_VALUE - 1 : r.last().value();
             if (start <= last) {
-                free.put(start, last + 1);
+                put(start, last + 1);
             }
         }
     }
@@ -39,15 +44,41 @@ final class IovaAllocator {
 
     /** A free range of {@code length} bytes aligned to {@code alignment} (a power of two). */
     Iova allocate(long length, long alignment) {
-        for (Map.Entry<Long, Long> run : free.entrySet()) {
-            long start = (run.getKey() + alignment - 1) & -alignment;
-            if (start >= run.getKey() && start <= run.getValue() - length) {
-                take(run.getKey(), run.getValue(), start, start + length);
-                return Iova.of(start);
+        // First fit: the lowest run that can hold it. Runs of at least length + alignment - 1 bytes
+        // always can, so the lowest of each such length is the candidate; shorter ones fit only if
+        // aligned well enough, and are looked at one by one.
+        long bestRun = -1;
+        for (Map.Entry<Long, TreeSet<Long>> same : byLength.tailMap(length, true).entrySet()) {
+            if (same.getKey() - length >= alignment - 1) {
+                long first = same.getValue().first();
+                if (bestRun < 0 || first < bestRun) {
+                    bestRun = first;
+                }
+                continue;
             }
+            for (long runStart : same.getValue()) {
+                if (bestRun >= 0 && runStart >= bestRun) {
+                    break;
+                }
+                if (fits(runStart, same.getKey(), length, alignment)) {
+                    bestRun = runStart;
+                    break;
+                }
+            }
+        }
+        if (bestRun >= 0) {
+            long runEnd = free.get(bestRun);
+            long start = (bestRun + alignment - 1) & -alignment;
+            take(bestRun, runEnd, start, start + length);
+            return Iova.of(start);
         }
         throw new DmaMapException.IovaExhausted("no free IOVA range of " + length + " bytes aligned to 0x"
                 + Long.toHexString(alignment) + " in " + ranges + " (" + free.size() + " free runs left)");
+    }
+
+    private static boolean fits(long runStart, long runLength, long length, long alignment) {
+        long start = (runStart + alignment - 1) & -alignment;
+        return start >= runStart && start - runStart <= runLength - length;
     }
 
     /** Takes [iova, iova + length) for a fixed mapping; it must be free and valid. */
@@ -74,22 +105,37 @@ final class IovaAllocator {
         Map.Entry<Long, Long> before = free.floorEntry(start);
         if (before != null && before.getValue() == start) {
             start = before.getKey();
-            free.remove(before.getKey());
+            remove(before.getKey());
         }
-        Long afterEnd = free.remove(end);
+        Long afterEnd = free.get(end);
         if (afterEnd != null) {
+            remove(end);
             end = afterEnd;
         }
-        free.put(start, end);
+        put(start, end);
     }
 
     private void take(long runStart, long runEnd, long start, long end) {
-        free.remove(runStart);
+        remove(runStart);
         if (runStart < start) {
-            free.put(runStart, start);
+            put(runStart, start);
         }
         if (end < runEnd) {
-            free.put(end, runEnd);
+            put(end, runEnd);
+        }
+    }
+
+    private void put(long start, long end) {
+        free.put(start, end);
+        byLength.computeIfAbsent(end - start, k -> new TreeSet<>()).add(start);
+    }
+
+    private void remove(long start) {
+        long end = free.remove(start);
+        TreeSet<Long> same = byLength.get(end - start);
+        same.remove(start);
+        if (same.isEmpty()) {
+            byLength.remove(end - start);
         }
     }
 }

@@ -16,8 +16,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
 import org.dma4j.AlreadyClosedException;
 import org.dma4j.ErrnoException;
 import org.dma4j.MemoryKind;
@@ -54,7 +55,8 @@ public final class DmaBuffer implements AutoCloseable {
     private final PageSize pageSize;
     private final Pinning pinning;
     private final String name;
-    private final List<Runnable> closeHooks = new CopyOnWriteArrayList<>();
+    /** Guarded by itself: a set, so that adding and removing a hook (one per mapping) costs the same with 60000 of them. */
+    private final Set<Runnable> closeHooks = new LinkedHashSet<>();
     private volatile boolean closed;
 
     /** What keeps a buffer's memory resident and in place. */
@@ -255,8 +257,14 @@ public final class DmaBuffer implements AutoCloseable {
         if (closed) {
             throw new AlreadyClosedException(toString());
         }
-        closeHooks.add(hook);
-        return () -> closeHooks.remove(hook);
+        synchronized (closeHooks) {
+            closeHooks.add(hook);
+        }
+        return () -> {
+            synchronized (closeHooks) {
+                closeHooks.remove(hook);
+            }
+        };
     }
 
     @Override
@@ -265,7 +273,11 @@ public final class DmaBuffer implements AutoCloseable {
             return;
         }
         List<RuntimeException> failures = new ArrayList<>();
-        for (Runnable hook : closeHooks) {
+        List<Runnable> hooks;
+        synchronized (closeHooks) { // run outside the lock: a hook takes its DMA space's lock, which maps under it
+            hooks = List.copyOf(closeHooks);
+        }
+        for (Runnable hook : hooks) {
             try {
                 hook.run();
             } catch (RuntimeException e) {
@@ -273,7 +285,9 @@ public final class DmaBuffer implements AutoCloseable {
             }
         }
         closed = true;
-        closeHooks.clear();
+        synchronized (closeHooks) {
+            closeHooks.clear();
+        }
         if (arena != null) {
             arena.close();
         }

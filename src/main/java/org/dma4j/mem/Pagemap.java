@@ -5,8 +5,9 @@ import static org.dma4j.linux.gen.libc.libc_h.O_RDONLY;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
+import java.util.AbstractList;
 import java.util.List;
+import java.util.RandomAccess;
 import org.dma4j.PageSize;
 import org.dma4j.PhysAddr;
 import org.dma4j.linux.Fd;
@@ -30,6 +31,9 @@ public final class Pagemap implements AddressResolver, AutoCloseable {
     private static final int CHUNK = 4096;
 
     private final Fd fd;
+    /** The pread buffer, reused by every call (allocating and zeroing 32 KiB per call cost more than resolving one page). */
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buf = arena.allocate(ValueLayout.JAVA_LONG, CHUNK);
 
     private Pagemap(Fd fd) {
         this.fd = fd;
@@ -45,30 +49,46 @@ public final class Pagemap implements AddressResolver, AutoCloseable {
         long start = range.address() & -pageSize.bytes();
         long end = pageSize.alignUp(range.address() + Math.max(1, range.byteSize()));
         long perPage = pageSize.bytes() / BASE;
-        List<PhysAddr> out = new ArrayList<>((int) ((end - start) / pageSize.bytes()));
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(ValueLayout.JAVA_LONG, CHUNK);
-            long vpn = start / BASE;
-            long lastVpn = end / BASE;
-            while (vpn < lastVpn) {
-                int n = (int) Math.min(CHUNK, lastVpn - vpn);
-                long read = fd.pread(buf.asSlice(0, (long) n * Long.BYTES), vpn * Long.BYTES);
-                if (read != (long) n * Long.BYTES) {
-                    throw new PagemapException("short read of " + fd.name() + " at page 0x" + Long.toHexString(vpn));
-                }
-                for (int i = 0; i < n; i++) {
-                    long page = vpn + i;
-                    if ((page * BASE - start) % pageSize.bytes() == 0 || perPage == 1) {
-                        out.add(frame(buf.getAtIndex(ValueLayout.JAVA_LONG, i), page * BASE));
-                    }
-                }
-                vpn += n;
+        long[] out = new long[(int) ((end - start) / pageSize.bytes())];
+        int found = 0;
+        long vpn = start / BASE;
+        long lastVpn = end / BASE;
+        while (vpn < lastVpn) {
+            int n = (int) Math.min(CHUNK, lastVpn - vpn);
+            long read = fd.pread(buf.asSlice(0, (long) n * Long.BYTES), vpn * Long.BYTES);
+            if (read != (long) n * Long.BYTES) {
+                throw new PagemapException("short read of " + fd.name() + " at page 0x" + Long.toHexString(vpn));
             }
+            // One entry per pageSize page: every entry for 4 KiB pages, the first of each hugepage otherwise.
+            long skip = perPage == 1 ? 0 : Math.floorMod(-(vpn - start / BASE), perPage);
+            for (long i = skip; i < n; i += perPage) {
+                out[found++] = frame(buf.getAtIndex(ValueLayout.JAVA_LONG, i), (vpn + i) * BASE);
+            }
+            vpn += n;
         }
-        return out;
+        return new Frames(out);
     }
 
-    private static PhysAddr frame(long entry, long vaddr) {
+    /** Physical addresses as a list without an object per page until one is asked for. */
+    private static final class Frames extends AbstractList<PhysAddr> implements RandomAccess {
+        private final long[] addresses;
+
+        Frames(long[] addresses) {
+            this.addresses = addresses;
+        }
+
+        @Override
+        public PhysAddr get(int index) {
+            return new PhysAddr(addresses[index]);
+        }
+
+        @Override
+        public int size() {
+            return addresses.length;
+        }
+    }
+
+    private static long frame(long entry, long vaddr) {
         if ((entry & PRESENT) == 0) {
             throw new PagemapException("page at 0x" + Long.toHexString(vaddr)
                     + " is not present in memory; populate and pin it first (a DmaBuffer is) before resolving it");
@@ -78,11 +98,14 @@ public final class Pagemap implements AddressResolver, AutoCloseable {
             throw new PagemapException("physical addresses read as 0 from /proc/self/pagemap: reading them needs"
                     + " CAP_SYS_ADMIN; run as root (only the no-IOMMU mode needs physical addresses)");
         }
-        return new PhysAddr(pfn * BASE);
+        return pfn * BASE;
     }
 
     @Override
     public void close() {
-        fd.close();
+        if (fd.isOpen()) {
+            fd.close();
+            arena.close();
+        }
     }
 }

@@ -52,6 +52,30 @@ class FakeDmaSpaceTest {
         }
     }
 
+    /**
+     * Issue 12: translations are cached per IOVA page so that a device's accesses allocate
+     * nothing; an unmap must drop them, else a device would still reach unmapped memory.
+     */
+    @Test
+    void aDeviceAccessAfterUnmapFaultsThoughTheMappingWasJustTranslated() {
+        try (DmaBuffer b = DmaBuffer.allocate(8192); FakeDmaSpace s = FakeDmaSpace.open()) {
+            DmaMapping m = s.map(b, DmaDirection.BIDIRECTIONAL);
+            MemorySegment word = Arena.ofAuto().allocate(8);
+            assertTrue(s.deviceRead(m.iova().plus(4096), word));
+            assertTrue(s.deviceWrite(m.iova().value() + 8, word, 0, 8));
+            Iova gone = m.iova();
+            s.unmap(m);
+            assertEquals(Kind.UNMAPPED_ACCESS, assertThrows(DmaDebugFault.class, () -> s.deviceRead(gone.plus(4096), word)).kind());
+            assertEquals(Kind.UNMAPPED_ACCESS, assertThrows(DmaDebugFault.class,
+                    () -> s.deviceWrite(gone.value() + 8, word, 0, 8)).kind());
+            DmaMapping again = s.map(b, 0, 4096, DmaDirection.TO_DEVICE, null); // a read-only mapping at the same IOVA
+            assertEquals(gone, again.iova());
+            assertEquals(Kind.WRITE_TO_READ_ONLY, assertThrows(DmaDebugFault.class,
+                    () -> s.deviceWrite(gone.value() + 8, word, 0, 8)).kind());
+            s.unmap(again);
+        }
+    }
+
     @Test
     void unmapChecks() {
         try (DmaBuffer b = DmaBuffer.allocate(8192); FakeDmaSpace s = FakeDmaSpace.open()) {

@@ -45,6 +45,32 @@ class PagemapTest {
     }
 
     /**
+     * Issue 12: resolving a batch reuses its pread buffer and keeps the frames as one long[]
+     * until they are asked for, so 4096 pages cost ~8 bytes each, not a PhysAddr object each.
+     * The memory is read once per page (every page is then the shared zero page: present, and free).
+     */
+    @Test
+    void aBatchCostsAboutEightBytesPerPage() throws Exception {
+        Assumptions.assumeTrue(root(), "physical addresses need CAP_SYS_ADMIN; run the tests as root");
+        int pages = 4096;
+        try (Arena a = Arena.ofConfined(); Pagemap p = Pagemap.open()) {
+            MemorySegment m = Syscalls.mmap(pages * 4096L, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0, a,
+                    "zero pages");
+            for (long i = 0; i < pages; i++) {
+                assertEquals(0, m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i * 4096));
+            }
+            var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            List<PhysAddr> frames = p.resolvePages(m, PageSize.SIZE_4K); // warm up
+            long before = mx.getCurrentThreadAllocatedBytes();
+            frames = p.resolvePages(m, PageSize.SIZE_4K);
+            long bytes = mx.getCurrentThreadAllocatedBytes() - before;
+            assertEquals(pages, frames.size());
+            assertTrue(frames.get(pages - 1).value() > 0 && frames.get(0).value() % 4096 == 0, frames.get(0).toString());
+            assertTrue(bytes < pages * 10L, bytes + " bytes for " + pages + " pages");
+        }
+    }
+
+    /**
      * Issue 9 item 8: resolving never writes to memory (it may be a device's registers). A page
      * that was never faulted in is refused as not present, and stays not present.
      */
