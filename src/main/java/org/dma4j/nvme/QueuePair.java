@@ -43,6 +43,7 @@ final class QueuePair implements AutoCloseable {
 
     private int sqTail;
     private int sqHead;
+    private long staleHeads;
     private int cqHead;
     private int phase = 1;
     private final int[] freeCids;
@@ -137,6 +138,11 @@ final class QueuePair implements AutoCloseable {
     }
 
     /** Commands that can still be submitted. */
+    /** Completions whose SQ head was out of order (behind the last one taken or past the tail): kept, head not taken. */
+    long staleSqHeads() {
+        return staleHeads;
+    }
+
     int free() {
         return freeTop;
     }
@@ -291,7 +297,15 @@ final class QueuePair implements AutoCloseable {
                     bogus(problem, cid, sqid, head);
                     continue;
                 }
-                sqHead = head;
+                if (Math.floorMod(head - sqHead, entries) <= Math.floorMod(sqTail - sqHead, entries)) {
+                    sqHead = head;
+                } else {
+                    // Out of order, not corrupt: a controller may post completions in another order
+                    // than it fetched their commands (Linux ignores SQHD for this reason). Flow control
+                    // needs no SQ head here (CIDs bound the queue), so the entry stands and only the
+                    // head is not taken.
+                    staleHeads++;
+                }
                 outstanding[cid] = false;
                 int s = Cqe.statusOf(dw3);
                 n++;
@@ -323,8 +337,9 @@ final class QueuePair implements AutoCloseable {
 
     /**
      * Why a completion entry cannot be trusted (0: it can): its CID is not a command of this
-     * queue, or not outstanding (a duplicate), it names another SQ, or its SQ head is outside
-     * the entries submitted and not yet reported fetched.
+     * queue, or not outstanding (a duplicate), it names another SQ, or its SQ head is not a slot
+     * of the queue. (A head outside the entries submitted and not yet reported fetched is only
+     * out of order: counted in {@link #staleSqHeads()}, not taken, the entry kept.)
      */
     private int check(int cid, int sqid, int head) {
         if (cid >= outstanding.length) {
@@ -336,7 +351,7 @@ final class QueuePair implements AutoCloseable {
         if (sqid != qid) {
             return WRONG_SQ;
         }
-        if (head >= entries || Math.floorMod(head - sqHead, entries) > Math.floorMod(sqTail - sqHead, entries)) {
+        if (head >= entries) {
             return BAD_HEAD;
         }
         return 0;
@@ -358,7 +373,7 @@ final class QueuePair implements AutoCloseable {
             case CID_RANGE -> "the CID is beyond the queue's " + outstanding.length + " command identifiers";
             case NOT_OUTSTANDING -> "no command with that CID is outstanding (a duplicate or bogus completion)";
             case WRONG_SQ -> "it names another submission queue than " + qid;
-            default -> "the SQ head is not between the last one reported (" + sqHead + ") and the tail (" + sqTail + ")";
+            default -> "the SQ head is beyond the queue's " + entries + " entries";
         };
     }
 
