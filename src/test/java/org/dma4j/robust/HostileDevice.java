@@ -80,7 +80,8 @@ record HostileDevice(List<Corruption> corruptions) {
         List<Corruption> out = new ArrayList<>();
         int n = 1 + r.nextInt(3);
         for (int i = 0; i < n; i++) {
-            out.add(switch (r.nextInt(7)) {
+            out.add(switch (r.nextInt(8)) {
+                case 7 -> new Register(0x04, r.nextInt(16) | 1 << 5 | (r.nextInt(4) == 0 ? 0xf << 20 : 0)); // DSTRD, CSS=NVM, MPSMAX
                 case 0 -> new Register(REGISTERS[r.nextInt(REGISTERS.length)], interesting(r));
                 case 1 -> new Register(0x00, capLow(r));
                 case 2 -> new IdentifyByte(1, CONTROLLER_BYTES[r.nextInt(CONTROLLER_BYTES.length)], interestingByte(r));
