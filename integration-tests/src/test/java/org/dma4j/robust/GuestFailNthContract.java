@@ -108,7 +108,9 @@ abstract class GuestFailNthContract {
                     assertTrue(c.ioQueuesGranted() >= 1);
                 }
             }, () -> leftovers(space, 0, avail, null));
-            FailNth.sweep("NVMe bring-up with MSI-X and close on " + backend(), SyscallFaults.ALL, () -> {
+            // Waiting on a vector reads its eventfd as often as the timing asks: reads are left out, creating it is not.
+            FailNth.sweep("NVMe bring-up with MSI-X and close on " + backend(),
+                    java.util.EnumSet.complementOf(java.util.EnumSet.of(SyscallFaults.Kind.READ)), () -> {
                 try (NvmeController c = NvmeController.openWithInterrupts(dev, Duration.ofSeconds(5), 16, 2)) {
                     assertTrue(c.usesInterrupts());
                 }
