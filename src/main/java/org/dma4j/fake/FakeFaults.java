@@ -58,10 +58,10 @@ final class FakeFaults {
         }
         int offset = (int) c[0];
         int width = (int) c[1];
-        switch (width) {
-            case 2 -> cqe.set(ValueLayout.JAVA_SHORT, offset, (short) c[2]);
-            case 4 -> cqe.set(ValueLayout.JAVA_INT, offset, (int) c[2]);
-            default -> throw new IllegalStateException("width " + width);
+        if (width == Short.BYTES) {
+            cqe.set(ValueLayout.JAVA_SHORT, offset, (short) c[2]);
+        } else {
+            cqe.set(ValueLayout.JAVA_INT, offset, (int) c[2]);
         }
     }
 

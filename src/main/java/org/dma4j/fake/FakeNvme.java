@@ -271,22 +271,23 @@ public final class FakeNvme implements DeviceModel {
     /** A field of a completion queue entry (NVMe base spec figure "Common Completion Queue Entry Layout"). */
     public enum CqeField {
         /** Dword 0, the command specific result. */
-        DW0(0, 4),
+        DW0("dw0"),
         /** SQ Head Pointer. */
-        SQHD(8, 2),
+        SQHD("sqhd"),
         /** SQ Identifier. */
-        SQID(10, 2),
+        SQID("sqid"),
         /** Command Identifier. */
-        CID(12, 2),
+        CID("cid"),
         /** Status Field and Phase Tag (bit 0): a wrong phase tag hides the entry. */
-        STATUS_AND_PHASE(14, 2);
+        STATUS_AND_PHASE("status");
 
         final int offset;
         final int width;
 
-        CqeField(int offset, int width) {
-            this.offset = offset;
-            this.width = width;
+        CqeField(String name) {
+            var path = java.lang.foreign.MemoryLayout.PathElement.groupElement(name);
+            this.offset = (int) org.dma4j.nvme.spec.Cqe.LAYOUT.byteOffset(path);
+            this.width = (int) org.dma4j.nvme.spec.Cqe.LAYOUT.select(path).byteSize();
         }
     }
 

@@ -8,7 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.dma4j.Iova;
 import org.dma4j.hil.Guest;
-import org.dma4j.iommu.AbstractDmaSpace;
+import org.dma4j.iommu.Backend;
+import org.dma4j.iommu.DmaSpace;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.iommu.DmaSpaces;
@@ -42,7 +43,7 @@ abstract class GuestFailNthContract {
     }
 
     /** Leftovers of {@code space}: live mappings, dma_avail that did not come back, an IOVA still taken in the kernel. */
-    private static List<String> leftovers(AbstractDmaSpace space, int mappingsBefore, int dmaAvailBefore, Iova probe) {
+    private static List<String> leftovers(DmaSpace space, int mappingsBefore, int dmaAvailBefore, Iova probe) {
         List<String> out = new ArrayList<>();
         if (space.mappings().size() != mappingsBefore) {
             out.add(space.mappings().size() + " live mappings, not " + mappingsBefore);
@@ -62,21 +63,21 @@ abstract class GuestFailNthContract {
         return out;
     }
 
-    private static int dmaAvail(AbstractDmaSpace space) {
+    private static int dmaAvail(DmaSpace space) {
         return space instanceof VfioType1Space t ? t.mappingsLeft() : 0;
     }
 
     @Test
     void openTheSpace() throws Exception {
         String bdf = bdf();
-        FailNth.sweep("open the " + backend() + " space", SyscallFaults.ALL, () -> DmaSpaces.open(backend(), bdf).close(),
+        FailNth.sweep("open the " + backend() + " space", SyscallFaults.ALL, () -> DmaSpaces.open(Backend.parse(backend()), bdf).close(),
                 List::of);
     }
 
     @Test
     void openTheDevice() throws Exception {
         String bdf = bdf();
-        try (AbstractDmaSpace space = DmaSpaces.open(backend(), bdf)) {
+        try (DmaSpace space = DmaSpaces.open(Backend.parse(backend()), bdf)) {
             FailNth.sweep("open the device on " + backend(), SyscallFaults.ALL,
                     () -> VfioPciDevice.open(PciAddress.parse(bdf), space).close(), List::of);
         }
@@ -85,7 +86,7 @@ abstract class GuestFailNthContract {
     @Test
     void mapAndUnmap() throws Exception {
         String bdf = bdf();
-        try (AbstractDmaSpace space = DmaSpaces.open(backend(), bdf);
+        try (DmaSpace space = DmaSpaces.open(Backend.parse(backend()), bdf);
              PciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), space)) {
             int avail = dmaAvail(space);
             Iova probe = backend().equals("noiommu") ? null : Iova.of(space.iovaRanges().get(0).first().value() + (1L << 30));
@@ -100,7 +101,7 @@ abstract class GuestFailNthContract {
     @Test
     void nvmeBringUpPolledAndWithInterrupts() throws Exception {
         String bdf = bdf();
-        try (AbstractDmaSpace space = DmaSpaces.open(backend(), bdf);
+        try (DmaSpace space = DmaSpaces.open(Backend.parse(backend()), bdf);
              PciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), space)) {
             int avail = dmaAvail(space);
             FailNth.sweep("NVMe bring-up and close on " + backend(), SyscallFaults.ALL, () -> {
@@ -121,7 +122,7 @@ abstract class GuestFailNthContract {
     @Test
     void ioQueueCreation() throws Exception {
         String bdf = bdf();
-        try (AbstractDmaSpace space = DmaSpaces.open(backend(), bdf);
+        try (DmaSpace space = DmaSpaces.open(Backend.parse(backend()), bdf);
              PciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), space);
              NvmeController c = NvmeController.open(dev, Duration.ofSeconds(5), 16, 2)) {
             Namespace ns = c.namespaces().get(0);

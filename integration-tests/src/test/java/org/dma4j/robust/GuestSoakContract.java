@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import org.dma4j.hil.Guest;
-import org.dma4j.iommu.AbstractDmaSpace;
+import org.dma4j.iommu.Backend;
+import org.dma4j.iommu.DmaSpace;
 import org.dma4j.iommu.DmaSpaces;
 import org.dma4j.nvme.NvmeController;
 import org.dma4j.pci.PciAddress;
@@ -31,7 +32,7 @@ abstract class GuestSoakContract {
         System.out.println("guest soak on " + variant() + ": seed " + seed + " (replay: -Ddma4j.soak.seed=" + seed + ")");
         Leaks before = Leaks.now();
         Soak.Result r;
-        try (AbstractDmaSpace space = DmaSpaces.open(variant(), bdf);
+        try (DmaSpace space = DmaSpaces.open(Backend.parse(variant()), bdf);
              PciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), space)) {
             try (NvmeController c = NvmeController.open(dev, Duration.ofSeconds(10), 16, 2)) {
                 r = Soak.run(c, space, c.namespaces().get(0), 2, seconds, seed);
