@@ -84,6 +84,7 @@ final class FakeAdmin {
         if (Cns.of(cns) == Cns.CONTROLLER && nvme.faults.rtd3eMicros >= 0) {
             IdCtrl.setRtd3eMicros(d, (int) nvme.faults.rtd3eMicros); // as shutdownLatency() set it
         }
+        nvme.faults.corruptIdentify(cns, d);
         queues.prp.transfer(prp1, prp2, d, IdCtrl.SIZE, true);
         return 0;
     }

@@ -58,8 +58,20 @@ final class FakeController {
 
     long read(long offset, int width) {
         synchronized (nvme) {
+            if (nvme.faults.removed) {
+                return width == 8 ? -1L : (1L << (8 * width)) - 1; // a PCIe read of a missing device: all ones
+            }
             rethrowDeferred();
             advance(System.nanoTime());
+            Integer forced = nvme.faults.register(offset);
+            if (forced != null) {
+                long hi = width == 8 ? read(offset + 4, 4) : 0;
+                long v = forced & 0xffff_ffffL;
+                return width == 8 ? v | hi << 32 : (v >>> (8 * (offset & 3))) & ((1L << (8 * width)) - 1);
+            }
+            if (width == 8 && nvme.faults.register(offset + 4) != null) {
+                return read(offset, 4) | read(offset + 4, 4) << 32;
+            }
             if (width == 8) {
                 return switch ((int) offset) {
                     case NvmeRegs.CAP -> config.cap();
@@ -92,6 +104,9 @@ final class FakeController {
     void write(long offset, int width, long value) {
         Thread stopped;
         synchronized (nvme) {
+            if (nvme.faults.removed) {
+                return; // the device is gone: a posted write goes nowhere
+            }
             rethrowDeferred();
             advance(System.nanoTime());
             if (offset >= FakeNvme.DOORBELLS) {

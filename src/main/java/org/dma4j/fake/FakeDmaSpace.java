@@ -90,6 +90,8 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
      * new mapping cannot make a cached entry wrong).
      */
     private final Entry[] recent = new Entry[RECENT];
+    /** Unmaps still to fail (guarded by {@code table}). */
+    private int failUnmaps;
     private final List<DmaDebugFault> faults = new CopyOnWriteArrayList<>();
 
     private FakeDmaSpace(Config config) {
@@ -249,8 +251,19 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
     @Override
     protected void backendUnmap(Iova iova, long length) {
         synchronized (table) {
+            if (failUnmaps > 0) { // as a kernel refusing VFIO_IOMMU_UNMAP_DMA: the IOMMU keeps the mapping
+                failUnmaps--;
+                throw new DmaMapException("unmap of " + length + " bytes at " + iova + " failed (injected by a test)");
+            }
             table.remove(iova.value());
             Arrays.fill(recent, null);
+        }
+    }
+
+    /** Fault injection: the next {@code n} unmaps fail as a kernel's refused unmap would, leaving the mapping in the IOMMU. */
+    public void failUnmaps(int n) {
+        synchronized (table) {
+            failUnmaps = n;
         }
     }
 

@@ -268,6 +268,64 @@ public final class FakeNvme implements DeviceModel {
         faults.hangShutdown = true;
     }
 
+    /** A field of a completion queue entry (NVMe base spec figure "Common Completion Queue Entry Layout"). */
+    public enum CqeField {
+        /** Dword 0, the command specific result. */
+        DW0("dw0"),
+        /** SQ Head Pointer. */
+        SQHD("sqhd"),
+        /** SQ Identifier. */
+        SQID("sqid"),
+        /** Command Identifier. */
+        CID("cid"),
+        /** Status Field and Phase Tag (bit 0): a wrong phase tag hides the entry. */
+        STATUS_AND_PHASE("status");
+
+        final int offset;
+        final int width;
+
+        CqeField(String name) {
+            var path = java.lang.foreign.MemoryLayout.PathElement.groupElement(name);
+            this.offset = (int) org.dma4j.nvme.spec.Cqe.LAYOUT.byteOffset(path);
+            this.width = (int) org.dma4j.nvme.spec.Cqe.LAYOUT.select(path).byteSize();
+        }
+    }
+
+    /**
+     * Hostile device: from now on the register dword at {@code offset} (CAP at 0x00 and 0x04,
+     * VS 0x08, CSTS 0x1c, ...) reads as {@code value}, whatever the controller holds. The
+     * controller itself goes on as its config says: only what the driver sees is wrong.
+     */
+    public synchronized void overrideRegister(int offset, int value) {
+        if ((offset & 3) != 0 || offset < 0 || offset >= DOORBELLS) {
+            throw new IllegalArgumentException("register offset 0x" + Integer.toHexString(offset)
+                    + " is not a dword of the controller registers (0x0..0xffc)");
+        }
+        faults.registers.put(offset, value);
+    }
+
+    /** Hostile device: byte {@code offset} of every Identify data structure of {@code cns} the controller returns is {@code value}. */
+    public synchronized void corruptIdentify(int cns, int offset, int value) {
+        if (offset < 0 || offset >= 4096 || cns < 0 || cns > 0xff) {
+            throw new IllegalArgumentException("Identify CNS " + cns + " byte " + offset + " is outside its 4 KiB");
+        }
+        faults.identify.put(cns << 16 | offset, (byte) value);
+    }
+
+    /** Hostile device: the next completion the controller posts (admin or I/O) has {@code field} set to {@code value}. */
+    public synchronized void corruptNextCompletion(CqeField field, int value) {
+        faults.completions.add(new long[] {field.offset, field.width, value});
+    }
+
+    /**
+     * Surprise removal: the device is gone. Every register and doorbell read returns all ones
+     * (0xffffffff, what a PCIe read of a missing device returns), writes are dropped, and no
+     * command completes any more.
+     */
+    public synchronized void surpriseRemove() {
+        faults.removed = true;
+    }
+
     /** The asynchronous device thread, or null (for tests of its life cycle). */
     Thread deviceThread() {
         return controller.deviceThread();

@@ -233,12 +233,16 @@ final class FakeQueues {
         if (cq.full()) {
             return false;
         }
+        if (nvme.faults.removed) {
+            return true; // a removed device posts nothing (the command is lost)
+        }
         long at = cq.iova + (long) cq.tail * Cqe.SIZE;
         Cqe.writeHead(cqe, 0, dw0, 0, sq.head, sq.qid);
         sq.reported = sq.head;
+        Cqe.writeDw3(cqe, 0, cid, status, cq.phase);
+        nvme.faults.corruptCompletion(cqe); // a hostile device's entry, if a test asked for one
         ctx.dmaWrite(at, cqe, 0, Cqe.DW3); // dwords 0 to 2 first
         VarHandle.releaseFence(); // a driver polling on another thread sees the entry before its phase tag
-        Cqe.writeDw3(cqe, 0, cid, status, cq.phase);
         ctx.dmaWrite(at + Cqe.DW3, cqe, Cqe.DW3, Cqe.SIZE - Cqe.DW3); // dword 3 with the phase tag last
         if (++cq.tail == cq.size) {
             cq.tail = 0;

@@ -308,18 +308,20 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
         }
     }
 
+    /**
+     * Unmaps in the backend first: if that fails, the IOMMU still maps (and the kernel still pins)
+     * the memory, so the mapping stays live and its IOVA taken until an unmap or close succeeds;
+     * forgetting it would leak the pin and hand the IOVA out again while a device can still use it.
+     */
     private void unmapLocked(DmaMapping m, String by) {
+        backendUnmap(m.iova(), m.length());
         live.remove(m.iova().value());
         m.markUnmapped(by);
         Runnable hook = m.removeBufferHook;
         if (hook != null) {
             hook.run();
         }
-        try {
-            backendUnmap(m.iova(), m.length());
-        } finally {
-            releaseIova(m.iova(), m.length());
-        }
+        releaseIova(m.iova(), m.length());
     }
 
     @Override
@@ -348,6 +350,7 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
         if (closed) {
             return;
         }
+        RuntimeException first = null;
         try {
             for (AttachedDevice d : devices.reversed()) {
                 LOG.warn("the {} DMA space closes before {}: turning its DMA off first", backend(), d.name());
@@ -361,7 +364,15 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
             List<DmaMapping> left = new ArrayList<>(live.values());
             left.sort(java.util.Comparator.comparingLong((DmaMapping m) -> m.sequence).reversed());
             for (DmaMapping m : left) {
-                unmapLocked(m, "its space's close");
+                try {
+                    unmapLocked(m, "its space's close");
+                } catch (RuntimeException e) { // go on: closing the backend releases what is left in the kernel
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
+                }
             }
             if (!left.isEmpty()) {
                 leaked(left);
@@ -369,6 +380,9 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
         } finally {
             closed = true;
             backendClose();
+        }
+        if (first != null) {
+            throw first;
         }
     }
 

@@ -100,6 +100,14 @@ public final class Syscalls {
 
     private Syscalls() {}
 
+    /** Bytes mapped by {@link #mmap} and not yet unmapped by {@link #munmap}: what a leak check compares. */
+    private static final java.util.concurrent.atomic.LongAdder MAPPED_BYTES = new java.util.concurrent.atomic.LongAdder();
+
+    /** How many bytes {@link #mmap} has mapped that {@link #munmap} has not unmapped (leak checks). */
+    public static long mappedBytes() {
+        return MAPPED_BYTES.sum();
+    }
+
     private static MethodHandle capturing(MemorySegment address, FunctionDescriptor fd, Linker.Option... more) {
         Linker.Option[] options = new Linker.Option[more.length + 1];
         options[0] = Linker.Option.captureCallState("errno");
@@ -138,6 +146,12 @@ public final class Syscalls {
         return null;
     }
 
+    /** The errno a test's {@link SyscallFaults} session injects into this call, or 0 (always, when none is open). */
+    private static int injected(SyscallFaults.Kind kind) {
+        SyscallFaults.Session s = SyscallFaults.active;
+        return s == null ? 0 : SyscallFaults.check(s, kind);
+    }
+
     private static ErrnoException fail(String operation, MemorySegment capture) {
         int e = errno(capture);
         return failure(operation, e, hintFor(e, operation));
@@ -148,6 +162,10 @@ public final class Syscalls {
     /** {@code open(path, flags | O_CLOEXEC)}; returns the new fd, which the caller owns. */
     public static int open(String path, int flags) {
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.OPEN);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("open " + path, injected, null);
+        }
         try (Arena a = Arena.ofConfined()) {
             int fd = (int) OPEN.invokeExact(c, a.allocateFrom(path), flags | libc_h.O_CLOEXEC(), 0);
             if (fd < 0) {
@@ -163,8 +181,12 @@ public final class Syscalls {
     public static void close(int fd, String name) {
         MemorySegment c = capture();
         try {
+            int injected = injected(SyscallFaults.Kind.CLOSE);
             if ((int) CLOSE.invokeExact(c, fd) < 0) {
                 throw fail("close " + name, c);
+            }
+            if (injected != 0) {
+                throw failure("close " + name, injected, null);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -174,6 +196,10 @@ public final class Syscalls {
     /** {@code pread}: reads up to {@code buf.byteSize()} bytes at {@code offset}; returns the count (0 at end of file). */
     public static long pread(int fd, MemorySegment buf, long offset, String name) {
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.READ);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("read " + name, injected, null);
+        }
         try {
             long n = (long) PREAD.invokeExact(c, fd, buf, buf.byteSize(), offset);
             if (n < 0) {
@@ -188,6 +214,10 @@ public final class Syscalls {
     /** {@code pwrite}: writes up to {@code buf.byteSize()} bytes at {@code offset}; returns the count. */
     public static long pwrite(int fd, MemorySegment buf, long offset, String name) {
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.WRITE);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("write " + name, injected, null);
+        }
         try {
             long n = (long) PWRITE.invokeExact(c, fd, buf, buf.byteSize(), offset);
             if (n < 0) {
@@ -202,6 +232,10 @@ public final class Syscalls {
     /** {@code read}: reads up to {@code buf.byteSize()} bytes; returns the count. */
     public static long read(int fd, MemorySegment buf, String name) {
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.READ);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("read " + name, injected, null);
+        }
         try {
             long n = (long) READ.invokeExact(c, fd, buf, buf.byteSize());
             if (n < 0) {
@@ -219,6 +253,10 @@ public final class Syscalls {
      */
     public static long tryRead(int fd, MemorySegment buf, String name) {
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.READ);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("read " + name, injected, null);
+        }
         try {
             long n = (long) READ.invokeExact(c, fd, buf, buf.byteSize());
             if (n < 0) {
@@ -236,6 +274,10 @@ public final class Syscalls {
     /** {@code write}: writes up to {@code buf.byteSize()} bytes; returns the count. */
     public static long write(int fd, MemorySegment buf, String name) {
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.WRITE);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("write " + name, injected, null);
+        }
         try {
             long n = (long) WRITE.invokeExact(c, fd, buf, buf.byteSize());
             if (n < 0) {
@@ -250,6 +292,10 @@ public final class Syscalls {
     /** {@code memfd_create(name, flags | MFD_CLOEXEC)}; returns the new fd, which the caller owns. */
     public static int memfdCreate(String name, int flags) {
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.MEMFD);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("create memfd " + name, injected, null);
+        }
         try (Arena a = Arena.ofConfined()) {
             int fd = (int) MEMFD_CREATE.invokeExact(c, a.allocateFrom(name), flags | libc_h.MFD_CLOEXEC());
             if (fd < 0) {
@@ -264,6 +310,10 @@ public final class Syscalls {
     /** {@code eventfd(initval, flags | EFD_CLOEXEC)}; returns the new fd, which the caller owns. */
     public static int eventfd(int initval, int flags) {
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.EVENTFD);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("create eventfd", injected, null);
+        }
         try {
             int fd = (int) EVENTFD.invokeExact(c, initval, flags | libc_h.EFD_CLOEXEC());
             if (fd < 0) {
@@ -280,6 +330,10 @@ public final class Syscalls {
     /** {@code ioctl(fd, request, arg)} with a pointer argument; returns the call's non-negative result. */
     public static int ioctl(int fd, String name, IoctlRequest request, MemorySegment arg) {
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.IOCTL);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("ioctl " + request.name() + " on " + name, injected, null);
+        }
         try {
             int r = (int) IOCTL_PTR.invokeExact(c, fd, request.number(), arg);
             if (r < 0) {
@@ -294,6 +348,10 @@ public final class Syscalls {
     /** {@code ioctl(fd, request, arg)} with an integer argument; returns the call's non-negative result. */
     public static int ioctl(int fd, String name, IoctlRequest request, long arg) {
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.IOCTL);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("ioctl " + request.name() + " on " + name, injected, null);
+        }
         try {
             int r = (int) IOCTL_LONG.invokeExact(c, fd, request.number(), arg);
             if (r < 0) {
@@ -316,12 +374,17 @@ public final class Syscalls {
             throw new IllegalArgumentException("cannot map " + length + " bytes of " + what + ": length must be positive");
         }
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.MMAP);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("map " + length + " bytes of " + what, injected, null);
+        }
         try {
             MemorySegment p = (MemorySegment) MMAP.invokeExact(c, MemorySegment.NULL, length, prot, flags, fd, offset);
             if (p.address() == MAP_FAILED) {
                 throw fail("map " + length + " bytes of " + what, c);
             }
             long address = p.address();
+            MAPPED_BYTES.add(length);
             return p.reinterpret(length, owner, unused -> munmapQuietly(address, length, what));
         } catch (Throwable t) {
             throw rethrow(t);
@@ -340,8 +403,13 @@ public final class Syscalls {
     public static void munmap(MemorySegment address, long length, String what) {
         MemorySegment c = capture();
         try {
+            int injected = injected(SyscallFaults.Kind.MUNMAP);
             if ((int) MUNMAP.invokeExact(c, address, length) < 0) {
                 throw fail("unmap " + length + " bytes of " + what, c);
+            }
+            MAPPED_BYTES.add(-length);
+            if (injected != 0) {
+                throw failure("unmap " + length + " bytes of " + what, injected, null);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -351,6 +419,10 @@ public final class Syscalls {
     /** {@code mlock}: pins the pages of {@code seg} in RAM. */
     public static void mlock(MemorySegment seg) {
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.MLOCK);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("lock " + seg.byteSize() + " bytes in memory", injected, null);
+        }
         try {
             if ((int) MLOCK.invokeExact(c, seg, seg.byteSize()) < 0) {
                 int e = errno(c);
@@ -372,8 +444,12 @@ public final class Syscalls {
     public static void munlock(MemorySegment seg) {
         MemorySegment c = capture();
         try {
+            int injected = injected(SyscallFaults.Kind.MUNLOCK);
             if ((int) MUNLOCK.invokeExact(c, seg, seg.byteSize()) < 0) {
                 throw fail("unlock " + seg.byteSize() + " bytes", c);
+            }
+            if (injected != 0) {
+                throw failure("unlock " + seg.byteSize() + " bytes", injected, null);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -383,6 +459,10 @@ public final class Syscalls {
     /** {@code madvise(seg, advice)}. */
     public static void madvise(MemorySegment seg, int advice, String adviceName) {
         MemorySegment c = capture();
+        int injected = injected(SyscallFaults.Kind.MADVISE);
+        if (injected != 0) { // the message is built only when a test injects a fault
+            throw failure("madvise " + adviceName + " on " + seg.byteSize() + " bytes", injected, null);
+        }
         try {
             if ((int) MADVISE.invokeExact(c, seg, seg.byteSize(), advice) < 0) {
                 throw fail("madvise " + adviceName + " on " + seg.byteSize() + " bytes", c);

@@ -44,9 +44,28 @@ final class ControllerRegs {
         waitReady(true);
     }
 
-    /** Whether the controller reports Controller Fatal Status. */
+    /** Whether the controller reports Controller Fatal Status. Throws if the device is gone. */
     boolean fatal() {
-        return (bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_CFS) != 0;
+        return (csts() & NvmeRegs.CSTS_CFS) != 0;
+    }
+
+    /**
+     * CSTS, checked: a register that reads all ones is what a PCIe read of a removed or dead
+     * device returns (CSTS can never be all ones: its reserved bits are 0), so waiting on it
+     * would only run into a timeout with a misleading message.
+     */
+    private int csts() {
+        int v = bar.read32(NvmeRegs.CSTS);
+        if (v == -1) {
+            throw new NvmeException(gone(name, "CSTS"));
+        }
+        return v;
+    }
+
+    /** The message for a device whose {@code register} reads all ones. */
+    static String gone(String name, String register) {
+        return name + ": the device is gone: " + register + " reads all ones (0xffffffff), as after a surprise removal,"
+                + " a link down or a dead controller; outstanding commands cannot complete";
     }
 
     /** A 64-bit register as two dword writes, low first: what every controller accepts. */
@@ -57,7 +76,7 @@ final class ControllerRegs {
 
     private void waitReady(boolean ready) {
         long deadline = System.nanoTime() + Math.max(cap.timeoutMillis(), 500) * 1_000_000;
-        while (((bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_RDY) != 0) != ready) {
+        while (((csts() & NvmeRegs.CSTS_RDY) != 0) != ready) {
             if (ready && fatal()) {
                 throw new NvmeException(name + ": controller fatal status (CSTS.CFS) while enabling");
             }
@@ -77,7 +96,7 @@ final class ControllerRegs {
         bar.write32(NvmeRegs.CC, (bar.read32(NvmeRegs.CC) & ~(3 << 14)) | NvmeRegs.CC_SHN_NORMAL);
         long deadline = System.nanoTime() + limit.toNanos();
         int csts;
-        while (((csts = bar.read32(NvmeRegs.CSTS)) & NvmeRegs.CSTS_SHST_MASK) != NvmeRegs.CSTS_SHST_COMPLETE) {
+        while (((csts = csts()) & NvmeRegs.CSTS_SHST_MASK) != NvmeRegs.CSTS_SHST_COMPLETE) {
             if (System.nanoTime() > deadline) {
                 throw new NvmeException.Timeout(name + ": shutdown did not complete within " + limit.toMillis()
                         + " ms (CSTS.SHST is " + ((csts & NvmeRegs.CSTS_SHST_MASK) >>> 2) + ", not 2); the controller"

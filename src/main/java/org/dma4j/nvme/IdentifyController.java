@@ -22,7 +22,9 @@ public record IdentifyController(int vendor, int subsystemVendor, String serial,
 
     /** The largest transfer one command may move, in bytes, for memory pages of {@code pageSize}. */
     public long maxTransferBytes(long pageSize) {
-        return mdts == 0 ? Long.MAX_VALUE : pageSize << mdts;
+        // A shift past 62 bits would wrap (Java shifts modulo 64) to 0 or a negative size: as
+        // Linux's nvme_mps_to_sectors, an MDTS that overflows means no limit.
+        return mdts == 0 || mdts >= Long.numberOfLeadingZeros(pageSize) - 1 ? Long.MAX_VALUE : pageSize << mdts;
     }
 
     public boolean supportsWriteZeroes() {

@@ -34,7 +34,8 @@ import org.dma4j.nvme.spec.NvmOpcode;
  * controller reset the queue is re-created (same qid, size and memory) on its owner's next use,
  * and the commands it had outstanding fail with {@link NvmeException.Reset} (a handler sees
  * {@link CompletionHandler#RESET}). {@link #close()} deletes the queue pair from the controller;
- * futures still outstanding then fail.
+ * futures still outstanding then fail. Closing the controller from another thread while the owner
+ * submits or polls makes the owner's next use throw {@link org.dma4j.AlreadyClosedException}.
  */
 public final class IoQueue implements AutoCloseable {
     private final NvmeController controller;
@@ -174,8 +175,12 @@ public final class IoQueue implements AutoCloseable {
         }
         long iova = buf.iova().value() + offset;
         long prp2 = qp.prp2(cid, iova, bytes);
-        NvmCommands.rw(qp.sq(), qp.nextSlot(), op, cid, ns.nsid(), lba, blocks, iova, prp2, mptr, ns.prinfo(),
-                ns.refTag() ? (int) lba : 0);
+        try {
+            NvmCommands.rw(qp.sq(), qp.nextSlot(), op, cid, ns.nsid(), lba, blocks, iova, prp2, mptr, ns.prinfo(),
+                    ns.refTag() ? (int) lba : 0);
+        } catch (IllegalStateException e) {
+            throw qp.closedUnder(e);
+        }
         qp.submit(cid);
         return cid;
     }

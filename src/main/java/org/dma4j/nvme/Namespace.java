@@ -118,12 +118,17 @@ public final class Namespace {
             throw new NvmeException("namespace " + nsid + where + " uses LBA format " + index + " (FLBAS 0x"
                     + Integer.toHexString(flbas) + ") but reports only " + nlbaf + " formats (NLBAF)");
         }
+        long nsze = IdNs.size(d);
+        if (nsze < 0) { // a device's value: 2^63 blocks or more is no real namespace, and would count negative
+            throw new NvmeException("namespace " + nsid + where + " reports a size (NSZE) of 0x" + Long.toHexString(nsze)
+                    + " blocks, beyond 2^63; the device's Identify Namespace data is corrupt");
+        }
         List<LbaFormat> formats = new ArrayList<>();
         for (int i = 0; i < nlbaf; i++) {
             int lbads = IdNs.lbafDataSizeLog2(d, i);
             formats.add(new LbaFormat(lbads < 31 ? 1 << lbads : 0, IdNs.lbafMetadataSize(d, i), IdNs.lbafRelativePerformance(d, i)));
         }
-        return new Namespace(nsid, IdNs.size(d), IdNs.capacity(d), formats, index, (flbas & IdNs.FLBAS_EXTENDED) != 0,
+        return new Namespace(nsid, nsze, IdNs.capacity(d), formats, index, (flbas & IdNs.FLBAS_EXTENDED) != 0,
                 IdNs.metadataCapabilities(d), IdNs.protectionSettings(d), where);
     }
 

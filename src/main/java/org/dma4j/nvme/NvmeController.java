@@ -96,6 +96,17 @@ public final class NvmeController implements AutoCloseable {
         LOG.debug("{}: CAP 0x{}: {} entries per queue, doorbell stride {}, CAP.TO {} ms", device.address(),
                 Long.toHexString(cap.raw()), cap.maxQueueEntries(), cap.doorbellStride(), cap.timeoutMillis());
         this.regs = new ControllerRegs(bar, cap, device.address().toString());
+        if (cap.raw() == -1L) {
+            throw new NvmeException(ControllerRegs.gone(device.address().toString(), "CAP"));
+        }
+        if (cap.maxQueueEntries() < 2) { // MQES is 0's based and the spec forbids 0: a queue of one entry holds no command
+            throw new NvmeException(device.address() + " reports CAP.MQES 0 (queues of 1 entry), which the NVMe spec"
+                    + " forbids; the device's registers are corrupt");
+        }
+        if (doorbellEnd(0) > bar.size()) {
+            throw new NvmeException(device.address() + " reports a doorbell stride of " + cap.doorbellStride()
+                    + " bytes (CAP.DSTRD), which puts the admin queue's doorbells beyond BAR0's " + bar.size() + " bytes");
+        }
         if (!cap.nvmCommandSet()) {
             throw new NvmeException(device.address() + " does not support the NVM command set (CAP.CSS)");
         }
@@ -132,6 +143,11 @@ public final class NvmeController implements AutoCloseable {
             throw undo.unwind(e);
         }
         this.up = true;
+    }
+
+    /** The end of queue {@code qid}'s doorbells (SQ tail, then CQ head) in BAR0. */
+    private long doorbellEnd(int qid) {
+        return NvmeRegs.DOORBELLS + (2L * qid + 2) * cap.doorbellStride();
     }
 
     /**
@@ -450,6 +466,10 @@ public final class NvmeController implements AutoCloseable {
                 break;
             }
             qid++;
+        }
+        if (doorbellEnd(qid) > bar.size()) {
+            throw new NvmeException(device.address() + ": I/O queue " + qid + "'s doorbells lie beyond BAR0's " + bar.size()
+                    + " bytes at a stride of " + cap.doorbellStride() + " bytes (CAP.DSTRD); the device cannot have granted it");
         }
         QueuePair qp = new QueuePair(bar, device.dmaSpace(), qid, size, cap.doorbellStride(), DmaDirection.TO_DEVICE);
         try {

@@ -2,6 +2,7 @@ package org.dma4j.nvme;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
+import org.dma4j.AlreadyClosedException;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.iommu.DmaSpace;
@@ -171,8 +172,12 @@ final class QueuePair implements AutoCloseable {
                     + PrpList.entriesPerPage(PAGE));
         }
         long list = (long) cid * PAGE;
-        for (long i = 0; i < pages; i++) {
-            PrpList.setEntry(prp, list, i, next + i * PAGE);
+        try {
+            for (long i = 0; i < pages; i++) {
+                PrpList.setEntry(prp, list, i, next + i * PAGE);
+            }
+        } catch (IllegalStateException e) {
+            throw closedUnder(e);
         }
         return prpIova[cid];
     }
@@ -209,6 +214,21 @@ final class QueuePair implements AutoCloseable {
         return sq;
     }
 
+    /**
+     * The queue's memory was freed by another thread (its controller closed) while this one used
+     * it: an {@link AlreadyClosedException}, not the arena's IllegalStateException. The catch costs
+     * nothing until it happens.
+     */
+    RuntimeException closedUnder(IllegalStateException e) {
+        if (sq.scope().isAlive() && cq.scope().isAlive()) {
+            return e;
+        }
+        AlreadyClosedException c = new AlreadyClosedException("queue " + qid + " (its controller was closed while this thread"
+                + " used it)");
+        c.initCause(e);
+        return c;
+    }
+
     /** The byte offset in {@link #sq()} of the slot the next command goes to (the SQ tail). */
     long nextSlot() {
         return (long) sqTail * Sqe.SIZE;
@@ -219,7 +239,11 @@ final class QueuePair implements AutoCloseable {
      * outstanding and rings the SQ tail doorbell.
      */
     void submit(int cid) {
-        opcode[cid] = (byte) Sqe.opcode(sq, nextSlot());
+        try {
+            opcode[cid] = (byte) Sqe.opcode(sq, nextSlot());
+        } catch (IllegalStateException e) {
+            throw closedUnder(e);
+        }
         outstanding[cid] = true;
         done[cid] = false;
         sqTail = sqTail + 1 == entries ? 0 : sqTail + 1; // no division on the hot path
@@ -232,6 +256,14 @@ final class QueuePair implements AutoCloseable {
      * those a reset finished included.
      */
     int poll() {
+        try {
+            return reap();
+        } catch (IllegalStateException e) {
+            throw closedUnder(e);
+        }
+    }
+
+    private int reap() {
         int n = finishedByReset;
         finishedByReset = 0;
         return n + reap(null, Integer.MAX_VALUE);

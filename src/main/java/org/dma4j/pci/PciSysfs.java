@@ -115,6 +115,12 @@ public final class PciSysfs {
             throw new PciSetupException(a + " has no IOMMU group: no IOMMU is active (boot with intel_iommu=on) and"
                     + " VFIO's no-IOMMU mode is off; dma4j doctor explains both");
         }
+        List<String> uses = info.driver().isPresent() ? BlockDeviceUse.uses(root, dir(a)) : List.of();
+        if (!uses.isEmpty()) {
+            throw new PciSetupException("refusing to bind " + a + " to vfio-pci: it backs storage this system is using ("
+                    + String.join("; ", uses) + "). Binding would take the disk from under it; unmount it, swapoff it and"
+                    + " stop what holds it (e.g. dmsetup remove, mdadm --stop) first");
+        }
         write(dir(a).resolve("driver_override"), "vfio-pci", a);
         if (info.driver().isPresent()) {
             write(dir(a).resolve("driver").resolve("unbind"), a.toString(), a);
