@@ -94,8 +94,6 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
 
     private record AttachedDevice(String name, Runnable stopDma) {}
 
-    /** For the backends: a space with no mappings yet; its IOVA allocator is made on first use. */
-    protected AbstractDmaSpace() {}
 
     /** What went wrong in an unmap request, for {@link #badUnmap}. */
     protected enum BadUnmap {
