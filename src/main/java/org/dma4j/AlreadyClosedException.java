@@ -1,7 +1,7 @@
 package org.dma4j;
 
 /** Thrown when an object is used after it was closed. Closing twice is harmless and never throws this. */
-public class AlreadyClosedException extends Dma4jException {
+public class AlreadyClosedException extends StateException {
     private static final long serialVersionUID = 1L;
 
     public AlreadyClosedException(String what) {

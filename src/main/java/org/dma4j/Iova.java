@@ -14,7 +14,7 @@ public record Iova(long value) implements Comparable<Iova> {
     public Iova plus(long bytes) {
         long v = value + bytes;
         if (Long.compareUnsigned(v, value) < 0) {
-            throw new ArithmeticException(this + " + " + bytes + " wraps past 2^64");
+            throw new OutOfRangeException(this + " + " + bytes + " wraps past 2^64");
         }
         return new Iova(v);
     }

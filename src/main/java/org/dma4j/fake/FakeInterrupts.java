@@ -3,6 +3,7 @@ package org.dma4j.fake;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.dma4j.AlreadyClosedException;
+import org.dma4j.OutOfRangeException;
 import org.dma4j.pci.Interrupts;
 import org.dma4j.pci.IrqType;
 
@@ -71,7 +72,7 @@ final class FakeInterrupts implements Interrupts {
             throw new AlreadyClosedException(type + " interrupts");
         }
         if (vector < 0 || vector >= pending.length()) {
-            throw new IndexOutOfBoundsException(type + " vector " + vector + " is not enabled (0.." + (pending.length() - 1) + ")");
+            throw new OutOfRangeException(type + " vector " + vector + " is not enabled (0.." + (pending.length() - 1) + ")");
         }
     }
 

@@ -1,7 +1,6 @@
 package org.dma4j.fake;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -70,7 +69,7 @@ public final class FakeIvshmem implements DeviceModel {
             return new FakeIvshmem(ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes, arena), arena);
         } catch (IOException e) {
             arena.close();
-            throw new UncheckedIOException("cannot map " + file + " as ivshmem's shared memory", e);
+            throw new Dma4jException("cannot map " + file + " as ivshmem's shared memory", e);
         }
     }
 

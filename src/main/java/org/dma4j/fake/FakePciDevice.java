@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.dma4j.AlreadyClosedException;
 import org.dma4j.Iova;
+import org.dma4j.OutOfRangeException;
 import org.dma4j.iommu.DmaSpace;
 import org.dma4j.mem.DmaBuffer;
 import org.dma4j.pci.Bar;
@@ -155,7 +156,7 @@ public final class FakePciDevice implements PciDevice {
     public synchronized Bar bar(int index) {
         ensureOpen();
         if (index < 0 || index > 5) {
-            throw new IndexOutOfBoundsException("BAR" + index + ": PCI functions have BAR0 to BAR5");
+            throw new OutOfRangeException("BAR" + index + ": PCI functions have BAR0 to BAR5");
         }
         if (model.barSize(index) == 0) {
             throw new PciSetupException(address + " has no BAR" + index);

@@ -1,12 +1,12 @@
 package org.dma4j.fake;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.dma4j.Dma4jException;
 
 /**
  * Namespace data in a file, which stays sparse (the file is sized with a hole; only written
@@ -27,7 +27,7 @@ final class FileStorage implements NamespaceStorage {
                 channel.write(ByteBuffer.allocate(1), bytes - 1); // extends with a hole
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the fake namespace image " + path + ": " + e.getMessage(), e);
+            throw new Dma4jException("cannot open the fake namespace image " + path + ": " + e.getMessage(), e);
         }
     }
 
@@ -42,7 +42,7 @@ final class FileStorage implements NamespaceStorage {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("reading the fake namespace image " + path + ": " + e.getMessage(), e);
+            throw new Dma4jException("reading the fake namespace image " + path + ": " + e.getMessage(), e);
         }
     }
 
@@ -63,7 +63,7 @@ final class FileStorage implements NamespaceStorage {
                 channel.write(b, byteOffset + b.position());
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("writing the fake namespace image " + path + ": " + e.getMessage(), e);
+            throw new Dma4jException("writing the fake namespace image " + path + ": " + e.getMessage(), e);
         }
     }
 
@@ -72,7 +72,7 @@ final class FileStorage implements NamespaceStorage {
         try {
             channel.close();
         } catch (IOException e) {
-            throw new UncheckedIOException("closing the fake namespace image " + path + ": " + e.getMessage(), e);
+            throw new Dma4jException("closing the fake namespace image " + path + ": " + e.getMessage(), e);
         }
     }
 }

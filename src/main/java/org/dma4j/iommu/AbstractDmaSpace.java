@@ -94,6 +94,7 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
 
     private record AttachedDevice(String name, Runnable stopDma) {}
 
+
     /** What went wrong in an unmap request, for {@link #badUnmap}. */
     protected enum BadUnmap {
         /** No live mapping starts at the IOVA. */

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Set;
 import org.dma4j.Iova;
 import org.dma4j.MemoryKind;
+import org.dma4j.OutOfRangeException;
 
 /**
  * One live IOMMU mapping: memory, the IOVA the device uses for it, its direction and
@@ -52,7 +53,7 @@ public final class DmaMapping implements AutoCloseable {
     /** The IOVA of the byte at {@code offset} into this mapping. */
     public Iova iova(long offset) {
         if (offset < 0 || offset >= memory.byteSize()) {
-            throw new IndexOutOfBoundsException("offset " + offset + " outside a mapping of " + memory.byteSize() + " bytes");
+            throw new OutOfRangeException("offset " + offset + " outside a mapping of " + memory.byteSize() + " bytes");
         }
         return iova.plus(offset);
     }

@@ -1,6 +1,7 @@
 package org.dma4j.nvme;
 
 import java.util.concurrent.CompletableFuture;
+import org.dma4j.StateException;
 import org.dma4j.iommu.DmaMapException;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.nvme.spec.DsmRange;
@@ -325,7 +326,7 @@ public final class IoQueue implements AutoCloseable {
     public void finish(int cid) {
         checkCid(cid);
         if (!qp.isDone(cid)) {
-            throw new IllegalStateException("command " + cid + " on queue " + qp.qid + " has not completed; poll first");
+            throw new StateException("command " + cid + " on queue " + qp.qid + " has not completed; poll first");
         }
         int status = qp.status(cid);
         int opc = qp.opcode(cid);

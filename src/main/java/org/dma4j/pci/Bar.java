@@ -1,8 +1,10 @@
 package org.dma4j.pci;
 
+import org.dma4j.OutOfRangeException;
+
 /**
  * A device's memory BAR, for register access. Every access is bounds- and alignment-checked
- * (a bad offset throws {@link IndexOutOfBoundsException} naming the BAR, never crashes the JVM).
+ * (a bad offset throws {@link OutOfRangeException} naming the BAR, never crashes the JVM).
  *
  * <p>Memory ordering: reads are acquire and writes are release accesses of the width asked
  * (never split or merged). So a write to a doorbell is not reordered before the plain writes to
@@ -36,11 +38,11 @@ public interface Bar {
     /** Throws unless [offset, offset + width) is inside the BAR and naturally aligned. */
     static void check(Bar bar, long offset, int width) {
         if (offset < 0 || offset > bar.size() - width) {
-            throw new IndexOutOfBoundsException("offset 0x" + Long.toHexString(offset) + " (" + width + " bytes) is outside BAR"
+            throw new OutOfRangeException("offset 0x" + Long.toHexString(offset) + " (" + width + " bytes) is outside BAR"
                     + bar.index() + " of 0x" + Long.toHexString(bar.size()) + " bytes");
         }
         if ((offset & (width - 1)) != 0) {
-            throw new IndexOutOfBoundsException("offset 0x" + Long.toHexString(offset) + " of BAR" + bar.index()
+            throw new OutOfRangeException("offset 0x" + Long.toHexString(offset) + " of BAR" + bar.index()
                     + " is not aligned for a " + width + "-byte access");
         }
     }

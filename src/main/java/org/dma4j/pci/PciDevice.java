@@ -1,5 +1,6 @@
 package org.dma4j.pci;
 
+import org.dma4j.OutOfRangeException;
 import org.dma4j.iommu.DmaSpace;
 import org.dma4j.mem.DmaBuffer;
 
@@ -60,7 +61,7 @@ public interface PciDevice extends AutoCloseable {
             throw new IllegalArgumentException("config space accesses are 1, 2 or 4 bytes, not " + width);
         }
         if (offset < 0 || offset > 4096 - width || offset % width != 0) {
-            throw new IndexOutOfBoundsException("config offset 0x" + Integer.toHexString(offset) + " (" + width
+            throw new OutOfRangeException("config offset 0x" + Integer.toHexString(offset) + " (" + width
                     + " bytes) of " + address + " is outside 0x0-0xfff or not aligned");
         }
     }

@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import org.dma4j.OutOfRangeException;
 import org.dma4j.linux.Fd;
 import org.dma4j.linux.Syscalls;
 
@@ -55,7 +56,7 @@ final class VfioInterrupts implements Interrupts {
             throw new org.dma4j.AlreadyClosedException(type + " interrupts");
         }
         if (vector < 0 || vector >= eventfds.size()) {
-            throw new IndexOutOfBoundsException(type + " vector " + vector + " is not enabled (0.." + (eventfds.size() - 1) + ")");
+            throw new OutOfRangeException(type + " vector " + vector + " is not enabled (0.." + (eventfds.size() - 1) + ")");
         }
         return eventfds.get(vector);
     }

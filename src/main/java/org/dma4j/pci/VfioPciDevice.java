@@ -13,6 +13,7 @@ import java.util.List;
 import org.dma4j.AlreadyClosedException;
 import org.dma4j.Errno;
 import org.dma4j.ErrnoException;
+import org.dma4j.OutOfRangeException;
 import org.dma4j.iommu.Backend;
 import org.dma4j.iommu.DmaSpace;
 import org.dma4j.iommu.DmaSpaces;
@@ -183,7 +184,7 @@ public final class VfioPciDevice implements PciDevice {
     public synchronized Bar bar(int index) {
         ensureOpen();
         if (index < 0 || index > 5) {
-            throw new IndexOutOfBoundsException("BAR" + index + ": PCI functions have BAR0 to BAR5");
+            throw new OutOfRangeException("BAR" + index + ": PCI functions have BAR0 to BAR5");
         }
         if (bars[index] == null) {
             VfioRegion r = VfioRegion.query(fd, vfio_h.VFIO_PCI_BAR0_REGION_INDEX() + index);

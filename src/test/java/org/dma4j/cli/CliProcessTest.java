@@ -32,9 +32,15 @@ class CliProcessTest {
                 where(Class.forName("org.slf4j.simple.SimpleLogger")));
     }
 
-    /** {@code java ... org.dma4j.cli.Main args}, on the module path as tools/dma4j runs it. */
+    /**
+     * {@code java ... org.dma4j.cli.Main args}, on the module path as tools/dma4j runs it; with
+     * SIGINT at its default, as a Ctrl-C finds a command in a terminal. This JVM may have inherited
+     * SIGINT ignored (a shell without job control ignores it in {@code tools/test &}), and java
+     * leaves an ignored SIGINT ignored, so perf would never see the Ctrl-C that
+     * {@link #ctrlCPrintsTheResultsSoFar} sends; {@code env} execs java, so the pid is java's.
+     */
     private static Process start(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=org.dma4j", "-p", path(), "--add-modules", "info.picocli,HdrHistogram",
                 "-m", "org.dma4j/org.dma4j.cli.Main"));
         cmd.addAll(List.of(args));

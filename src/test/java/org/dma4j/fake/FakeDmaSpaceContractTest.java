@@ -12,7 +12,6 @@ import org.dma4j.iommu.DmaMapping;
 import org.dma4j.iommu.DmaSpace;
 import org.dma4j.iommu.DmaSpaceContract;
 import org.dma4j.mem.DmaBuffer;
-import org.junit.jupiter.api.function.Executable;
 
 /** The DmaSpace contract on the fake IOMMU; its device side is the fake's own device-access API. */
 class FakeDmaSpaceContractTest extends DmaSpaceContract {
@@ -47,8 +46,8 @@ class FakeDmaSpaceContractTest extends DmaSpaceContract {
     }
 
     @Override
-    protected void assertWrongUnmapRefused(Executable unmap) {
-        var f = assertThrows(DmaDebugFault.class, unmap);
+    protected void assertWrongUnmapRefused(Runnable unmap) {
+        var f = assertThrows(DmaDebugFault.class, unmap::run);
         assertTrue(f.kind() == DmaDebugFault.Kind.BAD_UNMAP || f.kind() == DmaDebugFault.Kind.DOUBLE_UNMAP, f.getMessage());
     }
 

@@ -137,6 +137,7 @@ class FakeDmaSpaceTest {
         assertEquals(65535, FakeDmaSpace.Config.defaults().entryLimit());
     }
 
+    @SuppressWarnings("try") // the mapping m is held for its scope
     @Test
     void exhaustedIovaSpaceIsTyped() {
         try (DmaBuffer b = DmaBuffer.allocate(3 * 4096);
@@ -155,6 +156,7 @@ class FakeDmaSpaceTest {
         }
     }
 
+    @SuppressWarnings("try") // the hugepage reservation h is held for its scope
     @Test
     void hugepageBuffersGetHugepageAlignedIovas() {
         try (org.dma4j.mem.Hugepages h = org.dma4j.mem.Hugepages.reserve(1);

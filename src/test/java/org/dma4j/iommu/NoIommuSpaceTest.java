@@ -140,6 +140,7 @@ class NoIommuSpaceTest {
         }
     }
 
+    @SuppressWarnings("try") // the hugepage reservation h is held for its scope
     @Test
     void allocateGivesOneContiguousHugepage() {
         try (Hugepages h = Hugepages.reserve(1); NoIommuSpace s = space(new FakeMemory(false)); DmaBuffer b = s.allocate(5000)) {

@@ -96,6 +96,7 @@ class DmaBufferTest {
         assertFalse(b.isOpen());
     }
 
+    @SuppressWarnings("try") // the hugepage reservation h is held for its scope
     @Test
     void hugepagesWhenReserved() {
         try (Hugepages h = Hugepages.reserve(2); DmaBuffer b = DmaBuffer.allocate(3 << 20, PageSize.SIZE_2M)) {

@@ -94,6 +94,7 @@ class CloseOrderTest {
         }
     }
 
+    @SuppressWarnings("try") // the controller c is held for its scope
     @Test
     void aControllerGivenItsDeviceClosesIt() {
         try (FakeDmaSpace space = FakeDmaSpace.open()) {

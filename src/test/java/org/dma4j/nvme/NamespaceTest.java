@@ -11,10 +11,10 @@ import org.junit.jupiter.api.Test;
 
 /** Identify Namespace parsing: the LBA format in use, metadata, protection information, what dma4j drives. */
 class NamespaceTest {
-    /** Identify Namespace data: {@code formats} as {data size, ms} pairs, FLBAS, DPS. */
     /** CDW12 of Read and Write, written out from the NVM Command Set Specification: PRACT bit 29, PRCHK guard 28, reference tag 26. */
     private static final int PRACT = 1 << 29, PRCHK_GUARD = 1 << 28, PRCHK_REFTAG = 1 << 26;
 
+    /** Identify Namespace data: {@code formats} as {data size, ms} pairs, FLBAS, DPS. */
     private static MemorySegment identify(int[][] formats, int flbas, int dps) {
         MemorySegment d = MemorySegment.ofArray(new long[512]);
         d.set(ValueLayout.JAVA_LONG, 0, 1000);

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * PRP list pages (about 4 MiB, three hugepages); every one of them is used here.
  */
 class NvmeOnPhysicalAddressesTest {
+    @SuppressWarnings("try") // the hugepage reservation h is held for its scope
     @Test
     void queuesAndEveryPrpListPageInsideHugepages() {
         try (Hugepages h = Hugepages.reserve(8)) {

@@ -20,7 +20,7 @@ public abstract class NvmeSharedSpaceContract extends SharedDmaSpaceContract {
     protected void dmaInto(PciDevice device, DmaMapping target, byte value) {
         NvmeController c = drivers.computeIfAbsent(device, NvmeController::open);
         Namespace ns = c.namespaces().getFirst();
-        int blocks = (int) Math.max(1, 512 / ns.blockSize());
+        int blocks = Math.max(1, 512 / ns.blockSize());
         try (IoQueue q = c.createIoQueue(4); DmaBuffer src = space.allocate(4096);
              DmaMapping m = space.map(src, DmaDirection.TO_DEVICE)) {
             src.segment().fill(value);

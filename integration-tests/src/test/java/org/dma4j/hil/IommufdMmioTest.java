@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 @Tag("iommufd")
 @Tag("p2p")
 class IommufdMmioTest {
+    @SuppressWarnings("try") // closes the first mapping inside its try on purpose
     @Test
     void aRealBarIsRefusedWithTheReasonBeforeAnyIovaIsTaken() {
         Guest.requireAny("iommufd", "p2p");

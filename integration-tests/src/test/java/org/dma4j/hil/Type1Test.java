@@ -156,6 +156,7 @@ class Type1Test {
     }
 
     /** A second owner of a group gets EBUSY, typed, with dma4j's explanation as the hint. */
+    @SuppressWarnings("try") // the Setup s is held for its scope (it owns the group)
     @Test
     void aGroupHeldElsewhereIsEbusyTyped() {
         try (Setup s = new Setup()) {

@@ -29,6 +29,7 @@ class Type1SpaceContractTest extends GuestDmaSpaceContract {
         return VfioType1Space.open(DmaSpaces.group(Guest.nvmeBdf()));
     }
 
+    @SuppressWarnings("try") // each mapping m is held for its scope
     @Test
     void eachMappingUsesOneOfTheKernelsEntries() {
         VfioType1Space t = (VfioType1Space) space;
@@ -44,6 +45,7 @@ class Type1SpaceContractTest extends GuestDmaSpaceContract {
      * Issue 9 item 10: type1 charges what it pins to VmLck (mm->locked_vm); memory from
      * space.allocate is charged once, by the map, where mlocked memory is charged twice.
      */
+    @SuppressWarnings("try") // each mapping m is held for its scope
     @Test
     void mappedMemoryIsChargedToMemlockOnce() {
         long before = lockedKb();

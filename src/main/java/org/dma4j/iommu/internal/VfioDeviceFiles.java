@@ -1,6 +1,7 @@
 package org.dma4j.iommu.internal;
 
 import java.util.Objects;
+import org.dma4j.Dma4jException;
 import org.dma4j.iommu.DmaSpace;
 import org.dma4j.linux.Fd;
 
@@ -54,7 +55,7 @@ public final class VfioDeviceFiles {
             try {
                 Class.forName("org.dma4j.iommu.AbstractDmaSpace", true, VfioDeviceFiles.class.getClassLoader());
             } catch (ClassNotFoundException e) {
-                throw new IllegalStateException(e);
+                throw new Dma4jException("cannot load org.dma4j.iommu.AbstractDmaSpace, which registers the VFIO device opener", e);
             }
             o = opener;
         }
