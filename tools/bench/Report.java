@@ -104,7 +104,8 @@ public class Report {
 
         out.append("## Fake IOMMU map + unmap, and IOVA allocation, with live mappings\n\n");
         out.append("One in two of the live mappings was unmapped again, leaving 4 KiB holes (fragmented IOVA space). Flat means the\n"
-                + "60000-mapping figure is within 2× of the 10-mapping one (no linear scan).\n\n");
+                + "60000-mapping figure is within 2× of the 10-mapping one, or above it by no more than their JMH errors (no linear\n"
+                + "scan; a linear one is hundreds of times slower at 60000).\n\n");
         header("| operation | size | 10 live | 1000 live | 60000 live | 60000 / 10 | B/op (60000) | target | |");
         for (String[] b : new String[][] {{"fake map + unmap", "org.dma4j.bench.MapBench.mapUnmap"},
                 {"IOVA allocate + free", "org.dma4j.iommu.IovaBench.allocateFree"}}) {
@@ -113,9 +114,12 @@ public class Report {
                 Score s1k = java.get(b[1] + "|live=1000|size=" + size);
                 Score s60 = java.get(b[1] + "|live=60000|size=" + size);
                 double ratio = ratio(s60, s10);
+                // Flat: within 2x, or no larger than the two figures' JMH errors can explain.
+                boolean withinError = s10 != null && s60 != null && s60.score - s10.score <= s60.error + s10.error;
+                String m = mark(ratio <= 2.0 || withinError, b[0] + " " + size);
                 out.append(String.format("| %s | %s | %s | %s | %s | %s | %s | flat | %s |%n", b[0], size.equals("4096") ? "4 KiB" : "2 MiB",
                         fmt(s10), fmt(s1k), fmt(s60), ratioText(ratio), bytes(alloc(b[1] + "|live=60000|size=" + size)),
-                        mark(ratio <= 2.0, b[0] + " " + size)));
+                        ratio > 2.0 && withinError ? m + " (within error)" : m));
             }
         }
         out.append('\n');
