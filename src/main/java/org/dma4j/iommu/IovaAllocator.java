@@ -39,15 +39,31 @@ final class IovaAllocator {
 
     /** A free range of {@code length} bytes aligned to {@code alignment} (a power of two). */
     Iova allocate(long length, long alignment) {
+        return allocate(length, alignment, DmaMask.ALL);
+    }
+
+    /**
+     * A free range of {@code length} bytes aligned to {@code alignment} (a power of two) whose
+     * last byte is at or below {@code mask}: the lowest such range (first fit), so a device with
+     * a small mask finds room when one exists.
+     */
+    Iova allocate(long length, long alignment, DmaMask mask) {
+        // Free runs never reach 2^63 (see the constructor), so a mask of 63 or more bits limits nothing.
+        long limitEnd = mask.bits() >= 63 ? Long.MAX_VALUE : mask.mask() + 1; // exclusive
         for (Map.Entry<Long, Long> run : free.entrySet()) {
+            if (run.getKey() >= limitEnd) {
+                break;
+            }
             long start = (run.getKey() + alignment - 1) & -alignment;
-            if (start >= run.getKey() && start <= run.getValue() - length) {
+            long end = Math.min(run.getValue(), limitEnd);
+            if (start >= run.getKey() && start <= end - length) {
                 take(run.getKey(), run.getValue(), start, start + length);
                 return Iova.of(start);
             }
         }
         throw new DmaMapException.IovaExhausted("no free IOVA range of " + length + " bytes aligned to 0x"
-                + Long.toHexString(alignment) + " in " + ranges + " (" + free.size() + " free runs left)");
+                + Long.toHexString(alignment) + " in " + ranges + (mask.bits() < 64 ? " under the " + mask : "")
+                + " (" + free.size() + " free runs left)");
     }
 
     /** Takes [iova, iova + length) for a fixed mapping; it must be free and valid. */

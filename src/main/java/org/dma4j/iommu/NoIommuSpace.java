@@ -137,6 +137,14 @@ public final class NoIommuSpace extends AbstractDmaSpace {
             }
         }
         Iova physical = Iova.of(pages.get(0).value());
+        DmaMask mask = dmaMask();
+        if (!mask.covers(physical, memory.byteSize())) {
+            throw new DmaMapException.AboveDmaMask("no-IOMMU: the device sees physical addresses, and this memory is at"
+                    + " physical 0x" + Long.toHexString(physical.value()) + " +" + memory.byteSize() + ", above the " + mask
+                    + " of " + maskOwner() + ", which cannot reach it; use memory below 0x" + Long.toHexString(mask.mask() + 1)
+                    + " (hugepages reserved at boot, hugepages=N on the kernel command line, come from low memory first),"
+                    + " or an IOMMU backend (type1, iommufd), which maps any memory at an IOVA under the mask");
+        }
         if (fixed != null && !fixed.equals(physical)) {
             throw new DmaMapException.InvalidRequest("no-IOMMU: the IOVA is the physical address " + physical
                     + "; it cannot be " + fixed);
