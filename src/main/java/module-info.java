@@ -18,6 +18,7 @@ module org.dma4j {
     exports org.dma4j.mem;
     exports org.dma4j.iommu;
     exports org.dma4j.fake;
+    exports org.dma4j.fake.edu;
     exports org.dma4j.pci;
     exports org.dma4j.nvme;
     exports org.dma4j.nvme.spec;

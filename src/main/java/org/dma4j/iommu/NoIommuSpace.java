@@ -128,6 +128,10 @@ public final class NoIommuSpace extends AbstractDmaSpace {
 
     @Override
     protected Iova chooseIova(MemorySegment memory, PageSize pageSize, Iova fixed) {
+        if (fixed != null && !dmaMask().covers(fixed, memory.byteSize())) {
+            throw new DmaMapException.AboveDmaMask(fixed + " +" + memory.byteSize() + " is above the " + dmaMask() + " of "
+                    + maskOwner() + ", which cannot address it (and no-IOMMU maps at the physical address only)");
+        }
         List<org.dma4j.PhysAddr> pages = resolver.resolvePages(memory, PageSize.SIZE_4K);
         for (int i = 1; i < pages.size(); i++) {
             if (pages.get(i).value() != pages.get(0).value() + i * PageSize.SIZE_4K.bytes()) {
