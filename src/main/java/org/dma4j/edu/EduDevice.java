@@ -52,7 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class EduDevice implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EduDevice.class);
-    private static final Duration IRQ_SLICE = Duration.ofMillis(5);
 
     /** How completions reach the driver. */
     public enum Completion {
@@ -396,14 +395,25 @@ public final class EduDevice implements AutoCloseable {
     }
 
     /**
-     * Waits until the interrupt status shows {@code cause}: each time the vector fires the
-     * status is read; the cause is acknowledged in the device, then the line unmasked (INTx),
-     * in that order, so a level that stays asserted fires again only for a new cause.
+     * Waits for the interrupt, then reads the interrupt status: when it shows {@code cause} the
+     * cause is acknowledged in the device, then the line unmasked (INTx), in that order, so a
+     * level that stays asserted fires again only for another cause. The status is read only after
+     * the interrupt came: a driver whose interrupts never arrive times out here, it does not
+     * quietly poll.
      */
     private void awaitCause(int cause, String what) {
         long deadline = System.nanoTime() + options.timeout().toNanos();
         while (true) {
-            long fired = irq.await(0, IRQ_SLICE);
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                int s = bar.read32(IRQ_STATUS);
+                throw new EduException.Timeout(device.address() + ": no " + irq.type() + " interrupt for " + what + " within "
+                        + options.timeout() + " (interrupt status 0x" + Integer.toHexString(s) + gone(s)
+                        + ((s & cause) == cause ? ": the device raised it, the interrupt never came)" : ")"));
+            }
+            if (irq.await(0, Duration.ofNanos(left)) == 0) {
+                continue;
+            }
             int s = bar.read32(IRQ_STATUS);
             if (s == -1) {
                 throw new EduException.BadRegister(device.address() + ": interrupt status reads 0xffffffff" + gone(s));
@@ -413,13 +423,7 @@ public final class EduDevice implements AutoCloseable {
                 irq.unmask(0);
                 return;
             }
-            if (fired > 0) {
-                irq.unmask(0); // another cause, or one already handled: let the line fire again
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new EduException.Timeout(device.address() + ": no " + irq.type() + " interrupt for " + what + " within "
-                        + options.timeout() + " (interrupt status 0x" + Integer.toHexString(s) + ")");
-            }
+            irq.unmask(0); // another cause, or one handled already: let the line fire again
         }
     }
 
