@@ -6,6 +6,7 @@ import org.dma4j.pci.PciDevice;
 import org.junit.jupiter.api.Tag;
 
 /** The edu driver contract on QEMU's edu through type1, completions by MSI. */
+// guide:begin guest-test
 @Tag("type1")
 class Type1EduMsiTest extends EduDriverContract {
     @Override
@@ -29,3 +30,4 @@ class Type1EduMsiTest extends EduDriverContract {
         return GuestEdu.firstMask("type1");
     }
 }
+// guide:end guest-test
