@@ -294,7 +294,7 @@ public final class EduDevice implements AutoCloseable {
     }
 
     private Iova check(DmaMapping m, long offset, int bufferOffset, int count, boolean deviceWrites) {
-        String what = (deviceWrites ? "DMA of " : "DMA of ") + count + " bytes " + (deviceWrites ? "into " : "from ") + m;
+        String what = "DMA of " + count + " bytes " + (deviceWrites ? "into " : "from ") + m;
         if (count <= 0 || bufferOffset < 0 || bufferOffset > BUFFER_SIZE - count) {
             throw new IllegalArgumentException(what + ": the device buffer is 4 KiB; " + count + " bytes at offset "
                     + bufferOffset + " do not fit (edu's DMA outside its buffer stops QEMU)");
