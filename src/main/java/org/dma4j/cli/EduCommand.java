@@ -13,6 +13,7 @@ import org.dma4j.edu.EduDevice;
 import org.dma4j.edu.EduRegs;
 import org.dma4j.fake.FakeDmaSpace;
 import org.dma4j.fake.edu.FakeEdu;
+import org.dma4j.iommu.Backend;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.iommu.DmaMask;
@@ -97,9 +98,9 @@ final class EduCommand implements Callable<Integer> {
                 description = "the in-process fake edu (default), or a PCI address bound to vfio-pci")
         Target target = new Target(null);
 
-        @Option(names = "--iommu", paramLabel = "type1|iommufd|noiommu",
+        @Option(names = "--iommu", paramLabel = "type1|iommufd|noiommu", converter = DeviceOptions.BackendConverter.class,
                 description = "force the IOMMU backend of a PCI device (default: the best this machine has)")
-        DeviceOptions.Backend iommu;
+        Backend iommu;
 
         @Option(names = "--dma-mask", paramLabel = "MASK", converter = Numbers.Number.class,
                 description = "the device's DMA mask, as QEMU's dma_mask (default 0xfffffff, edu's 28 bits)")
@@ -146,7 +147,7 @@ final class EduCommand implements Callable<Integer> {
                 return FakeEdu.device(PciAddress.parse("0000:00:10.0"), FakeDmaSpace.open(), new FakeEdu());
             }
             String bdf = target.address().toString();
-            DmaSpace space = iommu == null ? DmaSpaces.forDevice(bdf) : DmaSpaces.open(iommu.name(), bdf);
+            DmaSpace space = iommu == null ? DmaSpaces.open(bdf) : DmaSpaces.open(iommu, bdf);
             try {
                 return VfioPciDevice.open(target.address(), space);
             } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package org.dma4j.edu;
 
 import org.dma4j.hil.Guest;
+import org.dma4j.iommu.Backend;
 import org.dma4j.iommu.DmaMask;
 import org.dma4j.iommu.DmaSpace;
 import org.dma4j.iommu.DmaSpaces;
@@ -29,7 +30,7 @@ final class GuestEdu {
     /** Opens edu number {@code index} on a new {@code backend} space; the caller closes device, then space. */
     static PciDevice open(String backend, int index) {
         String bdf = Guest.eduBdfs().get(index);
-        DmaSpace space = DmaSpaces.open(backend, bdf);
+        DmaSpace space = DmaSpaces.open(Backend.parse(backend), bdf);
         try {
             return VfioPciDevice.open(PciAddress.parse(bdf), space);
         } catch (RuntimeException e) {
