@@ -1,7 +1,6 @@
 package org.dma4j.edu;
 
 import static org.dma4j.edu.EduRegs.BUFFER;
-import static org.dma4j.edu.EduRegs.BUFFER_SIZE;
 import static org.dma4j.edu.EduRegs.CMD_IRQ;
 import static org.dma4j.edu.EduRegs.CMD_START;
 import static org.dma4j.edu.EduRegs.CMD_TO_RAM;
@@ -272,8 +271,8 @@ public final class EduDevice implements AutoCloseable {
      * Copies {@code count} bytes from {@code source} at {@code sourceOffset} into the device's
      * buffer at {@code bufferOffset} (RAM to device), and waits for the transfer.
      * {@code source} must be a live mapping of this device's DMA space the device may read
-     * (TO_DEVICE or BIDIRECTIONAL), and lie under the device's DMA mask; the range must fit the
-     * 4 KiB buffer. All checked before the device is touched.
+     * (TO_DEVICE or BIDIRECTIONAL), and lie under the device's DMA mask; the range must end by
+     * {@link EduRegs#BUFFER_END} (QEMU 7.2 stops on a transfer reaching the buffer's last byte). All checked before the device is touched.
      */
     public synchronized void toDevice(DmaMapping source, long sourceOffset, int bufferOffset, int count) {
         ensureOpen();
@@ -295,9 +294,10 @@ public final class EduDevice implements AutoCloseable {
 
     private Iova check(DmaMapping m, long offset, int bufferOffset, int count, boolean deviceWrites) {
         String what = "DMA of " + count + " bytes " + (deviceWrites ? "into " : "from ") + m;
-        if (count <= 0 || bufferOffset < 0 || bufferOffset > BUFFER_SIZE - count) {
-            throw new IllegalArgumentException(what + ": the device buffer is 4 KiB; " + count + " bytes at offset "
-                    + bufferOffset + " do not fit (edu's DMA outside its buffer stops QEMU)");
+        if (count <= 0 || bufferOffset < 0 || bufferOffset > EduRegs.BUFFER_END - count) {
+            throw new IllegalArgumentException(what + ": the device buffer is 4 KiB, of which QEMU 7.2 lets a transfer"
+                    + " reach the first 4095 bytes; " + count + " bytes at offset " + bufferOffset + " do not fit (edu's DMA"
+                    + " outside that stops QEMU)");
         }
         if (!m.isLive()) {
             throw new IllegalArgumentException(what + ": the mapping is unmapped");

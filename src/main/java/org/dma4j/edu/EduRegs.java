@@ -56,6 +56,12 @@ public final class EduRegs {
     /** The device's DMA buffer: 4 KiB at this device-side address. */
     public static final long BUFFER = 0x40000;
     public static final int BUFFER_SIZE = 4096;
+    /**
+     * Where a transfer must end, at most (exclusive), in QEMU 7.2: its range check wants the end
+     * strictly inside the buffer, so a transfer reaching the buffer's last byte stops the machine
+     * ({@code hw_error}, found by the guest suite); later QEMUs accept it. So 4095 bytes at most.
+     */
+    public static final int BUFFER_END = BUFFER_SIZE - 1;
     /** The address bits edu drives by default (its {@code dma_mask} property: 2^28 - 1). */
     public static final int DEFAULT_DMA_BITS = 28;
 }

@@ -35,7 +35,7 @@ class EduCommandTest {
         assertTrue(lines.get(0).matches("identify +ok +edu 1\\.0 at fake \\(fake, 28-bit DMA mask 0xfffffff\\)"), lines.get(0));
         assertTrue(lines.get(1).matches("liveness +ok +4 values read back inverted"), lines.get(1));
         assertTrue(lines.get(2).matches("factorial +ok +0! to 13! \\(32-bit\\) correct"), lines.get(2));
-        assertTrue(lines.get(3).matches("dma +ok +4096 bytes to the device and back at IOVA 0x[0-9a-f]+ and IOVA 0x[0-9a-f]+,"
+        assertTrue(lines.get(3).matches("dma +ok +4095 bytes to the device and back at IOVA 0x[0-9a-f]+ and IOVA 0x[0-9a-f]+,"
                 + " CRC-32 0x[0-9a-f]{8} both ways"), lines.get(3));
         assertTrue(lines.get(4).matches("interrupt MSI +ok +raised, factorial and DMA completions delivered and acknowledged"),
                 lines.get(4));

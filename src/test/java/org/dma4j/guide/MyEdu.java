@@ -54,8 +54,9 @@ final class MyEdu implements AutoCloseable {
     // guide:begin dma
     /** RAM -> the device's buffer: {@code count} bytes from the start of {@code from}. */
     void toDevice(DmaMapping from, int count) {
-        if (count <= 0 || count > 4096 || count > from.length() || !device.dmaMask().covers(from.iova(), count)) {
-            throw new IllegalArgumentException("check before the device sees it: QEMU stops on a DMA outside the buffer");
+        if (count <= 0 || count > 4095 || count > from.length() || !device.dmaMask().covers(from.iova(), count)) {
+            // QEMU 7.2 stops the machine on a DMA outside the buffer, or reaching its last byte
+            throw new IllegalArgumentException("check before the device sees it: 1 to 4095 bytes");
         }
         bar.write64(DMA_SRC, from.iova().value()); // the device is given the IOVA, never a CPU address
         bar.write64(DMA_DST, BUFFER);
@@ -65,7 +66,7 @@ final class MyEdu implements AutoCloseable {
 
     /** The device's buffer -> RAM. */
     void fromDevice(DmaMapping to, int count) {
-        if (count <= 0 || count > 4096 || count > to.length() || !device.dmaMask().covers(to.iova(), count)) {
+        if (count <= 0 || count > 4095 || count > to.length() || !device.dmaMask().covers(to.iova(), count)) {
             throw new IllegalArgumentException("check before the device sees it");
         }
         bar.write64(DMA_SRC, BUFFER);

@@ -56,7 +56,7 @@ final class MyEduModel implements DeviceModel {
     private void run(long command) {
         boolean toRam = (command & 0x2) != 0;
         long device = toRam ? src : dst, ram = toRam ? dst : src;
-        if (count <= 0 || device < 0x40000 || device + count > 0x41000) { // where QEMU stops the machine
+        if (count <= 0 || device < 0x40000 || device + count >= 0x41000) { // where QEMU 7.2 stops the machine
             ctx.reportBug(DmaDebugFault.Kind.DEVICE_MISUSE, "DMA outside edu's buffer: 0x" + Long.toHexString(device));
             return;
         }

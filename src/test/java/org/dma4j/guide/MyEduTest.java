@@ -34,9 +34,9 @@ class MyEduTest {
              DmaMapping in = space.map(mem, 4096, 4096, DmaDirection.FROM_DEVICE, null)) {
             assertTrue(edu.alive());
             out.memory().fill((byte) 0x42);
-            edu.toDevice(out, 4096);
-            edu.fromDevice(in, 4096);
-            assertEquals(0x42, in.memory().get(ValueLayout.JAVA_BYTE, 4095));
+            edu.toDevice(out, 4095);
+            edu.fromDevice(in, 4095);
+            assertEquals(0x42, in.memory().get(ValueLayout.JAVA_BYTE, 4094));
             var bug = assertThrows(DmaDebugFault.class, () -> edu.fromDevice(out, 16)); // out is TO_DEVICE
             assertEquals(DmaDebugFault.Kind.WRITE_TO_READ_ONLY, bug.kind());
         }
@@ -54,11 +54,11 @@ class MyEduTest {
                 byte[] data = new byte[4096];
                 new java.util.Random(5).nextBytes(data);
                 m.memory().copyFrom(MemorySegment.ofArray(data));
-                edu.toDevice(m, 4096);
+                edu.toDevice(m, 4095);
                 m.memory().fill((byte) 0);
-                edu.fromDevice(m, 4096);
-                assertArrayEquals(data, m.memory().asSlice(0, 4096).toArray(ValueLayout.JAVA_BYTE), String.valueOf(kind));
-                assertThrows(IllegalArgumentException.class, () -> edu.toDevice(m, 8192));
+                edu.fromDevice(m, 4095);
+                assertArrayEquals(java.util.Arrays.copyOf(data, 4095), m.memory().asSlice(0, 4095).toArray(ValueLayout.JAVA_BYTE), String.valueOf(kind));
+                assertThrows(IllegalArgumentException.class, () -> edu.toDevice(m, 4096));
             }
         }
     }

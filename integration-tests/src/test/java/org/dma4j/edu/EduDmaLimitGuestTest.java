@@ -39,13 +39,13 @@ class EduDmaLimitGuestTest {
     }
 
     private static void roundTrip(EduDevice edu, DmaMapping m, long seed) {
-        byte[] data = new byte[4096];
+        byte[] data = new byte[4095]; // all QEMU 7.2 lets a transfer reach
         new Random(seed).nextBytes(data);
-        MemorySegment.copy(MemorySegment.ofArray(data), 0, m.memory(), 0, 4096);
-        edu.toDevice(m, 0, 0, 4096);
-        m.memory().asSlice(0, 4096).fill((byte) 0);
-        edu.fromDevice(0, m, 0, 4096);
-        assertArrayEquals(data, m.memory().asSlice(0, 4096).toArray(ValueLayout.JAVA_BYTE), "round trip through " + m);
+        MemorySegment.copy(MemorySegment.ofArray(data), 0, m.memory(), 0, data.length);
+        edu.toDevice(m, 0, 0, data.length);
+        m.memory().asSlice(0, data.length).fill((byte) 0);
+        edu.fromDevice(0, m, 0, data.length);
+        assertArrayEquals(data, m.memory().asSlice(0, data.length).toArray(ValueLayout.JAVA_BYTE), "round trip through " + m);
     }
 
     @Test

@@ -36,8 +36,8 @@ import org.dma4j.pci.PciAddress;
  *
  * <p>Strict where QEMU is fatal or lossy, each a reported driver bug ({@link DmaDebugFault},
  * thrown at the offending register write in the fake IOMMU's THROW mode, the transfer dropped):
- * a DMA whose device-side range leaves the 4 KiB buffer or has no bytes (QEMU stops the machine,
- * {@code hw_error}), a host address above the device's DMA mask (QEMU clamps it and DMAs
+ * a DMA whose device-side range leaves the 4 KiB buffer, reaches its last byte (QEMU 7.2's check
+ * wants the end strictly inside) or has no bytes (QEMU stops the machine, {@code hw_error}), a host address above the device's DMA mask (QEMU clamps it and DMAs
  * elsewhere), a write to the DMA registers while a transfer runs or to the factorial while it
  * computes (QEMU drops it), and an access of a width the register does not take.
  *
@@ -215,9 +215,10 @@ public final class FakeEdu implements DeviceModel {
         DmaDebugFault.Kind kind = DmaDebugFault.Kind.DEVICE_MISUSE;
         long end = devAddr + dmaCount;
         if (dmaCount == 0 || Long.compareUnsigned(devAddr, BUFFER) < 0 || Long.compareUnsigned(end, devAddr) < 0
-                || Long.compareUnsigned(end, BUFFER + BUFFER_SIZE) > 0) {
+                || Long.compareUnsigned(end, BUFFER + EduRegs.BUFFER_END) > 0) {
             bug = "DMA of " + Long.toUnsignedString(dmaCount) + " bytes at device address 0x" + Long.toHexString(devAddr)
-                    + " is outside edu's buffer 0x40000-0x40fff (or empty): QEMU stops the whole machine (hw_error)";
+                    + " is outside edu's buffer 0x40000-0x40fff (or empty, or reaches its last byte, which QEMU 7.2's range"
+                    + " check refuses): QEMU stops the whole machine (hw_error)";
         } else if ((ramAddr & config.dmaMask()) != ramAddr) {
             kind = DmaDebugFault.Kind.ABOVE_DMA_MASK;
             bug = "DMA " + (toRam ? "to" : "from") + " host address 0x" + Long.toHexString(ramAddr) + " above the device's"
