@@ -18,9 +18,11 @@ module org.dma4j {
     exports org.dma4j.mem;
     exports org.dma4j.iommu;
     exports org.dma4j.fake;
+    exports org.dma4j.fake.edu;
     exports org.dma4j.pci;
     exports org.dma4j.nvme;
     exports org.dma4j.nvme.spec;
+    exports org.dma4j.edu;
     // picocli reads the command classes' annotations and sets their fields reflectively.
     opens org.dma4j.cli to info.picocli;
 }

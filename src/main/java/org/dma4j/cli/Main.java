@@ -16,7 +16,7 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * The {@code dma4j} command line, for people: the capability probe, device listing and
- * binding, and the NVMe driver's identify, read, write, perf and smart. Parsed by picocli:
+ * binding, the NVMe driver's identify, read, write, perf and smart, and the edu selftest. Parsed by picocli:
  * every option is typed and range-checked before a device is opened; usage errors are one line
  * and exit 2, failures exit 1, and no argument list reaches a stack trace.
  */
@@ -78,6 +78,7 @@ public final class Main implements Callable<Integer> {
                 .addSubcommand("bind", new DeviceCommands.BindCommand(io))
                 .addSubcommand("unbind", new DeviceCommands.UnbindCommand(io))
                 .addSubcommand("nvme", NvmeCommand.commandLine(io))
+                .addSubcommand("edu", EduCommand.commandLine(io))
                 .addSubcommand("completion", new Completion(io))
                 .addSubcommand("help", new CommandLine.HelpCommand());
         cl.setOut(new PrintWriter(io.out(), true));

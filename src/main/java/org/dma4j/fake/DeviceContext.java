@@ -2,10 +2,13 @@ package org.dma4j.fake;
 
 import java.lang.foreign.MemorySegment;
 import org.dma4j.Iova;
+import org.dma4j.pci.IrqType;
 
 /**
  * What a {@link DeviceModel} may do to the outside world: DMA through the fake IOMMU (refused,
- * as a {@link DmaDebugFault}, while the driver has bus mastering off) and raise interrupts.
+ * as a {@link DmaDebugFault}, while the driver has bus mastering off), raise interrupts (MSI or
+ * MSI-X messages, or the INTx level), and report a bug of the driver's that the hardware would
+ * punish (a {@link DmaDebugFault} of the model's own).
  */
 public interface DeviceContext {
     /** The device reads host memory at {@code iova}; false when the access was faulted in RECORD mode. */
@@ -31,6 +34,29 @@ public interface DeviceContext {
         return dmaWrite(Iova.of(iova), from.asSlice(offset, length));
     }
 
-    /** The device signals interrupt vector {@code vector}; dropped if the driver has not enabled it. */
+    /**
+     * The device sends the MSI or MSI-X message of {@code vector}; dropped unless the driver
+     * enabled MSI or MSI-X with that vector (as a device cannot send a message it was not given).
+     */
     void raiseInterrupt(int vector);
+
+    /**
+     * The device asserts ({@code true}) or deasserts its INTx pin. A level: delivered when the
+     * driver enabled INTx and has unmasked it since it last fired (as VFIO masks INTx when it
+     * fires); while the device keeps it asserted an unmask delivers it again.
+     */
+    void setIntx(boolean asserted);
+
+    /**
+     * Which interrupt kind the driver enabled, or null: a device offering MSI and INTx signals by
+     * MSI when MSI is enabled (it reads the MSI enable bit of its capability), else by INTx.
+     */
+    IrqType enabledInterrupts();
+
+    /**
+     * Reports a driver bug the device caught, which the hardware would punish (a hung or killed
+     * machine, a clamped address): recorded by the fake IOMMU and thrown in its THROW mode, so
+     * the test names the bug instead of crashing. The access must then be dropped.
+     */
+    void reportBug(DmaDebugFault.Kind kind, String message);
 }

@@ -28,7 +28,11 @@ public class DmaDebugFault extends Dma4jException {
         /** Mappings were still live when the space closed. */
         LEAK,
         /** The device did DMA while its Bus Master Enable bit was clear. */
-        BUS_MASTER_DISABLED
+        BUS_MASTER_DISABLED,
+        /** The driver gave the device an address above what the device can put on the bus (its DMA mask). */
+        ABOVE_DMA_MASK,
+        /** The driver asked the device for something its spec forbids (a DMA outside its buffer, a bad length). */
+        DEVICE_MISUSE
     }
 
     private final Kind kind;

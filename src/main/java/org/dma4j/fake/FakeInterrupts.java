@@ -7,12 +7,19 @@ import org.dma4j.OutOfRangeException;
 import org.dma4j.pci.Interrupts;
 import org.dma4j.pci.IrqType;
 
-/** Interrupt vectors of a fake device: counters a model increments and the driver polls or awaits. */
+/**
+ * Interrupt vectors of a fake device: counters a model increments and the driver polls or
+ * awaits. INTx is a level, handled as VFIO does: when the line fires it is masked; while masked
+ * nothing more is delivered; {@link #unmask} delivers it again if the device still asserts it.
+ */
 final class FakeInterrupts implements Interrupts {
     private final IrqType type;
     private final AtomicLongArray pending;
     private final Runnable onClose;
     private volatile boolean closed;
+    /** INTx: the device's line, and whether VFIO masked it after it fired. Guarded by this. */
+    private boolean intxAsserted;
+    private boolean intxMasked;
 
     FakeInterrupts(IrqType type, int count, Runnable onClose) {
         this.type = type;
@@ -20,8 +27,32 @@ final class FakeInterrupts implements Interrupts {
         this.onClose = onClose;
     }
 
+    /** The device's INTx line changed: delivered if asserted and not masked, then masked. */
+    synchronized void intx(boolean asserted) {
+        intxAsserted = asserted;
+        deliverIntx();
+    }
+
+    private void deliverIntx() {
+        if (type == IrqType.INTX && intxAsserted && !intxMasked && !closed) {
+            intxMasked = true;
+            pending.incrementAndGet(0);
+            notifyAll();
+        }
+    }
+
+    @Override
+    public synchronized void unmask(int vector) {
+        check(vector);
+        if (type == IrqType.INTX) {
+            intxMasked = false;
+            deliverIntx();
+        }
+    }
+
+    /** An MSI or MSI-X message; INTx is raised with {@link #intx}. */
     void raise(int vector) {
-        if (!closed && vector >= 0 && vector < pending.length()) {
+        if (type != IrqType.INTX && !closed && vector >= 0 && vector < pending.length()) {
             pending.incrementAndGet(vector);
             synchronized (this) {
                 notifyAll();

@@ -3,6 +3,8 @@ package org.dma4j.fake;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.EnumMap;
+import java.util.Map;
 import org.dma4j.AlreadyClosedException;
 import org.dma4j.Iova;
 import org.dma4j.OutOfRangeException;
@@ -16,10 +18,12 @@ import org.dma4j.pci.PciDevice;
 import org.dma4j.pci.PciSetupException;
 
 /**
- * A PCI function in memory: a standard config space (IDs, class, command register, BARs and an
- * MSI-X capability), memory BARs served by a {@link DeviceModel}, MSI-X vectors the model raises,
- * and DMA only through a {@link FakeDmaSpace} and only while bus mastering is on. Driver code
- * written against {@link PciDevice} cannot tell it from {@code VfioPciDevice}.
+ * A PCI function in memory: a standard config space (IDs, class, command register, BARs, an
+ * MSI-X and an MSI capability, the INTx pin), memory BARs served by a {@link DeviceModel},
+ * interrupts the model raises (MSI-X or MSI messages, or the INTx level with VFIO's
+ * mask-on-fire and unmask), and DMA only through a {@link FakeDmaSpace} and only while bus
+ * mastering is on. Driver code written against {@link PciDevice} cannot tell it from
+ * {@code VfioPciDevice}.
  *
  * <p>Who closes it: its creator (or a driver that was given ownership of it). Closing it stops the
  * model and leaves the DMA space, which stays the creator's: several devices may share one
@@ -30,11 +34,15 @@ import org.dma4j.pci.PciSetupException;
 public final class FakePciDevice implements PciDevice {
     /** Where the MSI-X capability sits in config space. */
     static final int MSIX_CAP = 0x40;
+    /** Where the MSI capability sits, after MSI-X's. */
+    static final int MSI_CAP = 0x50;
 
     private final PciAddress address;
     private final FakeDmaSpace space;
     private final DeviceModel model;
-    private final int msixVectors;
+    private final Map<IrqType, Integer> vectors = new EnumMap<>(IrqType.class);
+    /** The model's INTx pin, kept across enabling and disabling INTx. */
+    private volatile boolean intxAsserted;
     private final ByteBuffer config = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
     private final Bar[] bars = new Bar[6];
     /** BARs handed out as peer-to-peer DMA memory ({@link #barMemory}). */
@@ -50,23 +58,60 @@ public final class FakePciDevice implements PciDevice {
      */
     public FakePciDevice(PciAddress address, FakeDmaSpace space, DeviceModel model, int vendor, int device, int classCode,
                          int msixVectors) {
+        this(address, space, model, vendor, device, classCode, 0, Map.of(IrqType.MSIX, msixVectors));
+    }
+
+    /**
+     * A device offering any mix of interrupt kinds, as a device's datasheet lists them.
+     *
+     * @param classCode 24-bit class code (0x00ff00 for "other", as QEMU's edu)
+     * @param revision the revision ID (config offset 0x08)
+     * @param vectors how many vectors of each kind: MSI-X 0 to 2048, MSI 0 or a power of two up
+     *     to 32, INTx 0 or 1 (pin INTA#); a kind left out is not offered
+     */
+    public FakePciDevice(PciAddress address, FakeDmaSpace space, DeviceModel model, int vendor, int device, int classCode,
+                         int revision, Map<IrqType, Integer> vectors) {
         this.address = address;
         this.space = space;
         this.model = model;
-        this.msixVectors = msixVectors;
+        for (IrqType t : IrqType.values()) {
+            int n = vectors.getOrDefault(t, 0);
+            boolean ok = switch (t) {
+                case MSIX -> n >= 0 && n <= 2048;
+                case MSI -> n == 0 || (n <= 32 && Integer.bitCount(n) == 1);
+                case INTX -> n == 0 || n == 1;
+            };
+            if (!ok) {
+                throw new IllegalArgumentException(n + " " + t + " vectors: PCI allows MSI-X 0-2048, MSI 0 or 1-32 (a power"
+                        + " of two), INTx 0 or 1");
+            }
+            this.vectors.put(t, n);
+        }
+        int msixVectors = this.vectors.get(IrqType.MSIX);
+        int msiVectors = this.vectors.get(IrqType.MSI);
         config.putShort(0x00, (short) vendor).putShort(0x02, (short) device);
-        config.putInt(0x08, classCode << 8); // revision 0
+        config.putInt(0x08, classCode << 8 | revision & 0xff);
         config.put(0x0e, (byte) 0);          // header type 0
+        config.put(0x3d, (byte) (int) this.vectors.get(IrqType.INTX)); // interrupt pin: INTA# or none
         for (int i = 0; i < 6; i++) {
             if (model.barSize(i) > 0) {
                 config.putInt(0x10 + 4 * i, 0xfe00_0000 + i * 0x10_0000); // 32-bit memory BAR at a made-up address
             }
         }
+        int next = 0; // capabilities chained from the last one placed backwards
+        if (msiVectors > 0) { // 64-bit capable, Multiple Message Capable = log2(vectors)
+            config.put(MSI_CAP, (byte) 0x05).put(MSI_CAP + 1, (byte) next);
+            config.putShort(MSI_CAP + 2, (short) (0x80 | Integer.numberOfTrailingZeros(msiVectors) << 1));
+            next = MSI_CAP;
+        }
         if (msixVectors > 0) {
-            config.putShort(0x06, (short) 0x10);             // status: capabilities list
-            config.put(0x34, (byte) MSIX_CAP);
-            config.put(MSIX_CAP, (byte) 0x11).put(MSIX_CAP + 1, (byte) 0);
+            config.put(MSIX_CAP, (byte) 0x11).put(MSIX_CAP + 1, (byte) next);
             config.putShort(MSIX_CAP + 2, (short) (msixVectors - 1));
+            next = MSIX_CAP;
+        }
+        if (next != 0) {
+            config.putShort(0x06, (short) 0x10);             // status: capabilities list
+            config.put(0x34, (byte) next);
         }
         model.attach(new Context());
         this.detach = space.attach(address.toString(), this::stopDma);
@@ -114,6 +159,26 @@ public final class FakePciDevice implements PciDevice {
             if (i != null) {
                 i.raise(vector);
             }
+        }
+
+        @Override
+        public void setIntx(boolean asserted) {
+            intxAsserted = asserted;
+            FakeInterrupts i = interrupts;
+            if (i != null) {
+                i.intx(asserted);
+            }
+        }
+
+        @Override
+        public IrqType enabledInterrupts() {
+            FakeInterrupts i = interrupts;
+            return i == null ? null : i.type();
+        }
+
+        @Override
+        public void reportBug(DmaDebugFault.Kind kind, String message) {
+            space.report(new DmaDebugFault(kind, address + ": " + message));
         }
     }
 
@@ -261,10 +326,7 @@ public final class FakePciDevice implements PciDevice {
     @Override
     public int interruptCount(IrqType type) {
         ensureOpen();
-        return switch (type) {
-            case MSIX -> msixVectors;
-            case MSI, INTX -> 0;
-        };
+        return vectors.get(type);
     }
 
     @Override
@@ -286,6 +348,9 @@ public final class FakePciDevice implements PciDevice {
             }
         });
         interrupts = self[0];
+        if (type == IrqType.INTX) {
+            self[0].intx(intxAsserted); // a line asserted before INTx was enabled fires once it is
+        }
         return self[0];
     }
 
@@ -341,6 +406,7 @@ public final class FakePciDevice implements PciDevice {
             config.putShort(COMMAND, (short) 0);
             closed = true;
         }
+        space.clearDmaMask(address.toString()); // harmless on a closed space
         detach.run(); // outside this device's lock: a closing space takes its own, then ours
     }
 }

@@ -90,6 +90,8 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
     /** Devices opened into the space: what stops each one's DMA. Guarded by this. */
     private final List<AttachedDevice> devices = new ArrayList<>();
     private IovaAllocator allocator;
+    /** Each device's DMA mask, by the name it set it under. Guarded by this. */
+    private final TreeMap<String, DmaMask> masks = new TreeMap<>();
     private boolean closed;
 
     private record AttachedDevice(String name, Runnable stopDma) {}
@@ -138,15 +140,58 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
      */
     protected Iova chooseIova(MemorySegment memory, PageSize pageSize, Iova fixed) {
         IovaAllocator a = allocator();
+        DmaMask mask = dmaMask();
         if (fixed != null) {
             if (!minPageSize().isAligned(fixed.value())) {
                 throw new DmaMapException.InvalidRequest(fixed + " is not " + minPageSize() + " aligned");
+            }
+            if (!mask.covers(fixed, memory.byteSize())) {
+                throw new DmaMapException.AboveDmaMask(fixed + " +" + memory.byteSize() + " is above the " + mask
+                        + " of " + maskOwner() + ", which cannot address it; map at a lower IOVA, or let dma4j choose");
             }
             a.reserve(fixed, memory.byteSize());
             return fixed;
         }
         long align = pageSizes().contains(pageSize) ? pageSize.bytes() : minPageSize().bytes();
-        return a.allocate(memory.byteSize(), align);
+        return a.allocate(memory.byteSize(), align, mask);
+    }
+
+    @Override
+    public final synchronized void setDmaMask(String device, DmaMask mask) {
+        ensureOpen();
+        for (DmaMapping m : live.values()) {
+            if (!mask.covers(m.iova(), m.length())) {
+                throw new DmaMapException.AboveDmaMask(device + " cannot have a " + mask + " on this " + backend()
+                        + " space: " + m + " is already above it; set the mask before mapping (as dma_set_mask at probe)");
+            }
+        }
+        masks.put(device, mask);
+    }
+
+    @Override
+    public final synchronized void clearDmaMask(String device) {
+        masks.remove(device);
+    }
+
+    @Override
+    public final synchronized DmaMask dmaMask(String device) {
+        return masks.getOrDefault(device, DmaMask.ALL);
+    }
+
+    @Override
+    public final synchronized DmaMask dmaMask() {
+        DmaMask min = DmaMask.ALL;
+        for (DmaMask m : masks.values()) {
+            min = min.min(m);
+        }
+        return min;
+    }
+
+    /** Which device's mask is the smallest, for messages ("no device" when none set one). */
+    protected final synchronized String maskOwner() {
+        DmaMask min = dmaMask();
+        return masks.entrySet().stream().filter(e -> e.getValue().equals(min)).map(java.util.Map.Entry::getKey)
+                .findFirst().orElse("no device");
     }
 
     /** Returns an IOVA range chosen by {@link #chooseIova} (a failed or undone mapping). */

@@ -36,6 +36,18 @@ public class DmaMapException extends Dma4jException {
         }
     }
 
+    /**
+     * Memory a device cannot reach: a fixed IOVA above its {@link DmaMask}, or, with no IOMMU,
+     * memory whose physical address is above it. The message names the mask and the fix.
+     */
+    public static class AboveDmaMask extends InvalidRequest {
+        private static final long serialVersionUID = 1L;
+
+        public AboveDmaMask(String message) {
+            super(message);
+        }
+    }
+
     /** A fixed IOVA overlaps a live mapping. */
     public static class IovaConflict extends DmaMapException {
         private static final long serialVersionUID = 1L;

@@ -80,6 +80,25 @@ public interface DmaSpace extends AutoCloseable {
     /** The live mappings, lowest IOVA first. */
     List<DmaMapping> mappings();
 
+    /**
+     * Gives {@code device} (its PCI address, or any name unique in this space) its DMA addressing
+     * limit, as the kernel's {@code dma_set_mask}: from now on every IOVA this space hands out,
+     * for any of its mappings, lies under the smallest mask of its devices (they share the
+     * mappings), a fixed IOVA above it is refused, and no-IOMMU refuses memory above it. Refused
+     * ({@link DmaMapException.AboveDmaMask}) when a live mapping already lies above the new
+     * mask: set masks before mapping. Setting it again replaces the device's mask.
+     */
+    void setDmaMask(String device, DmaMask mask);
+
+    /** Forgets {@code device}'s mask (it closed); harmless if it set none or the space is closed. */
+    void clearDmaMask(String device);
+
+    /** {@code device}'s own mask ({@link DmaMask#ALL} when it set none). */
+    DmaMask dmaMask(String device);
+
+    /** The mask new mappings honour: the smallest of every device's ({@link DmaMask#ALL} when none set one). */
+    DmaMask dmaMask();
+
     /** The IOVA ranges the IOMMU accepts. */
     List<IovaRange> iovaRanges();
 

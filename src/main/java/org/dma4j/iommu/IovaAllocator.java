@@ -44,6 +44,29 @@ final class IovaAllocator {
 
     /** A free range of {@code length} bytes aligned to {@code alignment} (a power of two). */
     Iova allocate(long length, long alignment) {
+        return allocate(length, alignment, DmaMask.ALL);
+    }
+
+    /**
+     * A free range of {@code length} bytes aligned to {@code alignment} (a power of two) whose
+     * last byte is at or below {@code mask}: the lowest such range (first fit), so a device with
+     * a small mask finds room when one exists.
+     */
+    Iova allocate(long length, long alignment, DmaMask mask) {
+        // Free runs never reach 2^63 (see the constructor), so a mask of 63 or more bits limits nothing.
+        long limitEnd = mask.bits() >= 63 ? Long.MAX_VALUE : mask.mask() + 1; // exclusive
+        if (limitEnd != Long.MAX_VALUE) {
+            // A limited device (edu's 28 bits): walk the runs below its limit, lowest first.
+            for (Map.Entry<Long, Long> run : free.headMap(limitEnd, false).entrySet()) {
+                long start = (run.getKey() + alignment - 1) & -alignment;
+                long end = Math.min(run.getValue(), limitEnd);
+                if (start >= run.getKey() && start <= end - length) {
+                    take(run.getKey(), run.getValue(), start, start + length);
+                    return Iova.of(start);
+                }
+            }
+            throw exhausted(length, alignment, mask);
+        }
         // First fit: the lowest run that can hold it. Runs of at least length + alignment - 1 bytes
         // always can, so the lowest of each such length is the candidate; shorter ones fit only if
         // aligned well enough, and are looked at one by one.
@@ -72,8 +95,13 @@ final class IovaAllocator {
             take(bestRun, runEnd, start, start + length);
             return Iova.of(start);
         }
-        throw new DmaMapException.IovaExhausted("no free IOVA range of " + length + " bytes aligned to 0x"
-                + Long.toHexString(alignment) + " in " + ranges + " (" + free.size() + " free runs left)");
+        throw exhausted(length, alignment, mask);
+    }
+
+    private DmaMapException.IovaExhausted exhausted(long length, long alignment, DmaMask mask) {
+        return new DmaMapException.IovaExhausted("no free IOVA range of " + length + " bytes aligned to 0x"
+                + Long.toHexString(alignment) + " in " + ranges + (mask.bits() < 64 ? " under the " + mask : "")
+                + " (" + free.size() + " free runs left)");
     }
 
     private static boolean fits(long runStart, long runLength, long length, long alignment) {

@@ -128,6 +128,10 @@ public final class NoIommuSpace extends AbstractDmaSpace {
 
     @Override
     protected Iova chooseIova(MemorySegment memory, PageSize pageSize, Iova fixed) {
+        if (fixed != null && !dmaMask().covers(fixed, memory.byteSize())) {
+            throw new DmaMapException.AboveDmaMask(fixed + " +" + memory.byteSize() + " is above the " + dmaMask() + " of "
+                    + maskOwner() + ", which cannot address it (and no-IOMMU maps at the physical address only)");
+        }
         List<org.dma4j.PhysAddr> pages = resolver.resolvePages(memory, PageSize.SIZE_4K);
         for (int i = 1; i < pages.size(); i++) {
             if (pages.get(i).value() != pages.get(0).value() + i * PageSize.SIZE_4K.bytes()) {
@@ -137,6 +141,14 @@ public final class NoIommuSpace extends AbstractDmaSpace {
             }
         }
         Iova physical = Iova.of(pages.get(0).value());
+        DmaMask mask = dmaMask();
+        if (!mask.covers(physical, memory.byteSize())) {
+            throw new DmaMapException.AboveDmaMask("no-IOMMU: the device sees physical addresses, and this memory is at"
+                    + " physical 0x" + Long.toHexString(physical.value()) + " +" + memory.byteSize() + ", above the " + mask
+                    + " of " + maskOwner() + ", which cannot reach it; use memory below 0x" + Long.toHexString(mask.mask() + 1)
+                    + " (hugepages reserved at boot, hugepages=N on the kernel command line, come from low memory first),"
+                    + " or an IOMMU backend (type1, iommufd), which maps any memory at an IOVA under the mask");
+        }
         if (fixed != null && !fixed.equals(physical)) {
             throw new DmaMapException.InvalidRequest("no-IOMMU: the IOVA is the physical address " + physical
                     + "; it cannot be " + fixed);

@@ -138,12 +138,12 @@ final class QueuePair implements AutoCloseable {
         return memory.spare.iova().value();
     }
 
-    /** Commands that can still be submitted. */
     /** Completions whose SQ head was out of order (behind the last one taken or past the tail): kept, head not taken. */
     long staleSqHeads() {
         return staleHeads;
     }
 
+    /** Commands that can still be submitted. */
     int free() {
         return freeTop;
     }

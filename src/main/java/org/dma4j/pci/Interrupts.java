@@ -19,6 +19,15 @@ public interface Interrupts extends AutoCloseable {
     /** Waits until {@code vector} fires or {@code timeout} passes; returns how many times it fired (0 on timeout). */
     long await(int vector, Duration timeout);
 
+    /**
+     * Lets {@code vector} fire again. INTx is a level: when it fires VFIO masks the line (the
+     * device keeps asserting it until the driver clears the cause), so the driver first clears
+     * the cause in the device, then unmasks ({@code VFIO_IRQ_SET_ACTION_UNMASK}); if the device
+     * still asserts the line it fires again at once. Without the unmask no further INTx arrives.
+     * MSI and MSI-X are messages, never masked this way: a no-op for them. Never blocks.
+     */
+    void unmask(int vector);
+
     /** Disables the vectors. Idempotent. */
     @Override
     void close();

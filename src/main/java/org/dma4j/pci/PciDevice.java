@@ -1,6 +1,7 @@
 package org.dma4j.pci;
 
 import org.dma4j.OutOfRangeException;
+import org.dma4j.iommu.DmaMask;
 import org.dma4j.iommu.DmaSpace;
 import org.dma4j.mem.DmaBuffer;
 
@@ -71,6 +72,21 @@ public interface PciDevice extends AutoCloseable {
 
     /** Whether {@link #close()} has not run yet. */
     boolean isOpen();
+
+    /**
+     * Tells dma4j how many address bits the device can put out, as a kernel driver's
+     * {@code dma_set_mask} at probe: every IOVA its DMA space hands out from now on lies under
+     * it (the smallest mask wins when devices share a space), and with no IOMMU memory above it is
+     * refused. Call it before mapping; the mask is forgotten when the device closes.
+     */
+    default void setDmaMask(DmaMask mask) {
+        dmaSpace().setDmaMask(address().toString(), mask);
+    }
+
+    /** The mask set with {@link #setDmaMask} ({@link DmaMask#ALL} when none was). */
+    default DmaMask dmaMask() {
+        return dmaSpace().dmaMask(address().toString());
+    }
 
     @Override
     void close();

@@ -15,13 +15,23 @@ final class VfioInterrupts implements Interrupts {
     private final IrqType type;
     private final List<Fd> eventfds;
     private final Runnable disable;
+    private final Runnable unmaskIntx;
     private final MemorySegment counter = Arena.ofAuto().allocate(ValueLayout.JAVA_LONG);
     private boolean closed;
 
-    VfioInterrupts(IrqType type, List<Fd> eventfds, Runnable disable) {
+    VfioInterrupts(IrqType type, List<Fd> eventfds, Runnable disable, Runnable unmaskIntx) {
         this.type = type;
         this.eventfds = eventfds;
         this.disable = disable;
+        this.unmaskIntx = unmaskIntx;
+    }
+
+    @Override
+    public synchronized void unmask(int vector) {
+        vector(vector);
+        if (type == IrqType.INTX) {
+            unmaskIntx.run();
+        }
     }
 
     @Override

@@ -252,8 +252,22 @@ public final class VfioPciDevice implements PciDevice {
             fds.forEach(Fd::close);
             throw e;
         }
-        interrupts = new VfioInterrupts(type, fds, () -> disableIrqs(type));
+        interrupts = new VfioInterrupts(type, fds, () -> disableIrqs(type), this::unmaskIntx);
         return interrupts;
+    }
+
+    /** VFIO masks INTx when it fires (it is a level); this unmasks it once the driver cleared the cause. */
+    private void unmaskIntx() {
+        ensureOpen();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(vfio_irq_set.layout());
+            vfio_irq_set.argsz(s, (int) s.byteSize());
+            vfio_irq_set.flags(s, vfio_h.VFIO_IRQ_SET_DATA_NONE() | vfio_h.VFIO_IRQ_SET_ACTION_UNMASK());
+            vfio_irq_set.index(s, IrqType.INTX.vfioIndex());
+            vfio_irq_set.start(s, 0);
+            vfio_irq_set.count(s, 1);
+            fd.ioctl(Ioctls.VFIO_DEVICE_SET_IRQS, s);
+        }
     }
 
     private void disableIrqs(IrqType type) {
@@ -313,6 +327,7 @@ public final class VfioPciDevice implements PciDevice {
         try {
             if (closeDevice()) {
                 try {
+                    space.clearDmaMask(address.toString()); // harmless on a closed space
                     detach.run(); // outside this device's lock: a closing space takes its own, then ours
                 } finally {
                     if (ownsSpace) {

@@ -43,6 +43,7 @@ final class LayerRules {
             .layer("iommu").definedBy("org.dma4j.iommu..")
             .layer("pci").definedBy("org.dma4j.pci..")
             .layer("nvme").definedBy("org.dma4j.nvme..")
+            .layer("edu").definedBy("org.dma4j.edu..")
             .layer("fake").definedBy("org.dma4j.fake..")
             .layer("doctor").definedBy("org.dma4j.doctor..")
             .layer("cli").definedBy("org.dma4j.cli..")
@@ -52,10 +53,12 @@ final class LayerRules {
             .whereLayer("iommu").mayOnlyAccessLayers("root", "linux", "mem")
             .whereLayer("pci").mayOnlyAccessLayers("root", "linux", "mem", "iommu")
             .whereLayer("nvme").mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci")
-            .whereLayer("fake").mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci", "nvme")
+            .whereLayer("edu").mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci")
+            .whereLayer("fake").mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci", "nvme", "edu")
             .whereLayer("doctor").mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci")
-            .whereLayer("cli").mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci", "nvme", "fake", "doctor")
-            .because("DESIGN.md: each layer depends only on those below (linux -> mem -> iommu -> pci -> nvme -> fake -> cli)");
+            .whereLayer("cli").mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci", "nvme", "edu", "fake", "doctor")
+            .because("DESIGN.md: each layer depends only on those below (linux -> mem -> iommu -> pci -> drivers (nvme, edu)"
+                    + " -> fake -> cli)");
 
     /**
      * The NVMe specification layer ({@code org.dma4j.nvme.spec}) is shared by the driver and the

@@ -98,6 +98,10 @@ class LayerRulesTest {
         assertCaught(LayerRules.NO_UPWARD_DEPENDENCIES, org.dma4j.ArchFixtureRootUsesLinux.class, "org.dma4j.linux.Fd");
         assertCaught(LayerRules.NO_UPWARD_DEPENDENCIES, org.dma4j.nvme.ArchFixtureDriverUsesDoctor.class,
                 "org.dma4j.doctor.Doctor");
+        assertCaught(LayerRules.NO_UPWARD_DEPENDENCIES, org.dma4j.edu.ArchFixtureDriverUsesFake.class,
+                "org.dma4j.fake.FakeDmaSpace");
+        assertCaught(LayerRules.NO_UPWARD_DEPENDENCIES, org.dma4j.edu.ArchFixtureDriverUsesFake.class,
+                "org.dma4j.nvme.NvmeController");
     }
 
     @Test

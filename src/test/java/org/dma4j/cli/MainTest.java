@@ -60,7 +60,7 @@ class MainTest {
         assertTrue(err().contains("Usage: dma4j"), err());
         err.reset();
         assertEquals(2, run("frobnicate"));
-        assertEquals("dma4j: unknown command 'frobnicate'; the commands are doctor, list, bind, unbind, nvme, completion, help"
+        assertEquals("dma4j: unknown command 'frobnicate'; the commands are doctor, list, bind, unbind, nvme, edu, completion, help"
                 + " (see `dma4j --help`)\n", err());
         err.reset();
         assertEquals(2, run("doctor", "--yaml"));

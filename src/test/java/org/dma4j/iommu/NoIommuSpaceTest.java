@@ -152,4 +152,22 @@ class NoIommuSpaceTest {
             }
         }
     }
+
+    @Test
+    void memoryAboveTheDeviceMaskIsRefusedNamingMaskAndFix() {
+        FakeMemory memory = new FakeMemory(false); // frames from physical 4 GiB up
+        try (DmaBuffer b = DmaBuffer.allocate(4096); NoIommuSpace s = space(memory)) {
+            s.setDmaMask("0000:00:05.0", DmaMask.bits(32));
+            var e = assertThrows(DmaMapException.AboveDmaMask.class,
+                    () -> s.map(b.segment(), MemoryKind.HUGEPAGE_RAM, DmaDirection.TO_DEVICE, null));
+            assertTrue(e.getMessage().startsWith("no-IOMMU: the device sees physical addresses, and this memory is at physical"
+                    + " 0x100001000 +4096, above the 32-bit DMA mask 0xffffffff of 0000:00:05.0, which cannot reach it; use"
+                    + " memory below 0x100000000"), e.getMessage());
+            assertTrue(e.getMessage().contains("or an IOMMU backend (type1, iommufd)"), e.getMessage());
+            s.setDmaMask("0000:00:05.0", DmaMask.bits(33));
+            try (DmaMapping m = s.map(b.segment(), MemoryKind.HUGEPAGE_RAM, DmaDirection.TO_DEVICE, null)) {
+                assertEquals(0x1_0000_1000L, m.iova().value(), "under a 33-bit mask it maps at its physical address");
+            }
+        }
+    }
 }

@@ -215,6 +215,11 @@ final class FaultyDevice implements PciDevice {
             }
 
             @Override
+            public void unmask(int vector) {
+                i.unmask(vector);
+            }
+
+            @Override
             public void close() {
                 if (!closed) {
                     closed = true;
@@ -249,6 +254,26 @@ final class FaultyDevice implements PciDevice {
 
     /** The fake space, with allocate and map counted. */
     private final class Space implements DmaSpace {
+        @Override
+        public void setDmaMask(String device, org.dma4j.iommu.DmaMask mask) {
+            fakeSpace.setDmaMask(device, mask);
+        }
+
+        @Override
+        public void clearDmaMask(String device) {
+            fakeSpace.clearDmaMask(device);
+        }
+
+        @Override
+        public org.dma4j.iommu.DmaMask dmaMask(String device) {
+            return fakeSpace.dmaMask(device);
+        }
+
+        @Override
+        public org.dma4j.iommu.DmaMask dmaMask() {
+            return fakeSpace.dmaMask();
+        }
+
         @Override
         public DmaBuffer allocate(long bytes) {
             step("allocate " + bytes + " bytes");

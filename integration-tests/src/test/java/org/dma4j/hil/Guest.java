@@ -96,6 +96,28 @@ public final class Guest {
         throw new IllegalStateException("no " + what + " in this guest");
     }
 
+    /**
+     * The guest's edu devices ({@code tools/hil --edu}), lowest PCI address first: the order of
+     * the {@code --edu} options (GuestSuiteIT gives each variant's).
+     */
+    public static List<String> eduBdfs() {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> devs = Files.list(Path.of("/sys/bus/pci/devices"))) {
+            for (Path d : devs.sorted().toList()) {
+                if (Files.readString(d.resolve("vendor")).trim().equals("0x1234")
+                        && Files.readString(d.resolve("device")).trim().equals("0x11e8")) {
+                    out.add(d.getFileName().toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalStateException("no edu device in this guest (tools/hil --edu adds one)");
+        }
+        return out;
+    }
+
     /** The rig's results directory, shared with the host at the same path ({@code tools/hil --results}). */
     public static Path resultsDir() {
         String dir = System.getenv("DMA4J_HIL_RESULTS");

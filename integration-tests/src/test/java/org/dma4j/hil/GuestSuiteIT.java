@@ -41,6 +41,16 @@ class GuestSuiteIT {
             "--nvme-ns", "ms=8,pi=1", "--nvme-ns", "ms=8,mset=1,pi=1", "--nvme-ns", "lbads=12,ms=64,mset=1",
             "--nvme-ns", "ms=16,pi=1,pil=1", "--nvme-ns", "ms=16,mset=1,pi=3");
 
+    /**
+     * The edu devices of each variant (org.dma4j.edu's guest tests): the first for the driver
+     * contract (edu's default 28-bit mask; 32 bits without an IOMMU, where DMA memory is
+     * wherever the hugepages are), the second with a small mask for the DMA-limit test.
+     */
+    static final java.util.Map<String, List<String>> EDU = java.util.Map.of(
+            "type1", List.of("--edu", "", "--edu", "dma_mask=0x3ffffff"),
+            "iommufd", List.of("--edu", ""),
+            "noiommu", List.of("--edu", "dma_mask=0xffffffff", "--edu", "dma_mask=0x3fffffff"));
+
     @ParameterizedTest(name = "guest suite: {0}")
     @ValueSource(strings = {"type1", "iommufd", "noiommu", "nvmesetups", "nvmemeta", "p2p"})
     void runInGuest(String variant) throws Exception {
@@ -52,6 +62,7 @@ class GuestSuiteIT {
         if (variant.equals("noiommu")) {
             cmd.add("--no-iommu");
         }
+        cmd.addAll(EDU.getOrDefault(variant, List.of()));
         if (variant.equals("nvmesetups")) { // 4 KiB blocks, an 8 KiB MDTS, two namespaces, two I/O queue pairs
             cmd.addAll(List.of("--nvme", "lbads=12,mdts=1,max_ioqpairs=2,namespaces=2"));
         }

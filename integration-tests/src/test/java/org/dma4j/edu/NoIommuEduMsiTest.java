@@ -1,0 +1,31 @@
+package org.dma4j.edu;
+
+import org.dma4j.hil.Guest;
+import org.dma4j.iommu.DmaMask;
+import org.dma4j.pci.PciDevice;
+import org.junit.jupiter.api.Tag;
+
+/** The edu driver contract on QEMU's edu through noiommu, completions by MSI. */
+@Tag("noiommu")
+class NoIommuEduMsiTest extends EduDriverContract {
+    @Override
+    protected PciDevice openDevice() {
+        Guest.require("noiommu");
+        return GuestEdu.open("noiommu", 0);
+    }
+
+    @Override
+    protected void closeDevice(PciDevice d) {
+        GuestEdu.close(d);
+    }
+
+    @Override
+    protected EduDevice.Completion completion() {
+        return EduDevice.Completion.MSI;
+    }
+
+    @Override
+    protected DmaMask dmaMask() {
+        return GuestEdu.firstMask("noiommu");
+    }
+}

@@ -1,0 +1,31 @@
+package org.dma4j.edu;
+
+import org.dma4j.hil.Guest;
+import org.dma4j.iommu.DmaMask;
+import org.dma4j.pci.PciDevice;
+import org.junit.jupiter.api.Tag;
+
+/** The edu driver contract on QEMU's edu through type1, completions by INTX. */
+@Tag("type1")
+class Type1EduIntxTest extends EduDriverContract {
+    @Override
+    protected PciDevice openDevice() {
+        Guest.require("type1");
+        return GuestEdu.open("type1", 0);
+    }
+
+    @Override
+    protected void closeDevice(PciDevice d) {
+        GuestEdu.close(d);
+    }
+
+    @Override
+    protected EduDevice.Completion completion() {
+        return EduDevice.Completion.INTX;
+    }
+
+    @Override
+    protected DmaMask dmaMask() {
+        return GuestEdu.firstMask("type1");
+    }
+}
