@@ -123,6 +123,7 @@ public abstract class EduDriverContract {
     }
 
     @Test
+    @SuppressWarnings("try") // closes the mapping inside its try on purpose: the driver must refuse it then
     void requestsOutsideTheBufferOrMappingAreRefusedBeforeTheDeviceSeesThem() {
         try (DmaBuffer mem = device.dmaSpace().allocate(4096);
              DmaMapping m = device.dmaSpace().map(mem, 0, 4096, DmaDirection.BIDIRECTIONAL, null)) {

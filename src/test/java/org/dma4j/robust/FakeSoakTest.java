@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class FakeSoakTest {
     @Test
+    @SuppressWarnings("try") // closes the controller inside its try on purpose: nothing may be left mapped then
     void soak() throws Exception {
         long seconds = Long.getLong("dma4j.soak.seconds", 60);
         long seed = Long.getLong("dma4j.soak.seed", System.nanoTime());
