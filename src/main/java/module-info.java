@@ -24,5 +24,6 @@ module org.dma4j {
     exports org.dma4j.nvme.spec;
     exports org.dma4j.edu;
     // picocli reads the command classes' annotations and sets their fields reflectively.
-    opens org.dma4j.cli to info.picocli;
+    opens org.dma4j.cli to
+            info.picocli;
 }

@@ -9,7 +9,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ErrnoExceptionTest {
-    static final ErrnoException EBUSY = new ErrnoException("open /dev/vfio/7", 16, "EBUSY", "Device or resource busy", null);
+    static final ErrnoException EBUSY =
+            new ErrnoException("open /dev/vfio/7", 16, "EBUSY", "Device or resource busy", null);
 
     @Test
     void errnoIsTyped() {
@@ -17,7 +18,8 @@ class ErrnoExceptionTest {
         assertEquals(16, EBUSY.errnoValue());
         assertTrue(EBUSY.is(Errno.EBUSY));
         assertFalse(EBUSY.is(Errno.EINVAL));
-        ErrnoException internal = new ErrnoException("ioctl X on /dev/null", 524, "errno 524", "Unknown error 524", null);
+        ErrnoException internal =
+                new ErrnoException("ioctl X on /dev/null", 524, "errno 524", "Unknown error 524", null);
         assertEquals(Errno.UNKNOWN, internal.errno());
         assertEquals(524, internal.errnoValue());
     }
@@ -30,7 +32,8 @@ class ErrnoExceptionTest {
         assertEquals("open /dev/vfio/7", e.operation());
         assertEquals("Device or resource busy", e.description());
         assertEquals(Optional.of("another process owns the group"), e.hint());
-        assertEquals("failed to open /dev/vfio/7: Device or resource busy (EBUSY); another process owns the group",
+        assertEquals(
+                "failed to open /dev/vfio/7: Device or resource busy (EBUSY); another process owns the group",
                 e.getMessage());
         assertSame(EBUSY, e.getCause());
     }

@@ -36,7 +36,8 @@ class ReadmeExamplesTest {
     /** The examples the quick start promises; a renamed or lost one fails here, not silently. */
     private static final List<String> EXPECTED = List.of("NvmeOnTheFake", "DmaForADevice");
 
-    private static final Pattern EXAMPLE = Pattern.compile("<!-- example: (\\w+) -->\\s*```java\\n(.*?)```", Pattern.DOTALL);
+    private static final Pattern EXAMPLE =
+            Pattern.compile("<!-- example: (\\w+) -->\\s*```java\\n(.*?)```", Pattern.DOTALL);
     private static final Pattern OUTPUT = Pattern.compile("<!-- output: (\\w+) -->\\s*```\\n(.*?)```", Pattern.DOTALL);
 
     private static Map<String, String> examples;
@@ -54,8 +55,8 @@ class ReadmeExamplesTest {
 
         dir = Files.createTempDirectory("dma4j-readme");
         Path out = Files.createDirectories(dir.resolve("classes"));
-        List<String> args = new ArrayList<>(List.of("-Xlint:all", "-Werror", "-d", out.toString(),
-                "-classpath", System.getProperty("java.class.path")));
+        List<String> args = new ArrayList<>(List.of(
+                "-Xlint:all", "-Werror", "-d", out.toString(), "-classpath", System.getProperty("java.class.path")));
         for (var e : examples.entrySet()) {
             Path src = dir.resolve(e.getKey() + ".java");
             Files.writeString(src, e.getValue());
@@ -105,7 +106,9 @@ class ReadmeExamplesTest {
                 System.setOut(stdout);
             }
         }
-        assertEquals(outputs.get(name), printed.toString(StandardCharsets.UTF_8),
+        assertEquals(
+                outputs.get(name),
+                printed.toString(StandardCharsets.UTF_8),
                 "README example " + name + " printed something else than its output block says");
         assertTrue(outputs.get(name).endsWith("\n"));
     }

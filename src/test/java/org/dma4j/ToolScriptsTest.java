@@ -43,7 +43,9 @@ class ToolScriptsTest {
         Path log = Files.createTempFile("dma4j-" + name, ".log");
         try {
             Process p = new ProcessBuilder("bash", script.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             boolean finished = p.waitFor(DEADLINE_S, TimeUnit.SECONDS);
             if (!finished) {
                 p.destroyForcibly().waitFor();

@@ -15,7 +15,9 @@ import picocli.CommandLine.TypeConversionException;
 final class DeviceCommands {
     private DeviceCommands() {}
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
             description = "PCI devices with their driver and IOMMU group; * marks those VFIO can open now.")
     static final class ListCommand implements Callable<Integer> {
         private final Main.Io io;
@@ -35,7 +37,9 @@ final class DeviceCommands {
         }
     }
 
-    @Command(name = "bind", mixinStandardHelpOptions = true,
+    @Command(
+            name = "bind",
+            mixinStandardHelpOptions = true,
             description = "Binds a device to vfio-pci (as root), checking its IOMMU group is viable.")
     static final class BindCommand implements Callable<Integer> {
         private final Main.Io io;
@@ -51,12 +55,17 @@ final class DeviceCommands {
         public Integer call() {
             PciSysfs sysfs = new PciSysfs();
             sysfs.bindVfio(address);
-            io.out().println(address + " is bound to vfio-pci (IOMMU group " + sysfs.info(address).iommuGroup().getAsInt() + ")");
+            io.out()
+                    .println(address + " is bound to vfio-pci (IOMMU group "
+                            + sysfs.info(address).iommuGroup().getAsInt() + ")");
             return 0;
         }
     }
 
-    @Command(name = "unbind", mixinStandardHelpOptions = true, description = "Gives a device on vfio-pci back to its own driver.")
+    @Command(
+            name = "unbind",
+            mixinStandardHelpOptions = true,
+            description = "Gives a device on vfio-pci back to its own driver.")
     static final class UnbindCommand implements Callable<Integer> {
         private final Main.Io io;
 
@@ -72,7 +81,9 @@ final class DeviceCommands {
 
         @Override
         public Integer call() {
-            io.out().println(address + " is now bound to " + new PciSysfs().unbind(address, force).orElse("no driver"));
+            io.out()
+                    .println(address + " is now bound to "
+                            + new PciSysfs().unbind(address, force).orElse("no driver"));
             return 0;
         }
     }
@@ -94,14 +105,22 @@ final class DeviceCommands {
         if (devices.isEmpty()) {
             return "no PCI devices on this machine (/sys/bus/pci/devices is empty)\n";
         }
-        StringBuilder sb = new StringBuilder(String.format("  %-12s  %-9s  %-20s  %-10s  %s%n", "ADDRESS", "ID", "CLASS", "DRIVER", "IOMMU GROUP"));
+        StringBuilder sb = new StringBuilder(
+                String.format("  %-12s  %-9s  %-20s  %-10s  %s%n", "ADDRESS", "ID", "CLASS", "DRIVER", "IOMMU GROUP"));
         for (PciDeviceInfo d : devices) {
-            sb.append(String.format("%s %-12s  %04x:%04x  %-20s  %-10s  %s%n", d.boundToVfio() ? "*" : " ", d.address(),
-                    d.vendor(), d.device(), d.className(), d.driver().orElse("-"),
+            sb.append(String.format(
+                    "%s %-12s  %04x:%04x  %-20s  %-10s  %s%n",
+                    d.boundToVfio() ? "*" : " ",
+                    d.address(),
+                    d.vendor(),
+                    d.device(),
+                    d.className(),
+                    d.driver().orElse("-"),
                     d.iommuGroup().isPresent() ? String.valueOf(d.iommuGroup().getAsInt()) : "none"));
         }
         long usable = devices.stream().filter(PciDeviceInfo::boundToVfio).count();
-        sb.append(String.format("%n%d devices; %d usable with VFIO now (*); `dma4j bind ADDRESS` binds one%n", devices.size(), usable));
+        sb.append(String.format(
+                "%n%d devices; %d usable with VFIO now (*); `dma4j bind ADDRESS` binds one%n", devices.size(), usable));
         return sb.toString();
     }
 
@@ -109,14 +128,27 @@ final class DeviceCommands {
         StringBuilder sb = new StringBuilder("{\"devices\":[");
         for (int i = 0; i < devices.size(); i++) {
             PciDeviceInfo d = devices.get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"address\":").append(Json.string(d.address().toString()))
-                    .append(",\"vendor\":").append(Json.string(String.format("%04x", d.vendor())))
-                    .append(",\"device\":").append(Json.string(String.format("%04x", d.device())))
-                    .append(",\"class\":").append(Json.string(String.format("%06x", d.classCode())))
-                    .append(",\"className\":").append(Json.string(d.className()))
-                    .append(",\"driver\":").append(d.driver().map(Json::string).orElse("null"))
-                    .append(",\"iommuGroup\":").append(d.iommuGroup().isPresent() ? String.valueOf(d.iommuGroup().getAsInt()) : "null")
-                    .append(",\"vfio\":").append(d.boundToVfio()).append('}');
+            sb.append(i == 0 ? "" : ",")
+                    .append("{\"address\":")
+                    .append(Json.string(d.address().toString()))
+                    .append(",\"vendor\":")
+                    .append(Json.string(String.format("%04x", d.vendor())))
+                    .append(",\"device\":")
+                    .append(Json.string(String.format("%04x", d.device())))
+                    .append(",\"class\":")
+                    .append(Json.string(String.format("%06x", d.classCode())))
+                    .append(",\"className\":")
+                    .append(Json.string(d.className()))
+                    .append(",\"driver\":")
+                    .append(d.driver().map(Json::string).orElse("null"))
+                    .append(",\"iommuGroup\":")
+                    .append(
+                            d.iommuGroup().isPresent()
+                                    ? String.valueOf(d.iommuGroup().getAsInt())
+                                    : "null")
+                    .append(",\"vfio\":")
+                    .append(d.boundToVfio())
+                    .append('}');
         }
         return sb.append("]}\n").toString();
     }

@@ -6,10 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.dma4j.Dma4jException;
 import org.dma4j.fake.FakeDmaSpace;
 import org.dma4j.fake.FakeNamespace;
 import org.dma4j.fake.FakeNvme;
-import org.dma4j.Dma4jException;
 import org.dma4j.iommu.Backend;
 import org.dma4j.nvme.Namespace;
 import org.dma4j.nvme.NvmeController;
@@ -30,12 +30,18 @@ import picocli.CommandLine.TypeConversionException;
 final class DeviceOptions {
     /** Blocks of the fake's namespace, and of a new image: 64 MiB of 512 B blocks. */
     static final long FAKE_BLOCKS = 131072;
+
     static final int FAKE_BLOCK_SIZE = 512;
     /** fake-null's namespace: 4 TiB, past 32-bit LBAs, since it stores nothing. */
     static final long NULL_BLOCKS = 1L << 33;
 
     /** What {@code --device} names. */
-    enum Kind { FAKE, FAKE_NULL, FAKE_IMAGE, PCI }
+    enum Kind {
+        FAKE,
+        FAKE_NULL,
+        FAKE_IMAGE,
+        PCI
+    }
 
     record Target(Kind kind, Path image, PciAddress address) {
         boolean isFake() {
@@ -56,13 +62,19 @@ final class DeviceOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--device", paramLabel = "fake|fake-null|fake:image=PATH|BDF", converter = TargetConverter.class,
+    @Option(
+            names = "--device",
+            paramLabel = "fake|fake-null|fake:image=PATH|BDF",
+            converter = TargetConverter.class,
             description = "the controller: the in-process fake (default; its data lives as long as the process), "
                     + "fake-null (keeps no data), fake:image=PATH (the fake's namespace in a sparse file, kept across runs), "
                     + "or a PCI address bound to vfio-pci")
     Target target = new Target(Kind.FAKE, null, null);
 
-    @Option(names = "--iommu", paramLabel = "type1|iommufd|noiommu", converter = BackendConverter.class,
+    @Option(
+            names = "--iommu",
+            paramLabel = "type1|iommufd|noiommu",
+            converter = BackendConverter.class,
             description = "force the IOMMU backend of a PCI device (default: the best this machine has)")
     Backend iommu;
 
@@ -72,8 +84,9 @@ final class DeviceOptions {
     /** Checks that the options fit together; call before opening anything. */
     void validate() {
         if (iommu != null && target.isFake()) {
-            throw new ParameterException(spec.commandLine(), "--iommu applies to a PCI device; the fake (--device "
-                    + target + ") has its own IOMMU");
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--iommu applies to a PCI device; the fake (--device " + target + ") has its own IOMMU");
         }
     }
 
@@ -83,11 +96,12 @@ final class DeviceOptions {
         @Override
         public void close() {
             RuntimeException first = null;
-            for (Runnable step : List.<Runnable>of(ctrl::close, device::close, () -> device.dmaSpace().close(), () -> {
-                if (image != null) {
-                    image.close();
-                }
-            })) {
+            for (Runnable step : List.<Runnable>of(
+                    ctrl::close, device::close, () -> device.dmaSpace().close(), () -> {
+                        if (image != null) {
+                            image.close();
+                        }
+                    })) {
                 try {
                     step.run();
                 } catch (RuntimeException e) {
@@ -111,8 +125,10 @@ final class DeviceOptions {
                     return ns;
                 }
             }
-            throw new ParameterException(spec.commandLine(), "--ns " + nsid + ": " + target + " has no such namespace; its active ones are "
-                    + all.stream().map(n -> String.valueOf(n.nsid())).toList());
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--ns " + nsid + ": " + target + " has no such namespace; its active ones are "
+                            + all.stream().map(n -> String.valueOf(n.nsid())).toList());
         }
     }
 
@@ -124,7 +140,9 @@ final class DeviceOptions {
         switch (target.kind()) {
             case PCI -> {
                 // the device owns the space it opens, and closes it
-                dev = iommu == null ? VfioPciDevice.open(target.address()) : VfioPciDevice.open(target.address(), iommu);
+                dev = iommu == null
+                        ? VfioPciDevice.open(target.address())
+                        : VfioPciDevice.open(target.address(), iommu);
             }
             default -> {
                 FakeNvme.Config c = FakeNvme.Config.defaults();
@@ -161,8 +179,10 @@ final class DeviceOptions {
                 return FAKE_BLOCKS;
             }
             if (size % FAKE_BLOCK_SIZE != 0) {
-                throw new ParameterException(spec.commandLine(), "--device fake:image=" + image + ": the file is " + size
-                        + " bytes, not a whole number of " + FAKE_BLOCK_SIZE + "-byte blocks");
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--device fake:image=" + image + ": the file is " + size + " bytes, not a whole number of "
+                                + FAKE_BLOCK_SIZE + "-byte blocks");
             }
             return size / FAKE_BLOCK_SIZE;
         } catch (IOException e) {
@@ -181,8 +201,9 @@ final class DeviceOptions {
                 b = Backend.FAKE;
             }
             if (b == Backend.FAKE) {
-                throw new TypeConversionException("'" + v + "' is not an IOMMU backend for a PCI device; use type1, iommufd"
-                        + " or noiommu (the fake is --device fake)");
+                throw new TypeConversionException(
+                        "'" + v + "' is not an IOMMU backend for a PCI device; use type1, iommufd"
+                                + " or noiommu (the fake is --device fake)");
             }
             return b;
         }
@@ -201,7 +222,8 @@ final class DeviceOptions {
             if (v.startsWith("fake:")) {
                 String rest = v.substring(5);
                 if (!rest.startsWith("image=") || rest.length() == 6) {
-                    throw new TypeConversionException("'" + v + "': the fake takes image=PATH, as in fake:image=/tmp/ns1.img");
+                    throw new TypeConversionException(
+                            "'" + v + "': the fake takes image=PATH, as in fake:image=/tmp/ns1.img");
                 }
                 Path p;
                 try {
@@ -210,14 +232,16 @@ final class DeviceOptions {
                     throw new TypeConversionException("'" + v + "': " + e.getMessage());
                 }
                 if (Files.isDirectory(p)) {
-                    throw new TypeConversionException("'" + v + "': " + p + " is a directory; give a file for the image");
+                    throw new TypeConversionException(
+                            "'" + v + "': " + p + " is a directory; give a file for the image");
                 }
                 return new Target(Kind.FAKE_IMAGE, p, null);
             }
             try {
                 return new Target(Kind.PCI, null, PciAddress.parse(v));
             } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("'" + v + "' is not fake, fake-null, fake:image=PATH or a PCI address like 0000:01:00.0");
+                throw new TypeConversionException(
+                        "'" + v + "' is not fake, fake-null, fake:image=PATH or a PCI address like 0000:01:00.0");
             }
         }
     }

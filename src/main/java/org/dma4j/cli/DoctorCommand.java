@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code dma4j doctor [--json]}: prints the capability probe for people, or as JSON. */
-@Command(name = "doctor", mixinStandardHelpOptions = true,
+@Command(
+        name = "doctor",
+        mixinStandardHelpOptions = true,
         description = "What this machine can do for a userspace driver, and what to change.")
 final class DoctorCommand implements Callable<Integer> {
     private final Main.Io io;
@@ -45,10 +47,16 @@ final class DoctorCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder("{\"checks\":[");
         for (int i = 0; i < checks.size(); i++) {
             Check c = checks.get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(Json.string(c.name()))
-                    .append(",\"status\":").append(Json.string(c.status().name()))
-                    .append(",\"detail\":").append(Json.string(c.detail()))
-                    .append(",\"fix\":").append(Json.string(c.fix())).append('}');
+            sb.append(i == 0 ? "" : ",")
+                    .append("{\"name\":")
+                    .append(Json.string(c.name()))
+                    .append(",\"status\":")
+                    .append(Json.string(c.status().name()))
+                    .append(",\"detail\":")
+                    .append(Json.string(c.detail()))
+                    .append(",\"fix\":")
+                    .append(Json.string(c.fix()))
+                    .append('}');
         }
         return sb.append("]}\n").toString();
     }

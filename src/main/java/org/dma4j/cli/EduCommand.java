@@ -39,7 +39,9 @@ import picocli.CommandLine.TypeConversionException;
  * device offers), on the fake ({@code --device fake}, the default) or a PCI address bound to
  * vfio-pci. Exit 0 when every check passed, 1 when one failed.
  */
-@Command(name = "edu", mixinStandardHelpOptions = true,
+@Command(
+        name = "edu",
+        mixinStandardHelpOptions = true,
         description = "QEMU's educational DMA device (-device edu): selftest (on the fake unless --device BDF).")
 final class EduCommand implements Callable<Integer> {
     private final Main.Io io;
@@ -85,28 +87,45 @@ final class EduCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "selftest", mixinStandardHelpOptions = true,
-            description = {"Identify, liveness, factorial, a DMA round trip with a checksum, and each interrupt kind the"
-                    + " device offers (MSI, INTx): one line per check.", "Exit 0 when all passed, 1 when one failed."})
+    @Command(
+            name = "selftest",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Identify, liveness, factorial, a DMA round trip with a checksum, and each interrupt kind the"
+                        + " device offers (MSI, INTx): one line per check.",
+                "Exit 0 when all passed, 1 when one failed."
+            })
     static final class Selftest implements Callable<Integer> {
         private final Main.Io io;
 
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--device", paramLabel = "fake|BDF", converter = TargetConverter.class,
+        @Option(
+                names = "--device",
+                paramLabel = "fake|BDF",
+                converter = TargetConverter.class,
                 description = "the in-process fake edu (default), or a PCI address bound to vfio-pci")
         Target target = new Target(null);
 
-        @Option(names = "--iommu", paramLabel = "type1|iommufd|noiommu", converter = DeviceOptions.BackendConverter.class,
+        @Option(
+                names = "--iommu",
+                paramLabel = "type1|iommufd|noiommu",
+                converter = DeviceOptions.BackendConverter.class,
                 description = "force the IOMMU backend of a PCI device (default: the best this machine has)")
         Backend iommu;
 
-        @Option(names = "--dma-mask", paramLabel = "MASK", converter = Numbers.Number.class,
+        @Option(
+                names = "--dma-mask",
+                paramLabel = "MASK",
+                converter = Numbers.Number.class,
                 description = "the device's DMA mask, as QEMU's dma_mask (default 0xfffffff, edu's 28 bits)")
         long dmaMask = (1L << EduRegs.DEFAULT_DMA_BITS) - 1;
 
-        @Option(names = "--timeout", paramLabel = "SECONDS", converter = Numbers.Seconds.class,
+        @Option(
+                names = "--timeout",
+                paramLabel = "SECONDS",
+                converter = Numbers.Seconds.class,
                 description = "deadline of each wait (default 10)")
         double timeout = 10;
 
@@ -119,8 +138,9 @@ final class EduCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             if (iommu != null && target.isFake()) {
-                throw new ParameterException(spec.commandLine(), "--iommu applies to a PCI device; the fake (--device fake)"
-                        + " has its own IOMMU");
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--iommu applies to a PCI device; the fake (--device fake)" + " has its own IOMMU");
             }
             DmaMask mask;
             try {
@@ -129,8 +149,8 @@ final class EduCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--dma-mask: " + e.getMessage());
             }
             Numbers.check(spec, "--timeout", timeout, 0.001, 3600);
-            EduDevice.Options options = EduDevice.Options.defaults().with(mask)
-                    .with(Duration.ofNanos((long) (timeout * 1e9)));
+            EduDevice.Options options =
+                    EduDevice.Options.defaults().with(mask).with(Duration.ofNanos((long) (timeout * 1e9)));
             PciDevice dev = open();
             try {
                 run(dev, options);
@@ -165,8 +185,11 @@ final class EduCommand implements Callable<Integer> {
                 return;
             }
             try (EduDevice edu = opened) {
-                line("identify", "edu " + edu.version() + " at " + target + " (" + dev.dmaSpace().backend() + ", "
-                        + options.dmaMask() + ")", null);
+                line(
+                        "identify",
+                        "edu " + edu.version() + " at " + target + " ("
+                                + dev.dmaSpace().backend() + ", " + options.dmaMask() + ")",
+                        null);
                 check("liveness", () -> {
                     for (int v : new int[] {0, -1, 0x12345678, 0x5a5a_a5a5}) {
                         edu.checkLiveness(v);
@@ -174,7 +197,9 @@ final class EduCommand implements Callable<Integer> {
                     return "4 values read back inverted";
                 });
                 check("factorial", () -> {
-                    long[] want = {1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800, 479001600, 1932053504L};
+                    long[] want = {
+                        1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800, 479001600, 1932053504L
+                    };
                     for (int n = 0; n < want.length; n++) {
                         long got = edu.factorial(n);
                         if (got != want[n]) {
@@ -213,8 +238,8 @@ final class EduCommand implements Callable<Integer> {
         /** 4095 random bytes (all QEMU 7.2 lets a transfer reach) to the device and back; the CRC-32 of both must agree. */
         private static String dmaRoundTrip(EduDevice edu, DmaSpace space) {
             try (DmaBuffer mem = space.allocate(8192);
-                 DmaMapping out = space.map(mem, 0, 4096, DmaDirection.TO_DEVICE, null);
-                 DmaMapping in = space.map(mem, 4096, 4096, DmaDirection.FROM_DEVICE, null)) {
+                    DmaMapping out = space.map(mem, 0, 4096, DmaDirection.TO_DEVICE, null);
+                    DmaMapping in = space.map(mem, 4096, 4096, DmaDirection.FROM_DEVICE, null)) {
                 byte[] data = new byte[EduRegs.BUFFER_END];
                 new Random().nextBytes(data);
                 out.memory().copyFrom(MemorySegment.ofArray(data));
@@ -224,11 +249,12 @@ final class EduCommand implements Callable<Integer> {
                 long sent = crc(data);
                 long back = crc(in.memory().asSlice(0, data.length).toArray(ValueLayout.JAVA_BYTE));
                 if (sent != back) {
-                    throw new Dma4jException(String.format("%d bytes sent with CRC-32 0x%08x came back with 0x%08x", data.length,
-                            sent, back));
+                    throw new Dma4jException(String.format(
+                            "%d bytes sent with CRC-32 0x%08x came back with 0x%08x", data.length, sent, back));
                 }
-                return String.format("%d bytes to the device and back at %s and %s, CRC-32 0x%08x both ways", data.length,
-                        out.iova(), in.iova(), sent);
+                return String.format(
+                        "%d bytes to the device and back at %s and %s, CRC-32 0x%08x both ways",
+                        data.length, out.iova(), in.iova(), sent);
             }
         }
 

@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.dma4j.Dma4jException;
-import org.dma4j.pci.PciSysfs;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,10 +19,16 @@ import picocli.CommandLine.ParseResult;
  * every option is typed and range-checked before a device is opened; usage errors are one line
  * and exit 2, failures exit 1, and no argument list reaches a stack trace.
  */
-@Command(name = "dma4j", mixinStandardHelpOptions = true, version = "dma4j 0.1.0",
+@Command(
+        name = "dma4j",
+        mixinStandardHelpOptions = true,
+        version = "dma4j 0.1.0",
         description = "Userspace device drivers in Java: VFIO, iommufd, pinned DMA memory, an NVMe driver.",
-        footer = {"", "Numbers are decimal or 0x hex (never octal: 010 is ten); sizes take k, m or g (4k = 4096).",
-                "Exit status: 0 done, 1 failed, 2 usage error."})
+        footer = {
+            "",
+            "Numbers are decimal or 0x hex (never octal: 010 is ten); sizes take k, m or g (4k = 4096).",
+            "Exit status: 0 done, 1 failed, 2 usage error."
+        })
 public final class Main implements Callable<Integer> {
     /** Exit codes. */
     static final int OK = 0, FAILED = 1, USAGE = 2;
@@ -31,7 +36,9 @@ public final class Main implements Callable<Integer> {
     /** What every command prints to, and whether stderr is a terminal (progress with \r). */
     record Io(PrintStream out, PrintStream err, boolean terminal) {}
 
-    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+    @Option(
+            names = {"-v", "--verbose"},
+            scope = CommandLine.ScopeType.INHERIT,
             description = "debug logging: registers read, queues created, mappings made (to stderr)")
     boolean verbose;
 
@@ -48,7 +55,8 @@ public final class Main implements Callable<Integer> {
     /** Whether fd 2 is a terminal (progress then rewrites one line with \r); stdout may be a file meanwhile. */
     static boolean stderrIsTerminal() {
         try {
-            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2"))
+                    .toString();
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
         } catch (java.io.IOException | UnsupportedOperationException e) {
             return false;
@@ -89,7 +97,8 @@ public final class Main implements Callable<Integer> {
             // With --help picocli stops complaining about the rest; garbage beside it is still garbage.
             for (ParseResult p = pr; p != null; p = p.subcommand()) {
                 if (!p.unmatched().isEmpty()) {
-                    throw new CommandLine.UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
+                    throw new CommandLine.UnmatchedArgumentException(
+                            p.commandSpec().commandLine(), p.unmatched());
                 }
             }
             Logging.verbose(verbose(pr));
@@ -103,12 +112,19 @@ public final class Main implements Callable<Integer> {
         });
         cl.setExecutionExceptionHandler((ex, c, pr) -> {
             String who = c.getCommandSpec().qualifiedName();
-            if (ex instanceof ParameterException || ex instanceof UsageException || ex instanceof IllegalArgumentException) {
+            if (ex instanceof ParameterException
+                    || ex instanceof UsageException
+                    || ex instanceof IllegalArgumentException) {
                 io.err().println(who + ": " + firstLine(ex.getMessage()));
                 return USAGE;
             }
-            io.err().println(who + ": " + (ex instanceof Dma4jException || ex instanceof java.io.UncheckedIOException
-                    || ex instanceof java.io.IOException ? firstLine(ex.getMessage()) : oneLine(ex)));
+            io.err()
+                    .println(who + ": "
+                            + (ex instanceof Dma4jException
+                                            || ex instanceof java.io.UncheckedIOException
+                                            || ex instanceof java.io.IOException
+                                    ? firstLine(ex.getMessage())
+                                    : oneLine(ex)));
             return FAILED;
         });
         return cl;
@@ -116,7 +132,9 @@ public final class Main implements Callable<Integer> {
 
     /** Picocli's message, except a word where a command belongs: "unknown command 'x'; the commands are ...". */
     private static String usageMessage(ParameterException ex, CommandLine c) {
-        if (ex instanceof CommandLine.UnmatchedArgumentException u && !c.getSubcommands().isEmpty() && !u.getUnmatched().isEmpty()
+        if (ex instanceof CommandLine.UnmatchedArgumentException u
+                && !c.getSubcommands().isEmpty()
+                && !u.getUnmatched().isEmpty()
                 && !u.getUnmatched().get(0).startsWith("-")) {
             return "unknown command '" + u.getUnmatched().get(0) + "'; the commands are "
                     + String.join(", ", c.getSubcommands().keySet());
@@ -162,7 +180,9 @@ public final class Main implements Callable<Integer> {
     }
 
     /** {@code dma4j completion}: a bash/zsh completion script generated from this command tree. */
-    @Command(name = "completion", mixinStandardHelpOptions = true,
+    @Command(
+            name = "completion",
+            mixinStandardHelpOptions = true,
             description = {"Prints a bash (and zsh) completion script for dma4j.", "Use: source <(dma4j completion)"})
     static final class Completion implements Callable<Integer> {
         private final Io io;

@@ -114,8 +114,9 @@ final class Numbers {
 
     static double check(CommandSpec spec, String option, double value, double min, double max) {
         if (!(value >= min && value <= max)) {
-            throw new ParameterException(spec.commandLine(), option + " must be " + plain(min) + ".." + plain(max) + " seconds, not "
-                    + plain(value));
+            throw new ParameterException(
+                    spec.commandLine(),
+                    option + " must be " + plain(min) + ".." + plain(max) + " seconds, not " + plain(value));
         }
         return value;
     }

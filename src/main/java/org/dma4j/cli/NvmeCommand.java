@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.mem.DmaBuffer;
-import org.dma4j.nvme.IdentifyController;
 import org.dma4j.nvme.IoQueue;
 import org.dma4j.nvme.Namespace;
 import org.dma4j.nvme.NvmeController;
@@ -21,7 +20,9 @@ import picocli.CommandLine.Mixin;
  * controller by default ({@code --device fake}, {@code fake-null} whose namespace keeps no data,
  * {@code fake:image=PATH} kept in a file) or on a PCI address bound to vfio-pci.
  */
-@Command(name = "nvme", mixinStandardHelpOptions = true,
+@Command(
+        name = "nvme",
+        mixinStandardHelpOptions = true,
         description = "The NVMe driver: identify, read, write, perf, smart, demo (on the fake unless --device BDF).")
 final class NvmeCommand implements Callable<Integer> {
     private final Main.Io io;
@@ -43,7 +44,9 @@ final class NvmeCommand implements Callable<Integer> {
     /** Without a subcommand: which ones there are, as a usage error. */
     @Override
     public Integer call() {
-        io.err().println("dma4j nvme: which nvme command? identify, read, write, perf, smart or demo (see `dma4j nvme --help`)");
+        io.err()
+                .println(
+                        "dma4j nvme: which nvme command? identify, read, write, perf, smart or demo (see `dma4j nvme --help`)");
         return Main.USAGE;
     }
 
@@ -88,7 +91,9 @@ final class NvmeCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "demo", mixinStandardHelpOptions = true,
+    @Command(
+            name = "demo",
+            mixinStandardHelpOptions = true,
             description = "Identify, write a pattern at LBA 0 and read it back, a 2 s perf run.")
     static final class Demo implements Callable<Integer> {
         private final Main.Io io;
@@ -103,14 +108,17 @@ final class NvmeCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if (device.json) {
-                throw new Main.UsageException("--json: demo prints for people; use identify, read, write or perf --json");
+                throw new Main.UsageException(
+                        "--json: demo prints for people; use identify, read, write or perf --json");
             }
             try (DeviceOptions.Opened o = device.open(1)) {
                 NvmeController c = o.ctrl();
                 Namespace ns = c.namespace(1);
                 io.out().print(NvmeText.identify(c));
                 if (o.target().kind() == DeviceOptions.Kind.FAKE_NULL) {
-                    io.out().printf("%nverify: skipped: fake-null keeps no data (use --device fake or fake:image=PATH to verify)%n");
+                    io.out()
+                            .printf(
+                                    "%nverify: skipped: fake-null keeps no data (use --device fake or fake:image=PATH to verify)%n");
                 } else if (!verify(c, ns)) {
                     return Main.FAILED;
                 }
@@ -125,8 +133,9 @@ final class NvmeCommand implements Callable<Integer> {
         private boolean verify(NvmeController c, Namespace ns) {
             int blocks = (int) Math.min(Math.min(256, ns.blocks()), c.maxTransferBytes() / ns.blockSize());
             long bytes = (long) blocks * ns.blockSize();
-            try (IoQueue q = c.createIoQueue(8); DmaBuffer b = c.device().dmaSpace().allocate(bytes);
-                 DmaMapping m = c.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
+            try (IoQueue q = c.createIoQueue(8);
+                    DmaBuffer b = c.device().dmaSpace().allocate(bytes);
+                    DmaMapping m = c.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
                 MemorySegment s = b.segment();
                 for (long i = 0; i + 8 <= bytes; i += 8) {
                     s.set(ValueLayout.JAVA_LONG, i, 0x9e37_79b9_7f4a_7c15L * (i + 1));
@@ -136,8 +145,10 @@ final class NvmeCommand implements Callable<Integer> {
                 s.fill((byte) 0);
                 q.read(ns, 0, blocks, m, 0);
                 boolean same = Arrays.equals(expected, s.asSlice(0, bytes).toArray(ValueLayout.JAVA_BYTE));
-                io.out().printf("%nverify: wrote %d KiB of a pattern at LBA 0, read it back: %s%n", bytes / 1024,
-                        same ? "identical" : "DIFFERENT");
+                io.out()
+                        .printf(
+                                "%nverify: wrote %d KiB of a pattern at LBA 0, read it back: %s%n",
+                                bytes / 1024, same ? "identical" : "DIFFERENT");
                 return same;
             }
         }

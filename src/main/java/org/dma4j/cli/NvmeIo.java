@@ -36,10 +36,18 @@ final class NvmeIo {
         @Spec(Spec.Target.MIXEE)
         CommandSpec spec;
 
-        @Option(names = "--ns", paramLabel = "NSID", converter = Numbers.Number.class, description = "namespace ID (default 1)")
+        @Option(
+                names = "--ns",
+                paramLabel = "NSID",
+                converter = Numbers.Number.class,
+                description = "namespace ID (default 1)")
         long nsid = 1;
 
-        @Option(names = "--lba", paramLabel = "LBA", converter = Numbers.Number.class, description = "first block (default 0)")
+        @Option(
+                names = "--lba",
+                paramLabel = "LBA",
+                converter = Numbers.Number.class,
+                description = "first block (default 0)")
         long lba;
 
         void validate() {
@@ -50,8 +58,10 @@ final class NvmeIo {
         /** The range must lie inside the namespace; checked before any buffer is allocated. */
         void checkInside(Namespace ns, long blocks) {
             if (lba >= ns.blocks() || blocks > ns.blocks() - lba) {
-                throw new ParameterException(spec.commandLine(), "--lba " + lba + " --blocks " + blocks + " runs past the end of namespace "
-                        + ns.nsid() + " (" + ns.blocks() + " blocks, LBA 0.." + (ns.blocks() - 1) + ")");
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--lba " + lba + " --blocks " + blocks + " runs past the end of namespace " + ns.nsid() + " ("
+                                + ns.blocks() + " blocks, LBA 0.." + (ns.blocks() - 1) + ")");
             }
         }
     }
@@ -61,11 +71,13 @@ final class NvmeIo {
         void run(MemorySegment buf, long blocksDone) throws IOException;
     }
 
-    private static void transfer(DeviceOptions.Opened o, Namespace ns, long lba, long blocks, DmaDirection dir, Piece piece)
+    private static void transfer(
+            DeviceOptions.Opened o, Namespace ns, long lba, long blocks, DmaDirection dir, Piece piece)
             throws IOException {
         int max = (int) Math.max(1, Math.min(Math.min(o.ctrl().maxTransferBytes() / ns.blockSize(), 65536), blocks));
-        try (IoQueue q = o.ctrl().createIoQueue(2); DmaBuffer b = o.ctrl().device().dmaSpace().allocate((long) max * ns.blockSize());
-             DmaMapping m = o.ctrl().device().dmaSpace().map(b, dir)) {
+        try (IoQueue q = o.ctrl().createIoQueue(2);
+                DmaBuffer b = o.ctrl().device().dmaSpace().allocate((long) max * ns.blockSize());
+                DmaMapping m = o.ctrl().device().dmaSpace().map(b, dir)) {
             for (long done = 0; done < blocks; done += max) {
                 int n = (int) Math.min(max, blocks - done);
                 MemorySegment slice = b.segment().asSlice(0, (long) n * ns.blockSize());
@@ -83,7 +95,9 @@ final class NvmeIo {
         }
     }
 
-    @Command(name = "read", mixinStandardHelpOptions = true,
+    @Command(
+            name = "read",
+            mixinStandardHelpOptions = true,
             description = "Reads blocks: a hex dump of the first 256 bytes, or all of them into --output FILE.")
     static final class Read implements Callable<Integer> {
         private final Main.Io io;
@@ -94,10 +108,17 @@ final class NvmeIo {
         @Mixin
         Range range;
 
-        @Option(names = "--blocks", paramLabel = "N", converter = Numbers.Number.class, description = "blocks to read (default 1)")
+        @Option(
+                names = "--blocks",
+                paramLabel = "N",
+                converter = Numbers.Number.class,
+                description = "blocks to read (default 1)")
         long blocks = 1;
 
-        @Option(names = "--output", paramLabel = "FILE", description = "write the data read to FILE (created or replaced)")
+        @Option(
+                names = "--output",
+                paramLabel = "FILE",
+                description = "write the data read to FILE (created or replaced)")
         Path output;
 
         Read(Main.Io io) {
@@ -110,17 +131,25 @@ final class NvmeIo {
             Numbers.check(range.spec, "--blocks", blocks, 1, Long.MAX_VALUE);
             device.validate();
             if (output != null && Files.isDirectory(output)) {
-                throw new ParameterException(range.spec.commandLine(), "--output " + output + " is a directory; give a file");
+                throw new ParameterException(
+                        range.spec.commandLine(), "--output " + output + " is a directory; give a file");
             }
             try (DeviceOptions.Opened o = device.open(1)) {
                 Namespace ns = o.namespace(range.spec, range.nsid);
                 range.checkInside(ns, blocks);
                 if (o.target().kind() == DeviceOptions.Kind.FAKE_NULL) {
-                    io.err().println("dma4j nvme read: note: fake-null keeps no data; what it reads is the buffer as it was");
+                    io.err()
+                            .println(
+                                    "dma4j nvme read: note: fake-null keeps no data; what it reads is the buffer as it was");
                 }
                 byte[] head = new byte[(int) Math.min(HEAD, blocks * ns.blockSize())];
-                try (FileChannel file = output == null ? null : FileChannel.open(output, StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                try (FileChannel file = output == null
+                        ? null
+                        : FileChannel.open(
+                                output,
+                                StandardOpenOption.CREATE,
+                                StandardOpenOption.WRITE,
+                                StandardOpenOption.TRUNCATE_EXISTING)) {
                     transfer(o, ns, range.lba, blocks, DmaDirection.FROM_DEVICE, (buf, done) -> {
                         if (done == 0) {
                             MemorySegment.ofArray(head).copyFrom(buf.asSlice(0, head.length));
@@ -136,11 +165,21 @@ final class NvmeIo {
                 long bytes = blocks * ns.blockSize();
                 MemorySegment h = MemorySegment.ofArray(head);
                 if (device.json) {
-                    io.out().printf("{\"device\":%s,\"nsid\":%d,\"lba\":%d,\"blocks\":%d,\"bytes\":%d,\"output\":%s,\"head\":\"%s\"}%n",
-                            Json.string(o.target().toString()), ns.nsid(), range.lba, blocks, bytes,
-                            output == null ? "null" : Json.string(output.toString()), NvmeText.hex(h));
+                    io.out()
+                            .printf(
+                                    "{\"device\":%s,\"nsid\":%d,\"lba\":%d,\"blocks\":%d,\"bytes\":%d,\"output\":%s,\"head\":\"%s\"}%n",
+                                    Json.string(o.target().toString()),
+                                    ns.nsid(),
+                                    range.lba,
+                                    blocks,
+                                    bytes,
+                                    output == null ? "null" : Json.string(output.toString()),
+                                    NvmeText.hex(h));
                 } else if (output != null) {
-                    io.out().printf("read %d blocks (%d bytes) at LBA %d of namespace %d into %s%n", blocks, bytes, range.lba, ns.nsid(), output);
+                    io.out()
+                            .printf(
+                                    "read %d blocks (%d bytes) at LBA %d of namespace %d into %s%n",
+                                    blocks, bytes, range.lba, ns.nsid(), output);
                 } else {
                     io.out().printf("read %d blocks at LBA %d of namespace %d:%n", blocks, range.lba, ns.nsid());
                     io.out().print(NvmeText.hexdump(h));
@@ -150,8 +189,11 @@ final class NvmeIo {
         }
     }
 
-    @Command(name = "write", mixinStandardHelpOptions = true,
-            description = "Writes blocks: a byte pattern (default 0xa5), or the contents of --data FILE (padded with zeroes).")
+    @Command(
+            name = "write",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Writes blocks: a byte pattern (default 0xa5), or the contents of --data FILE (padded with zeroes).")
     static final class Write implements Callable<Integer> {
         private final Main.Io io;
 
@@ -161,11 +203,17 @@ final class NvmeIo {
         @Mixin
         Range range;
 
-        @Option(names = "--blocks", paramLabel = "N", converter = Numbers.Number.class,
+        @Option(
+                names = "--blocks",
+                paramLabel = "N",
+                converter = Numbers.Number.class,
                 description = "blocks to write (default 1, or as many as --data FILE fills)")
         Long blocks;
 
-        @Option(names = "--pattern", paramLabel = "BYTE", converter = Numbers.Number.class,
+        @Option(
+                names = "--pattern",
+                paramLabel = "BYTE",
+                converter = Numbers.Number.class,
                 description = "the byte every block is filled with, 0..255 or 0x00..0xff (default 0xa5)")
         Long pattern;
 
@@ -207,8 +255,10 @@ final class NvmeIo {
                 Namespace ns = o.namespace(spec, range.nsid);
                 long n = blocks != null ? blocks : data != null ? (dataBytes + ns.blockSize() - 1) / ns.blockSize() : 1;
                 if (data != null && dataBytes > n * ns.blockSize()) {
-                    throw new ParameterException(spec.commandLine(), "--data " + data + " is " + dataBytes + " bytes, more than --blocks "
-                            + n + " of " + ns.blockSize() + " bytes hold");
+                    throw new ParameterException(
+                            spec.commandLine(),
+                            "--data " + data + " is " + dataBytes + " bytes, more than --blocks " + n + " of "
+                                    + ns.blockSize() + " bytes hold");
                 }
                 range.checkInside(ns, n);
                 byte fill = (byte) (pattern == null ? 0xa5 : pattern.intValue());
@@ -228,14 +278,26 @@ final class NvmeIo {
                 note(o);
                 long bytes = n * ns.blockSize();
                 if (device.json) {
-                    io.out().printf("{\"device\":%s,\"nsid\":%d,\"lba\":%d,\"blocks\":%d,\"bytes\":%d,\"data\":%s,\"pattern\":%s}%n",
-                            Json.string(o.target().toString()), ns.nsid(), range.lba, n, bytes,
-                            data == null ? "null" : Json.string(data.toString()), data == null ? String.valueOf(fill & 0xff) : "null");
+                    io.out()
+                            .printf(
+                                    "{\"device\":%s,\"nsid\":%d,\"lba\":%d,\"blocks\":%d,\"bytes\":%d,\"data\":%s,\"pattern\":%s}%n",
+                                    Json.string(o.target().toString()),
+                                    ns.nsid(),
+                                    range.lba,
+                                    n,
+                                    bytes,
+                                    data == null ? "null" : Json.string(data.toString()),
+                                    data == null ? String.valueOf(fill & 0xff) : "null");
                 } else if (data != null) {
-                    io.out().printf("wrote %d blocks at LBA %d of namespace %d from %s (%d bytes, zero-padded to %d)%n", n, range.lba,
-                            ns.nsid(), data, dataBytes, bytes);
+                    io.out()
+                            .printf(
+                                    "wrote %d blocks at LBA %d of namespace %d from %s (%d bytes, zero-padded to %d)%n",
+                                    n, range.lba, ns.nsid(), data, dataBytes, bytes);
                 } else {
-                    io.out().printf("wrote %d blocks of 0x%02x at LBA %d of namespace %d%n", n, fill & 0xff, range.lba, ns.nsid());
+                    io.out()
+                            .printf(
+                                    "wrote %d blocks of 0x%02x at LBA %d of namespace %d%n",
+                                    n, fill & 0xff, range.lba, ns.nsid());
                 }
             }
             return Main.OK;
@@ -243,10 +305,13 @@ final class NvmeIo {
 
         private void note(DeviceOptions.Opened o) {
             switch (o.target().kind()) {
-                case FAKE -> io.err().println("dma4j nvme write: note: the fake keeps data only while this process runs; "
-                        + "--device fake:image=PATH keeps it in a file for the next run");
-                case FAKE_NULL -> io.err().println("dma4j nvme write: note: fake-null keeps no data; the write went nowhere");
-                default -> { }
+                case FAKE ->
+                    io.err()
+                            .println("dma4j nvme write: note: the fake keeps data only while this process runs; "
+                                    + "--device fake:image=PATH keeps it in a file for the next run");
+                case FAKE_NULL ->
+                    io.err().println("dma4j nvme write: note: fake-null keeps no data; the write went nowhere");
+                default -> {}
             }
         }
     }

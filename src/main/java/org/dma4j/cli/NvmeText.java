@@ -15,14 +15,27 @@ final class NvmeText {
     static String identify(NvmeController c) {
         IdentifyController id = c.identify();
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("controller %s (%s)%n", c.device().address(), c.device().dmaSpace().backend()));
-        sb.append(String.format("  model      %s%n  serial     %s%n  firmware   %s%n  vendor     %04x%n  version    %s%n",
+        sb.append(String.format(
+                "controller %s (%s)%n",
+                c.device().address(), c.device().dmaSpace().backend()));
+        sb.append(String.format(
+                "  model      %s%n  serial     %s%n  firmware   %s%n  vendor     %04x%n  version    %s%n",
                 id.model(), id.serial(), id.firmware(), id.vendor(), c.version()));
-        sb.append(String.format("  max xfer   %d KiB (MDTS %d)%n  I/O queues %d granted, up to %d entries%n",
-                c.maxTransferBytes() / 1024, id.mdts(), c.ioQueuesGranted(), c.cap().maxQueueEntries()));
+        sb.append(String.format(
+                "  max xfer   %d KiB (MDTS %d)%n  I/O queues %d granted, up to %d entries%n",
+                c.maxTransferBytes() / 1024,
+                id.mdts(),
+                c.ioQueuesGranted(),
+                c.cap().maxQueueEntries()));
         for (Namespace ns : c.namespaces()) {
-            sb.append(String.format("  namespace %d: %d blocks of %d B = %.1f MiB, format %s (formats offered %s)%s%n", ns.nsid(),
-                    ns.blocks(), ns.dataSize(), ns.bytes() / (double) (1 << 20), ns.describe(), ns.formats(),
+            sb.append(String.format(
+                    "  namespace %d: %d blocks of %d B = %.1f MiB, format %s (formats offered %s)%s%n",
+                    ns.nsid(),
+                    ns.blocks(),
+                    ns.dataSize(),
+                    ns.bytes() / (double) (1 << 20),
+                    ns.describe(),
+                    ns.formats(),
                     ns.isSupported() ? "" : "; dma4j cannot read or write it"));
         }
         return sb.toString();
@@ -30,35 +43,59 @@ final class NvmeText {
 
     static String identifyJson(NvmeController c, DeviceOptions.Target target) {
         IdentifyController id = c.identify();
-        StringBuilder sb = new StringBuilder("{\"device\":").append(Json.string(target.toString()))
-                .append(",\"address\":").append(Json.string(c.device().address().toString()))
-                .append(",\"backend\":").append(Json.string(c.device().dmaSpace().backend().id()))
-                .append(",\"model\":").append(Json.string(id.model()))
-                .append(",\"serial\":").append(Json.string(id.serial()))
-                .append(",\"firmware\":").append(Json.string(id.firmware()))
-                .append(",\"vendor\":").append(id.vendor())
-                .append(",\"version\":").append(Json.string(c.version()))
-                .append(",\"mdts\":").append(id.mdts())
-                .append(",\"maxTransferBytes\":").append(c.maxTransferBytes())
-                .append(",\"ioQueuesGranted\":").append(c.ioQueuesGranted())
-                .append(",\"maxQueueEntries\":").append(c.cap().maxQueueEntries())
+        StringBuilder sb = new StringBuilder("{\"device\":")
+                .append(Json.string(target.toString()))
+                .append(",\"address\":")
+                .append(Json.string(c.device().address().toString()))
+                .append(",\"backend\":")
+                .append(Json.string(c.device().dmaSpace().backend().id()))
+                .append(",\"model\":")
+                .append(Json.string(id.model()))
+                .append(",\"serial\":")
+                .append(Json.string(id.serial()))
+                .append(",\"firmware\":")
+                .append(Json.string(id.firmware()))
+                .append(",\"vendor\":")
+                .append(id.vendor())
+                .append(",\"version\":")
+                .append(Json.string(c.version()))
+                .append(",\"mdts\":")
+                .append(id.mdts())
+                .append(",\"maxTransferBytes\":")
+                .append(c.maxTransferBytes())
+                .append(",\"ioQueuesGranted\":")
+                .append(c.ioQueuesGranted())
+                .append(",\"maxQueueEntries\":")
+                .append(c.cap().maxQueueEntries())
                 .append(",\"namespaces\":[");
         List<Namespace> all = c.namespaces();
         for (int i = 0; i < all.size(); i++) {
             Namespace ns = all.get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"nsid\":").append(ns.nsid())
-                    .append(",\"blocks\":").append(ns.blocks())
-                    .append(",\"capacity\":").append(ns.capacity())
-                    .append(",\"blockSize\":").append(ns.blockSize())
-                    .append(",\"dataSize\":").append(ns.dataSize())
-                    .append(",\"metadataSize\":").append(ns.metadataSize())
-                    .append(",\"extendedLba\":").append(ns.extendedLba())
-                    .append(",\"protectionType\":").append(ns.protectionType())
-                    .append(",\"supported\":").append(ns.isSupported())
-                    .append(",\"bytes\":").append(ns.bytes())
+            sb.append(i == 0 ? "" : ",")
+                    .append("{\"nsid\":")
+                    .append(ns.nsid())
+                    .append(",\"blocks\":")
+                    .append(ns.blocks())
+                    .append(",\"capacity\":")
+                    .append(ns.capacity())
+                    .append(",\"blockSize\":")
+                    .append(ns.blockSize())
+                    .append(",\"dataSize\":")
+                    .append(ns.dataSize())
+                    .append(",\"metadataSize\":")
+                    .append(ns.metadataSize())
+                    .append(",\"extendedLba\":")
+                    .append(ns.extendedLba())
+                    .append(",\"protectionType\":")
+                    .append(ns.protectionType())
+                    .append(",\"supported\":")
+                    .append(ns.isSupported())
+                    .append(",\"bytes\":")
+                    .append(ns.bytes())
                     .append(",\"formats\":[");
             for (int f = 0; f < ns.formats().size(); f++) {
-                sb.append(f == 0 ? "" : ",").append(Json.string(ns.formats().get(f).toString()));
+                sb.append(f == 0 ? "" : ",")
+                        .append(Json.string(ns.formats().get(f).toString()));
             }
             sb.append("]}");
         }
@@ -66,20 +103,32 @@ final class NvmeText {
     }
 
     static String smart(SmartLog s) {
-        return String.format("  critical warning   %d%n  temperature        %d K (%d C)%n  available spare    %d %%%n"
+        return String.format(
+                "  critical warning   %d%n  temperature        %d K (%d C)%n  available spare    %d %%%n"
                         + "  percentage used    %d %%%n  data units read    %d%n  data units written %d%n  host reads         %d%n"
                         + "  host writes        %d%n  power cycles       %d%n  power-on hours     %d%n  unsafe shutdowns   %d%n"
                         + "  media errors       %d%n",
-                s.criticalWarning(), s.temperatureKelvin(), s.temperatureKelvin() - 273, s.availableSpare(), s.percentageUsed(),
-                s.dataUnitsRead(), s.dataUnitsWritten(), s.hostReads(), s.hostWrites(), s.powerCycles(), s.powerOnHours(),
-                s.unsafeShutdowns(), s.mediaErrors());
+                s.criticalWarning(),
+                s.temperatureKelvin(),
+                s.temperatureKelvin() - 273,
+                s.availableSpare(),
+                s.percentageUsed(),
+                s.dataUnitsRead(),
+                s.dataUnitsWritten(),
+                s.hostReads(),
+                s.hostWrites(),
+                s.powerCycles(),
+                s.powerOnHours(),
+                s.unsafeShutdowns(),
+                s.mediaErrors());
     }
 
     static String smartJson(SmartLog s) {
         return "{\"criticalWarning\":" + s.criticalWarning() + ",\"temperatureKelvin\":" + s.temperatureKelvin()
                 + ",\"availableSparePercent\":" + s.availableSpare() + ",\"percentageUsed\":" + s.percentageUsed()
                 + ",\"dataUnitsRead\":" + s.dataUnitsRead() + ",\"dataUnitsWritten\":" + s.dataUnitsWritten()
-                + ",\"hostReads\":" + s.hostReads() + ",\"hostWrites\":" + s.hostWrites() + ",\"powerCycles\":" + s.powerCycles()
+                + ",\"hostReads\":" + s.hostReads() + ",\"hostWrites\":" + s.hostWrites() + ",\"powerCycles\":"
+                + s.powerCycles()
                 + ",\"powerOnHours\":" + s.powerOnHours() + ",\"unsafeShutdowns\":" + s.unsafeShutdowns()
                 + ",\"mediaErrors\":" + s.mediaErrors() + "}\n";
     }

@@ -24,6 +24,7 @@ import org.dma4j.nvme.NvmeController;
 final class Perf {
     /** Latencies above this (60 s) are recorded as this; the histogram never grows in the loop. */
     static final long HIGHEST_NANOS = 60_000_000_000L;
+
     private static final long INTERVAL_NANOS = 1_000_000_000L;
 
     /**
@@ -32,7 +33,8 @@ final class Perf {
      */
     record Options(int depth, int blockSize, int readPercent, boolean random, double seconds, int queues) {
         String workload() {
-            return (random ? "rand" : "seq") + (readPercent == 100 ? "read" : readPercent == 0 ? "write" : "mix" + readPercent);
+            return (random ? "rand" : "seq")
+                    + (readPercent == 100 ? "read" : readPercent == 0 ? "write" : "mix" + readPercent);
         }
     }
 
@@ -48,7 +50,13 @@ final class Perf {
 
     private Perf() {}
 
-    static Result run(NvmeController ctrl, Namespace ns, Options o, PrintStream progress, boolean terminal, BooleanSupplier cancelled)
+    static Result run(
+            NvmeController ctrl,
+            Namespace ns,
+            Options o,
+            PrintStream progress,
+            boolean terminal,
+            BooleanSupplier cancelled)
             throws Exception {
         List<Worker> workers = new ArrayList<>();
         for (int i = 0; i < o.queues(); i++) {
@@ -76,8 +84,13 @@ final class Perf {
                 if (progress != null && now - lastPrint >= INTERVAL_NANOS) {
                     long done = workers.stream().mapToLong(Worker::done).sum();
                     double rate = (done - lastDone) / ((now - lastPrint) / 1e9);
-                    progress.printf("%s  %5.1f s  %10.0f IOPS  %9.1f MiB/s%s", terminal ? "\r" : "", (now - start) / 1e9, rate,
-                            rate * o.blockSize() / (1 << 20), terminal ? "" : "\n");
+                    progress.printf(
+                            "%s  %5.1f s  %10.0f IOPS  %9.1f MiB/s%s",
+                            terminal ? "\r" : "",
+                            (now - start) / 1e9,
+                            rate,
+                            rate * o.blockSize() / (1 << 20),
+                            terminal ? "" : "\n");
                     progress.flush();
                     printed = true;
                     lastPrint = now;
@@ -141,6 +154,7 @@ final class Perf {
         private volatile long published;
         /** Completions recorded: the worker's own; read by others only after the thread ended. */
         long completions;
+
         private IoQueue q;
         private DmaMapping m;
         private SplittableRandom rnd;
@@ -170,8 +184,8 @@ final class Perf {
             span = ns.blocks() / blocks; // I/O slots in the namespace
             rnd = new SplittableRandom(index);
             try (IoQueue queue = ctrl.createIoQueue(o.depth() + 1);
-                 DmaBuffer buf = ctrl.device().dmaSpace().allocate((long) o.depth() * o.blockSize());
-                 DmaMapping mapping = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
+                    DmaBuffer buf = ctrl.device().dmaSpace().allocate((long) o.depth() * o.blockSize());
+                    DmaMapping mapping = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
                 q = queue;
                 m = mapping;
                 int cids = q.free();
@@ -219,7 +233,8 @@ final class Perf {
             long start = System.nanoTime(); // before the submission: the doorbell and the device's work are latency
             int cid = read ? q.submitRead(ns, lba, blocks, m, offset) : q.submitWrite(ns, lba, blocks, m, offset);
             if (cid < 0) { // a completion frees its CID before its handler runs: only a driver bug gets here
-                throw new IllegalStateException("queue full with " + inFlight + " of " + o.depth() + " commands in flight");
+                throw new IllegalStateException(
+                        "queue full with " + inFlight + " of " + o.depth() + " commands in flight");
             }
             started[cid] = start;
             isRead[cid] = read;

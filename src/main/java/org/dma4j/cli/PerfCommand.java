@@ -1,9 +1,9 @@
 package org.dma4j.cli;
 
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.Callable;
 import org.dma4j.nvme.Namespace;
 import org.dma4j.nvme.NvmeController;
 import picocli.CommandLine.Command;
@@ -18,16 +18,28 @@ import picocli.CommandLine.Spec;
  * then against what the controller offers (queue entries, transfer size, queues granted)
  * before any buffer is allocated. Ctrl-C prints the results so far.
  */
-@Command(name = "perf", mixinStandardHelpOptions = true,
-        description = {"Measures IOPS, bandwidth and latency (min, avg, percentiles), like spdk_nvme_perf.",
-                "Progress goes to stderr, results to stdout; Ctrl-C prints the results so far."})
+@Command(
+        name = "perf",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measures IOPS, bandwidth and latency (min, avg, percentiles), like spdk_nvme_perf.",
+            "Progress goes to stderr, results to stdout; Ctrl-C prints the results so far."
+        })
 final class PerfCommand implements Callable<Integer> {
     /** The most buffer memory a run pins: queues x depth x block size. */
     static final long MAX_BUFFERS = 1L << 30;
+
     static final int MAX_QUEUES = 64, MAX_DEPTH = 65535;
     static final double MAX_SECONDS = 86400;
 
-    enum Rw { randread, randwrite, read, write, randrw, rw }
+    enum Rw {
+        randread,
+        randwrite,
+        read,
+        write,
+        randrw,
+        rw
+    }
 
     private final Main.Io io;
 
@@ -37,30 +49,55 @@ final class PerfCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions device;
 
-    @Option(names = "--ns", paramLabel = "NSID", converter = Numbers.Number.class, description = "namespace ID (default 1)")
+    @Option(
+            names = "--ns",
+            paramLabel = "NSID",
+            converter = Numbers.Number.class,
+            description = "namespace ID (default 1)")
     long nsid = 1;
 
-    @Option(names = "--qd", paramLabel = "N", converter = Numbers.Number.class,
-            description = "commands in flight per queue, 1.." + MAX_DEPTH + " and below the controller's queue size (default 32)")
+    @Option(
+            names = "--qd",
+            paramLabel = "N",
+            converter = Numbers.Number.class,
+            description = "commands in flight per queue, 1.." + MAX_DEPTH
+                    + " and below the controller's queue size (default 32)")
     long qd = 32;
 
-    @Option(names = "--bs", paramLabel = "BYTES", converter = Numbers.Size.class,
-            description = "bytes per command, a multiple of the block size up to the maximum transfer; 4k, 64k, 1m (default 4k)")
+    @Option(
+            names = "--bs",
+            paramLabel = "BYTES",
+            converter = Numbers.Size.class,
+            description =
+                    "bytes per command, a multiple of the block size up to the maximum transfer; 4k, 64k, 1m (default 4k)")
     long bs = 4096;
 
-    @Option(names = "--rw", paramLabel = "MODE", description = "randread, randwrite, read, write, randrw or rw (default randread)")
+    @Option(
+            names = "--rw",
+            paramLabel = "MODE",
+            description = "randread, randwrite, read, write, randrw or rw (default randread)")
     Rw rw = Rw.randread;
 
-    @Option(names = "--mix", paramLabel = "PERCENT", converter = Numbers.Number.class,
+    @Option(
+            names = "--mix",
+            paramLabel = "PERCENT",
+            converter = Numbers.Number.class,
             description = "percentage of reads with --rw randrw or rw, 0..100 (default 70)")
     Long mix;
 
-    @Option(names = "--time", paramLabel = "SECONDS", converter = Numbers.Seconds.class,
+    @Option(
+            names = "--time",
+            paramLabel = "SECONDS",
+            converter = Numbers.Seconds.class,
             description = "how long to run, 0.001.." + (int) MAX_SECONDS + " seconds (default 5)")
     double seconds = 5;
 
-    @Option(names = "--queues", paramLabel = "N", converter = Numbers.Number.class,
-            description = "I/O queues, one thread each, 1.." + MAX_QUEUES + " and at most what the controller grants (default 1)")
+    @Option(
+            names = "--queues",
+            paramLabel = "N",
+            converter = Numbers.Number.class,
+            description = "I/O queues, one thread each, 1.." + MAX_QUEUES
+                    + " and at most what the controller grants (default 1)")
     long queues = 1;
 
     PerfCommand(Main.Io io) {
@@ -78,10 +115,14 @@ final class PerfCommand implements Callable<Integer> {
         if (mix != null && !mixed) {
             throw new ParameterException(spec.commandLine(), "--mix applies to --rw randrw or rw, not " + rw);
         }
-        int read = mixed ? (int) Numbers.check(spec, "--mix", mix == null ? 70 : mix, 0, 100) : rw.name().endsWith("read") ? 100 : 0;
+        int read = mixed
+                ? (int) Numbers.check(spec, "--mix", mix == null ? 70 : mix, 0, 100)
+                : rw.name().endsWith("read") ? 100 : 0;
         if (qd * bs * queues > MAX_BUFFERS) {
-            throw new ParameterException(spec.commandLine(), "--queues " + queues + " x --qd " + qd + " x --bs " + bs + " is "
-                    + (qd * bs * queues >> 20) + " MiB of buffers; at most " + (MAX_BUFFERS >> 20) + " MiB");
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--queues " + queues + " x --qd " + qd + " x --bs " + bs + " is " + (qd * bs * queues >> 20)
+                            + " MiB of buffers; at most " + (MAX_BUFFERS >> 20) + " MiB");
         }
         device.validate();
         return new Perf.Options((int) qd, (int) bs, read, rw.name().startsWith("rand"), seconds, (int) queues);
@@ -91,16 +132,23 @@ final class PerfCommand implements Callable<Integer> {
     void checkDevice(NvmeController c, Namespace ns) {
         int maxDepth = c.cap().maxQueueEntries() - 1; // one entry stays empty: a full queue has tail + 1 == head
         if (qd > maxDepth) {
-            throw new ParameterException(spec.commandLine(), "--qd must be 1.." + maxDepth + " on this controller (queues of "
-                    + c.cap().maxQueueEntries() + " entries, CAP.MQES), not " + qd);
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--qd must be 1.." + maxDepth + " on this controller (queues of "
+                            + c.cap().maxQueueEntries() + " entries, CAP.MQES), not " + qd);
         }
         if (bs % ns.blockSize() != 0 || bs > c.maxTransferBytes() || bs > ns.bytes()) {
-            throw new ParameterException(spec.commandLine(), "--bs must be a multiple of " + ns.blockSize() + " up to "
-                    + Math.min(c.maxTransferBytes(), ns.bytes()) + " bytes on this controller (maximum transfer, namespace size), not " + bs);
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--bs must be a multiple of " + ns.blockSize() + " up to "
+                            + Math.min(c.maxTransferBytes(), ns.bytes())
+                            + " bytes on this controller (maximum transfer, namespace size), not " + bs);
         }
         if (queues > c.ioQueuesGranted()) {
-            throw new ParameterException(spec.commandLine(), "--queues must be 1.." + c.ioQueuesGranted()
-                    + " on this controller (I/O queues granted), not " + queues);
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--queues must be 1.." + c.ioQueuesGranted() + " on this controller (I/O queues granted), not "
+                            + queues);
         }
     }
 

@@ -16,8 +16,21 @@ final class PerfReport {
         if (r.interrupted()) {
             sb.append(String.format("  interrupted after %.1f s; results so far:%n", r.seconds()));
         }
-        sb.append(String.format(ROW, "workload", "op", "bs", "qd", "queues", "IOPS", "MiB/s", "min us", "avg us", "p50 us", "p99 us",
-                "p99.9 us", "max us"));
+        sb.append(String.format(
+                ROW,
+                "workload",
+                "op",
+                "bs",
+                "qd",
+                "queues",
+                "IOPS",
+                "MiB/s",
+                "min us",
+                "avg us",
+                "p50 us",
+                "p99 us",
+                "p99.9 us",
+                "max us"));
         boolean mix = o.readPercent() != 0 && o.readPercent() != 100;
         if (o.readPercent() != 0) {
             sb.append(row(o, r, queues, "read", r.reads()));
@@ -40,9 +53,20 @@ final class PerfReport {
 
     private static String row(Perf.Options o, Perf.Result r, int queues, String op, Histogram h) {
         double iops = h.getTotalCount() / r.seconds();
-        return String.format(ROW, o.workload(), op, o.blockSize(), o.depth(), queues, String.format("%.0f", iops),
-                String.format("%.1f", iops * o.blockSize() / (1 << 20)), us(h.getMinValue(), h), us(h.getMean(), h),
-                us(h.getValueAtPercentile(50), h), us(h.getValueAtPercentile(99), h), us(h.getValueAtPercentile(99.9), h),
+        return String.format(
+                ROW,
+                o.workload(),
+                op,
+                o.blockSize(),
+                o.depth(),
+                queues,
+                String.format("%.0f", iops),
+                String.format("%.1f", iops * o.blockSize() / (1 << 20)),
+                us(h.getMinValue(), h),
+                us(h.getMean(), h),
+                us(h.getValueAtPercentile(50), h),
+                us(h.getValueAtPercentile(99), h),
+                us(h.getValueAtPercentile(99.9), h),
                 us(h.getMaxValue(), h));
     }
 
@@ -51,35 +75,58 @@ final class PerfReport {
     }
 
     static String json(Perf.Options o, Perf.Result r, int queues) {
-        StringBuilder sb = new StringBuilder("{\"workload\":").append(Json.string(o.workload()))
-                .append(",\"blockSize\":").append(o.blockSize())
-                .append(",\"queueDepth\":").append(o.depth())
-                .append(",\"queues\":").append(queues)
-                .append(",\"readPercent\":").append(o.readPercent())
-                .append(",\"seconds\":").append(String.format("%.3f", r.seconds()))
-                .append(",\"interrupted\":").append(r.interrupted())
-                .append(",\"read\":").append(op(o, r, r.reads()))
-                .append(",\"write\":").append(op(o, r, r.writes()))
-                .append(",\"total\":").append(op(o, r, total(r)));
+        StringBuilder sb = new StringBuilder("{\"workload\":")
+                .append(Json.string(o.workload()))
+                .append(",\"blockSize\":")
+                .append(o.blockSize())
+                .append(",\"queueDepth\":")
+                .append(o.depth())
+                .append(",\"queues\":")
+                .append(queues)
+                .append(",\"readPercent\":")
+                .append(o.readPercent())
+                .append(",\"seconds\":")
+                .append(String.format("%.3f", r.seconds()))
+                .append(",\"interrupted\":")
+                .append(r.interrupted())
+                .append(",\"read\":")
+                .append(op(o, r, r.reads()))
+                .append(",\"write\":")
+                .append(op(o, r, r.writes()))
+                .append(",\"total\":")
+                .append(op(o, r, total(r)));
         return sb.append("}\n").toString();
     }
 
     private static String op(Perf.Options o, Perf.Result r, Histogram h) {
         long n = h.getTotalCount();
         double iops = n / r.seconds();
-        StringBuilder sb = new StringBuilder("{\"ios\":").append(n)
-                .append(",\"iops\":").append(String.format("%.1f", iops))
-                .append(",\"mibPerSecond\":").append(String.format("%.2f", iops * o.blockSize() / (1 << 20)))
+        StringBuilder sb = new StringBuilder("{\"ios\":")
+                .append(n)
+                .append(",\"iops\":")
+                .append(String.format("%.1f", iops))
+                .append(",\"mibPerSecond\":")
+                .append(String.format("%.2f", iops * o.blockSize() / (1 << 20)))
                 .append(",\"latencyUs\":");
         if (n == 0) {
             return sb.append("null}").toString();
         }
-        return sb.append("{\"min\":").append(num(h.getMinValue())).append(",\"avg\":").append(num(h.getMean()))
-                .append(",\"p50\":").append(num(h.getValueAtPercentile(50)))
-                .append(",\"p90\":").append(num(h.getValueAtPercentile(90)))
-                .append(",\"p99\":").append(num(h.getValueAtPercentile(99)))
-                .append(",\"p99.9\":").append(num(h.getValueAtPercentile(99.9)))
-                .append(",\"max\":").append(num(h.getMaxValue())).append("}}").toString();
+        return sb.append("{\"min\":")
+                .append(num(h.getMinValue()))
+                .append(",\"avg\":")
+                .append(num(h.getMean()))
+                .append(",\"p50\":")
+                .append(num(h.getValueAtPercentile(50)))
+                .append(",\"p90\":")
+                .append(num(h.getValueAtPercentile(90)))
+                .append(",\"p99\":")
+                .append(num(h.getValueAtPercentile(99)))
+                .append(",\"p99.9\":")
+                .append(num(h.getValueAtPercentile(99.9)))
+                .append(",\"max\":")
+                .append(num(h.getMaxValue()))
+                .append("}}")
+                .toString();
     }
 
     private static String num(double nanos) {

@@ -73,8 +73,9 @@ public final class EduDevice implements AutoCloseable {
     public record Options(Completion completion, DmaMask dmaMask, Duration timeout) {
         public Options {
             if (completion == null || dmaMask == null || timeout == null || timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("edu options need a completion kind, a DMA mask and a positive timeout,"
-                        + " not " + completion + ", " + dmaMask + ", " + timeout);
+                throw new IllegalArgumentException(
+                        "edu options need a completion kind, a DMA mask and a positive timeout," + " not " + completion
+                                + ", " + dmaMask + ", " + timeout);
             }
         }
 
@@ -214,8 +215,9 @@ public final class EduDevice implements AutoCloseable {
         bar.write32(EduRegs.LIVENESS, value);
         int back = bar.read32(EduRegs.LIVENESS);
         if (back != ~value) {
-            throw new EduException.BadRegister(device.address() + ": liveness register read 0x" + Integer.toHexString(back)
-                    + " after 0x" + Integer.toHexString(value) + " was written; expected 0x" + Integer.toHexString(~value));
+            throw new EduException.BadRegister(
+                    device.address() + ": liveness register read 0x" + Integer.toHexString(back) + " after 0x"
+                            + Integer.toHexString(value) + " was written; expected 0x" + Integer.toHexString(~value));
         }
     }
 
@@ -238,8 +240,8 @@ public final class EduDevice implements AutoCloseable {
         if (useIrq) {
             awaitCause(IRQ_FACT, "factorial of " + n);
             if ((status() & STATUS_COMPUTING) != 0) {
-                throw new EduException.BadRegister(device.address() + ": the factorial interrupt came while the status"
-                        + " still says computing");
+                throw new EduException.BadRegister(
+                        device.address() + ": the factorial interrupt came while the status" + " still says computing");
             }
         } else {
             waitComputed("factorial of " + n);
@@ -251,7 +253,8 @@ public final class EduDevice implements AutoCloseable {
         long deadline = System.nanoTime() + options.timeout().toNanos();
         while ((status() & STATUS_COMPUTING) != 0) {
             if (System.nanoTime() - deadline > 0) {
-                throw new EduException.Timeout(device.address() + ": " + what + " still computing after " + options.timeout());
+                throw new EduException.Timeout(
+                        device.address() + ": " + what + " still computing after " + options.timeout());
             }
             LockSupport.parkNanos(10_000);
         }
@@ -296,18 +299,20 @@ public final class EduDevice implements AutoCloseable {
         String what = "DMA of " + count + " bytes " + (deviceWrites ? "into " : "from ") + m;
         if (count <= 0 || bufferOffset < 0 || bufferOffset > EduRegs.BUFFER_END - count) {
             throw new IllegalArgumentException(what + ": the device buffer is 4 KiB, of which QEMU 7.2 lets a transfer"
-                    + " reach the first 4095 bytes; " + count + " bytes at offset " + bufferOffset + " do not fit (edu's DMA"
+                    + " reach the first 4095 bytes; " + count + " bytes at offset " + bufferOffset
+                    + " do not fit (edu's DMA"
                     + " outside that stops QEMU)");
         }
         if (!m.isLive()) {
             throw new IllegalArgumentException(what + ": the mapping is unmapped");
         }
         if (!device.dmaSpace().mappings().contains(m)) {
-            throw new IllegalArgumentException(what + ": the mapping belongs to another DMA space than " + device.address()
-                    + "'s; its IOVA means nothing to this device");
+            throw new IllegalArgumentException(what + ": the mapping belongs to another DMA space than "
+                    + device.address() + "'s; its IOVA means nothing to this device");
         }
         if (offset < 0 || offset > m.length() - count) {
-            throw new IllegalArgumentException(what + ": " + count + " bytes at offset " + offset + " run past the mapping");
+            throw new IllegalArgumentException(
+                    what + ": " + count + " bytes at offset " + offset + " run past the mapping");
         }
         if (deviceWrites ? !m.direction().deviceWrites() : !m.direction().deviceReads()) {
             throw new IllegalArgumentException(what + ": a " + m.direction() + " mapping; the device must "
@@ -335,8 +340,8 @@ public final class EduDevice implements AutoCloseable {
             bar.write32(DMA_CMD, CMD_START | direction | CMD_IRQ);
             awaitCause(IRQ_DMA, what);
             if ((command() & CMD_START) != 0) {
-                throw new EduException.BadRegister(device.address() + ": the DMA interrupt came while the command still"
-                        + " says running");
+                throw new EduException.BadRegister(
+                        device.address() + ": the DMA interrupt came while the command still" + " says running");
             }
         } else {
             bar.write32(DMA_CMD, CMD_START | direction);
@@ -358,8 +363,9 @@ public final class EduDevice implements AutoCloseable {
     private int command() {
         long c = bar.read64(DMA_CMD);
         if ((c & ~(long) (CMD_START | CMD_TO_RAM | CMD_IRQ)) != 0) {
-            throw new EduException.BadRegister(device.address() + ": DMA command register reads 0x" + Long.toHexString(c)
-                    + (c == -1 ? " (all ones: the device is gone)" : "") + "; only bits 0x1, 0x2 and 0x4 exist");
+            throw new EduException.BadRegister(device.address() + ": DMA command register reads 0x"
+                    + Long.toHexString(c) + (c == -1 ? " (all ones: the device is gone)" : "")
+                    + "; only bits 0x1, 0x2 and 0x4 exist");
         }
         return (int) c;
     }
@@ -373,8 +379,8 @@ public final class EduDevice implements AutoCloseable {
     public synchronized void raiseAndAcknowledge(int bits) {
         ensureOpen();
         if (bits == 0 || (bits & (IRQ_FACT | IRQ_DMA)) != 0) {
-            throw new IllegalArgumentException("interrupt bits 0x" + Integer.toHexString(bits) + ": give nonzero bits other"
-                    + " than 0x1 (factorial) and 0x100 (DMA)");
+            throw new IllegalArgumentException("interrupt bits 0x" + Integer.toHexString(bits)
+                    + ": give nonzero bits other" + " than 0x1 (factorial) and 0x100 (DMA)");
         }
         bar.write32(IRQ_RAISE, bits);
         if (irq != null) {
@@ -382,15 +388,16 @@ public final class EduDevice implements AutoCloseable {
         } else {
             int s = bar.read32(IRQ_STATUS);
             if ((s & bits) != bits) {
-                throw new EduException.BadRegister(device.address() + ": interrupt status reads 0x" + Integer.toHexString(s)
-                        + gone(s) + " after 0x" + Integer.toHexString(bits) + " was raised");
+                throw new EduException.BadRegister(device.address() + ": interrupt status reads 0x"
+                        + Integer.toHexString(s) + gone(s) + " after 0x" + Integer.toHexString(bits) + " was raised");
             }
             bar.write32(IRQ_ACK, bits);
         }
         int left = bar.read32(IRQ_STATUS);
         if ((left & bits) != 0) {
-            throw new EduException.BadRegister(device.address() + ": interrupt status still reads 0x"
-                    + Integer.toHexString(left) + gone(left) + " after 0x" + Integer.toHexString(bits) + " was acknowledged");
+            throw new EduException.BadRegister(
+                    device.address() + ": interrupt status still reads 0x" + Integer.toHexString(left) + gone(left)
+                            + " after 0x" + Integer.toHexString(bits) + " was acknowledged");
         }
     }
 
@@ -407,9 +414,10 @@ public final class EduDevice implements AutoCloseable {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 int s = bar.read32(IRQ_STATUS);
-                throw new EduException.Timeout(device.address() + ": no " + irq.type() + " interrupt for " + what + " within "
-                        + options.timeout() + " (interrupt status 0x" + Integer.toHexString(s) + gone(s)
-                        + ((s & cause) == cause ? ": the device raised it, the interrupt never came)" : ")"));
+                throw new EduException.Timeout(
+                        device.address() + ": no " + irq.type() + " interrupt for " + what + " within "
+                                + options.timeout() + " (interrupt status 0x" + Integer.toHexString(s) + gone(s)
+                                + ((s & cause) == cause ? ": the device raised it, the interrupt never came)" : ")"));
             }
             if (irq.await(0, Duration.ofNanos(left)) == 0) {
                 continue;
@@ -485,6 +493,7 @@ public final class EduDevice implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "EduDevice[" + device.address() + " v" + version + ", " + options.completion() + (closed ? ", closed" : "") + "]";
+        return "EduDevice[" + device.address() + " v" + version + ", " + options.completion()
+                + (closed ? ", closed" : "") + "]";
     }
 }

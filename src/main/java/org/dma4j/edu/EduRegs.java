@@ -55,6 +55,7 @@ public final class EduRegs {
 
     /** The device's DMA buffer: 4 KiB at this device-side address. */
     public static final long BUFFER = 0x40000;
+
     public static final int BUFFER_SIZE = 4096;
     /**
      * Where a transfer must end, at most (exclusive), in QEMU 7.2: its range check wants the end

@@ -53,7 +53,8 @@ final class FakeAdmin {
                 }
                 if (op == AdminOpcode.SET_FEATURES) {
                     int cdw11 = Sqe.cdw11(e, 0);
-                    int asked = Math.min(AdminCommands.submissionQueuesOf(cdw11), AdminCommands.completionQueuesOf(cdw11));
+                    int asked =
+                            Math.min(AdminCommands.submissionQueuesOf(cdw11), AdminCommands.completionQueuesOf(cdw11));
                     granted = Math.min(asked, nvme.config().maxIoQueues());
                 }
                 int g = Math.max(granted, 1);
@@ -64,8 +65,12 @@ final class FakeAdmin {
             case CREATE_IO_SQ -> createSq(e);
             case DELETE_IO_SQ -> deleteSq(AdminCommands.queueId(e, 0));
             case DELETE_IO_CQ -> deleteCq(AdminCommands.queueId(e, 0));
-            case GET_LOG_PAGE -> logPage(AdminCommands.logPageId(e, 0), AdminCommands.logPageBytes(e, 0), Sqe.prp1(e, 0),
-                    Sqe.prp2(e, 0));
+            case GET_LOG_PAGE ->
+                logPage(
+                        AdminCommands.logPageId(e, 0),
+                        AdminCommands.logPageBytes(e, 0),
+                        Sqe.prp1(e, 0),
+                        Sqe.prp2(e, 0));
             case ABORT -> {
                 queues.result = AdminCommands.ABORT_NOT_ABORTED;
                 yield 0;
@@ -96,8 +101,10 @@ final class FakeAdmin {
         if (iosqes == Sqe.SIZE_LOG2 && iocqes == Cqe.SIZE_LOG2) {
             return false;
         }
-        nvme.bug(Bug.BAD_QUEUE_ENTRY_SIZE, what + " with CC.IOSQES " + iosqes + " / CC.IOCQES " + iocqes + ": set them to "
-                + Sqe.SIZE_LOG2 + " and " + Cqe.SIZE_LOG2 + " (64 B and 16 B entries) before creating I/O queues");
+        nvme.bug(
+                Bug.BAD_QUEUE_ENTRY_SIZE,
+                what + " with CC.IOSQES " + iosqes + " / CC.IOCQES " + iocqes + ": set them to " + Sqe.SIZE_LOG2
+                        + " and " + Cqe.SIZE_LOG2 + " (64 B and 16 B entries) before creating I/O queues");
         return true;
     }
 
@@ -105,13 +112,16 @@ final class FakeAdmin {
     private int checkBase(String what, MemorySegment e) {
         long prp1 = Sqe.prp1(e, 0);
         if (!AdminCommands.contiguous(e, 0)) {
-            nvme.bug(Bug.QUEUE_NOT_CONTIGUOUS, what + " with PC=0: this controller requires physically contiguous queues"
-                    + " (CAP.CQR=1)");
+            nvme.bug(
+                    Bug.QUEUE_NOT_CONTIGUOUS,
+                    what + " with PC=0: this controller requires physically contiguous queues" + " (CAP.CQR=1)");
             return INVALID_FIELD.withDnr();
         }
         if ((prp1 & (queues.page - 1)) != 0) {
-            nvme.bug(Bug.QUEUES_NOT_PAGE_ALIGNED, what + " at 0x" + Long.toHexString(prp1) + ", which is not aligned to the "
-                    + queues.page + " byte memory page (CC.MPS)");
+            nvme.bug(
+                    Bug.QUEUES_NOT_PAGE_ALIGNED,
+                    what + " at 0x" + Long.toHexString(prp1) + ", which is not aligned to the " + queues.page
+                            + " byte memory page (CC.MPS)");
             return PRP_OFFSET_INVALID.withDnr();
         }
         return 0;
@@ -141,8 +151,10 @@ final class FakeAdmin {
         boolean ien = AdminCommands.interruptsEnabled(e, 0);
         int vector = AdminCommands.interruptVector(e, 0);
         if (ien && vector >= FakeNvme.MSIX_VECTORS) {
-            nvme.bug(Bug.INVALID_INTERRUPT_VECTOR, what + " with interrupt vector " + vector + ": the device has "
-                    + FakeNvme.MSIX_VECTORS + " MSI-X vectors");
+            nvme.bug(
+                    Bug.INVALID_INTERRUPT_VECTOR,
+                    what + " with interrupt vector " + vector + ": the device has " + FakeNvme.MSIX_VECTORS
+                            + " MSI-X vectors");
             return INVALID_INTERRUPT_VECTOR.withDnr();
         }
         queues.cqs[qid] = new FakeQueues.Cq(qid, Sqe.prp1(e, 0), size, ien, vector);
@@ -192,8 +204,9 @@ final class FakeAdmin {
         }
         for (FakeQueues.Sq sq : queues.sqs) {
             if (sq != null && sq.cqid == qid) {
-                nvme.bug(Bug.INVALID_QUEUE_DELETION, "Delete I/O CQ " + qid + " while SQ " + sq.qid + " still uses it:"
-                        + " delete the SQ first");
+                nvme.bug(
+                        Bug.INVALID_QUEUE_DELETION,
+                        "Delete I/O CQ " + qid + " while SQ " + sq.qid + " still uses it:" + " delete the SQ first");
                 return INVALID_QUEUE_DELETION.withDnr();
             }
         }

@@ -30,9 +30,11 @@ final class FakeController {
     private long asq, acq;
     /** When a pending CSTS.RDY or CSTS.SHST change takes effect (System.nanoTime), or 0. */
     private long rdyAt, shstAt;
+
     private Thread deviceThread;
     /** A failure the device thread met, thrown from the driver's next register access. */
     private RuntimeException deferred;
+
     private boolean tickScheduled;
     private final Runnable tick = this::tick;
     private boolean closed;
@@ -123,7 +125,7 @@ final class FakeController {
                 case NvmeRegs.ASQ + 4 -> asq = (asq & 0xffff_ffffL) | value << 32;
                 case NvmeRegs.ACQ -> acq = width == 8 ? value : (acq & ~0xffff_ffffL) | (value & 0xffff_ffffL);
                 case NvmeRegs.ACQ + 4 -> acq = (acq & 0xffff_ffffL) | value << 32;
-                default -> { } // read-only or reserved: ignored, as hardware does
+                default -> {} // read-only or reserved: ignored, as hardware does
             }
             if (deviceThread == stopped) {
                 stopped = null;
@@ -158,8 +160,10 @@ final class FakeController {
         long now = System.nanoTime();
         if (!wasEnabled && (value & 1) != 0) {
             if ((csts & 1) != 0) {
-                throw nvme.bug(Bug.ENABLE_BEFORE_DISABLE_DONE, "CC.EN set to 1 while CSTS.RDY is still 1; after clearing CC.EN"
-                        + " the host must wait for CSTS.RDY to become 0 before enabling again");
+                throw nvme.bug(
+                        Bug.ENABLE_BEFORE_DISABLE_DONE,
+                        "CC.EN set to 1 while CSTS.RDY is still 1; after clearing CC.EN"
+                                + " the host must wait for CSTS.RDY to become 0 before enabling again");
             }
             cc = value;
             try {
@@ -182,7 +186,9 @@ final class FakeController {
         int shn = (value >>> 14) & 3;
         if (shn != 0 && ((was >>> 14) & 3) == 0 && (cc & 1) != 0) {
             csts = (csts & ~(3 << 2)) | 1 << 2; // shutdown processing occurring
-            long took = nvme.faults.shutdownNanos >= 0 ? nvme.faults.shutdownNanos : config.shutdownDelay().toNanos();
+            long took = nvme.faults.shutdownNanos >= 0
+                    ? nvme.faults.shutdownNanos
+                    : config.shutdownDelay().toNanos();
             shstAt = nvme.faults.hangShutdown ? 0 : nonZero(now + took);
             stopDevice(); // a shut-down controller processes nothing more
             queues = null;
@@ -201,20 +207,27 @@ final class FakeController {
     private void enable(int value, long now) {
         int mps = (value >>> 7) & 0xf;
         if (mps < config.mpsMin() || mps > config.mpsMax()) {
-            throw nvme.bug(Bug.PAGE_SIZE_UNSUPPORTED, "CC.MPS " + mps + " (" + (4096L << mps) + " byte pages) is outside CAP.MPSMIN "
-                    + config.mpsMin() + " .. CAP.MPSMAX " + config.mpsMax());
+            throw nvme.bug(
+                    Bug.PAGE_SIZE_UNSUPPORTED,
+                    "CC.MPS " + mps + " (" + (4096L << mps) + " byte pages) is outside CAP.MPSMIN " + config.mpsMin()
+                            + " .. CAP.MPSMAX " + config.mpsMax());
         }
         long page = 4096L << mps;
         if ((asq & (page - 1)) != 0 || (acq & (page - 1)) != 0) {
-            throw nvme.bug(Bug.QUEUES_NOT_PAGE_ALIGNED, "ASQ 0x" + Long.toHexString(asq) + " / ACQ 0x" + Long.toHexString(acq)
-                    + " must be " + page / 1024 + " KiB aligned (CC.MPS)");
+            throw nvme.bug(
+                    Bug.QUEUES_NOT_PAGE_ALIGNED,
+                    "ASQ 0x" + Long.toHexString(asq) + " / ACQ 0x" + Long.toHexString(acq) + " must be " + page / 1024
+                            + " KiB aligned (CC.MPS)");
         }
         int iosqes = (value >>> 16) & 0xf;
         int iocqes = (value >>> 20) & 0xf;
         // Zero is allowed here (the spec lets a host set them later, before creating I/O queues); a wrong size is not.
         if ((iosqes != 0 && iosqes != Sqe.SIZE_LOG2) || (iocqes != 0 && iocqes != Cqe.SIZE_LOG2)) {
-            throw nvme.bug(Bug.BAD_QUEUE_ENTRY_SIZE, "CC.IOSQES " + iosqes + " / CC.IOCQES " + iocqes + " at enable: this controller's"
-                    + " Identify SQES/CQES allow only " + Sqe.SIZE_LOG2 + " (64 B) and " + Cqe.SIZE_LOG2 + " (16 B)");
+            throw nvme.bug(
+                    Bug.BAD_QUEUE_ENTRY_SIZE,
+                    "CC.IOSQES " + iosqes + " / CC.IOCQES " + iocqes + " at enable: this controller's"
+                            + " Identify SQES/CQES allow only " + Sqe.SIZE_LOG2 + " (64 B) and " + Cqe.SIZE_LOG2
+                            + " (16 B)");
         }
         queues = new FakeQueues(nvme, ctx, page, nvme.io());
         queues.createAdmin(asq, (aqa & 0xfff) + 1, acq, ((aqa >>> 16) & 0xfff) + 1);
@@ -238,8 +251,10 @@ final class FakeController {
             return; // a fatal, disabled or shut-down controller ignores doorbells, as QEMU does
         }
         if ((csts & 1) == 0) {
-            throw nvme.bug(Bug.DOORBELL_BEFORE_READY, "doorbell 0x" + Long.toHexString(offset) + " rung while CSTS.RDY is 0: after"
-                    + " setting CC.EN the host must wait for CSTS.RDY to become 1");
+            throw nvme.bug(
+                    Bug.DOORBELL_BEFORE_READY,
+                    "doorbell 0x" + Long.toHexString(offset) + " rung while CSTS.RDY is 0: after"
+                            + " setting CC.EN the host must wait for CSTS.RDY to become 1");
         }
         queues.doorbell(offset - FakeNvme.DOORBELLS, config.doorbellStride(), value);
         if (deviceThread != null) {

@@ -55,8 +55,10 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
     public record Config(List<IovaRange> ranges, int entryLimit, Mode mode) {
         /** Like QEMU's Intel IOMMU under VFIO: 48-bit IOVAs minus the MSI window; 65535 mappings; faults throw. */
         public static Config defaults() {
-            return new Config(List.of(IovaRange.of(0, 0xfedf_ffffL), IovaRange.of(0xfef0_0000L, (1L << 48) - 1)),
-                    65535, Mode.THROW);
+            return new Config(
+                    List.of(IovaRange.of(0, 0xfedf_ffffL), IovaRange.of(0xfef0_0000L, (1L << 48) - 1)),
+                    65535,
+                    Mode.THROW);
         }
 
         public Config withMode(Mode m) {
@@ -92,6 +94,7 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
     private final Entry[] recent = new Entry[RECENT];
     /** Unmaps still to fail (guarded by {@code table}). */
     private int failUnmaps;
+
     private final List<DmaDebugFault> faults = new CopyOnWriteArrayList<>();
 
     private FakeDmaSpace(Config config) {
@@ -176,19 +179,26 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
         }
         long offset = iova - m.start();
         if (offset + length > m.memory().byteSize()) {
-            fault(DmaDebugFault.Kind.OUT_OF_BOUNDS, access(Iova.of(iova), length, write) + " runs "
-                    + (offset + length - m.memory().byteSize()) + " bytes past the mapping at " + Iova.of(m.start()) + " of "
-                    + m.memory().byteSize() + " bytes");
+            fault(
+                    DmaDebugFault.Kind.OUT_OF_BOUNDS,
+                    access(Iova.of(iova), length, write) + " runs "
+                            + (offset + length - m.memory().byteSize()) + " bytes past the mapping at "
+                            + Iova.of(m.start()) + " of "
+                            + m.memory().byteSize() + " bytes");
             return null;
         }
         if (write && !m.direction().deviceWrites()) {
-            fault(DmaDebugFault.Kind.WRITE_TO_READ_ONLY, access(Iova.of(iova), length, write) + " into a " + m.direction()
-                    + " mapping at " + Iova.of(m.start()));
+            fault(
+                    DmaDebugFault.Kind.WRITE_TO_READ_ONLY,
+                    access(Iova.of(iova), length, write) + " into a " + m.direction() + " mapping at "
+                            + Iova.of(m.start()));
             return null;
         }
         if (!write && !m.direction().deviceReads()) {
-            fault(DmaDebugFault.Kind.READ_FROM_WRITE_ONLY, access(Iova.of(iova), length, write) + " from a " + m.direction()
-                    + " mapping at " + Iova.of(m.start()));
+            fault(
+                    DmaDebugFault.Kind.READ_FROM_WRITE_ONLY,
+                    access(Iova.of(iova), length, write) + " from a " + m.direction() + " mapping at "
+                            + Iova.of(m.start()));
             return null;
         }
         return m;
@@ -277,12 +287,16 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
 
     @Override
     protected void badUnmap(BadUnmap what, String message) {
-        fault(what == BadUnmap.ALREADY_UNMAPPED ? DmaDebugFault.Kind.DOUBLE_UNMAP : DmaDebugFault.Kind.BAD_UNMAP, message);
+        fault(
+                what == BadUnmap.ALREADY_UNMAPPED ? DmaDebugFault.Kind.DOUBLE_UNMAP : DmaDebugFault.Kind.BAD_UNMAP,
+                message);
     }
 
     @Override
     protected void bufferClosedWhileMapped(DmaMapping m) {
-        fault(DmaDebugFault.Kind.BUFFER_CLOSED_WHILE_MAPPED, m + " was still mapped when its buffer closed; unmapped it");
+        fault(
+                DmaDebugFault.Kind.BUFFER_CLOSED_WHILE_MAPPED,
+                m + " was still mapped when its buffer closed; unmapped it");
     }
 
     @Override
@@ -294,13 +308,16 @@ public final class FakeDmaSpace extends AbstractDmaSpace {
         fault(DmaDebugFault.Kind.LEAK, mappings.size() + " mapping(s) still live at close: " + String.join("; ", each));
     }
 
-    private static final Set<String> MAPPING_CODE = Set.of("org.dma4j.iommu.DmaMapping",
-            "org.dma4j.iommu.AbstractDmaSpace", "org.dma4j.iommu.DmaSpace");
+    private static final Set<String> MAPPING_CODE =
+            Set.of("org.dma4j.iommu.DmaMapping", "org.dma4j.iommu.AbstractDmaSpace", "org.dma4j.iommu.DmaSpace");
 
     /** The first stack frame outside dma4j's mapping code: the caller's map(). */
     private static String mapSite(DmaMapping m) {
-        return Arrays.stream(m.mapSite()).filter(f -> !MAPPING_CODE.contains(f.getClassName()))
-                .findFirst().map(StackTraceElement::toString).orElse("(unknown)");
+        return Arrays.stream(m.mapSite())
+                .filter(f -> !MAPPING_CODE.contains(f.getClassName()))
+                .findFirst()
+                .map(StackTraceElement::toString)
+                .orElse("(unknown)");
     }
 
     @Override

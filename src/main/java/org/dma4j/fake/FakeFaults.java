@@ -22,6 +22,7 @@ final class FakeFaults {
     boolean hangShutdown;
     /** A shutdown latency and RTD3E that override the config's (-1: the config's). */
     long shutdownNanos = -1;
+
     long rtd3eMicros = -1;
 
     /** Surprise removal: registers read all ones, writes and doorbells are dropped, nothing more completes. */

@@ -51,7 +51,12 @@ final class FakeIdentify {
                 IdNs.setProtectionSettings(d, ns.piType() | (ns.piFirst() ? IdNs.DPS_FIRST : 0));
                 for (int i = 0; i < ns.formats().size(); i++) {
                     LbaFormat f = ns.formats().get(i);
-                    IdNs.setLbaf(d, i, f.metadataSize(), Integer.numberOfTrailingZeros(f.dataSize()), f.relativePerformance());
+                    IdNs.setLbaf(
+                            d,
+                            i,
+                            f.metadataSize(),
+                            Integer.numberOfTrailingZeros(f.dataSize()),
+                            f.relativePerformance());
                 }
             }
             case ACTIVE_NAMESPACES -> {

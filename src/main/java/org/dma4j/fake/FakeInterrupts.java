@@ -19,6 +19,7 @@ final class FakeInterrupts implements Interrupts {
     private volatile boolean closed;
     /** INTx: the device's line, and whether VFIO masked it after it fired. Guarded by this. */
     private boolean intxAsserted;
+
     private boolean intxMasked;
 
     FakeInterrupts(IrqType type, int count, Runnable onClose) {
@@ -103,7 +104,8 @@ final class FakeInterrupts implements Interrupts {
             throw new AlreadyClosedException(type + " interrupts");
         }
         if (vector < 0 || vector >= pending.length()) {
-            throw new OutOfRangeException(type + " vector " + vector + " is not enabled (0.." + (pending.length() - 1) + ")");
+            throw new OutOfRangeException(
+                    type + " vector " + vector + " is not enabled (0.." + (pending.length() - 1) + ")");
         }
     }
 

@@ -23,6 +23,7 @@ final class FakeIo {
     private final FakeNvme nvme;
     /** 512-byte units moved; the SMART log reports them in thousands, rounded up. */
     private long unitsRead, unitsWritten;
+
     private long hostReads, hostWrites;
 
     FakeIo(FakeNvme nvme) {

@@ -24,13 +24,16 @@ import org.dma4j.pci.PciAddress;
 public final class FakeIvshmem implements DeviceModel {
     /** The PCI identity QEMU gives ivshmem: Red Hat, Inc. (virtio's vendor), device 0x1110, class RAM memory. */
     public static final int VENDOR = 0x1af4;
+
     public static final int DEVICE = 0x1110;
     public static final int CLASS = 0x050000;
     /** Where the registers and the shared memory are. */
     public static final int REGISTERS_BAR = 0;
+
     public static final int MEMORY_BAR = 2;
     /** The registers (QEMU's hw/misc/ivshmem.c): INTRMASK, INTRSTATUS, IVPOSITION, DOORBELL. */
     static final int INTRMASK = 0x00;
+
     static final int INTRSTATUS = 0x04;
     static final int IVPOSITION = 0x08;
     static final int DOORBELL = 0x0c;
@@ -61,8 +64,8 @@ public final class FakeIvshmem implements DeviceModel {
     public static FakeIvshmem ofFile(Path file, long bytes) {
         checkSize(bytes);
         Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel ch =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             if (ch.size() < bytes) {
                 ch.write(ByteBuffer.allocate(1), bytes - 1); // extends it (sparse, zeroes) to the size
             }
@@ -139,7 +142,7 @@ public final class FakeIvshmem implements DeviceModel {
         switch ((int) offset) {
             case INTRMASK -> intrMask = (int) value;
             case INTRSTATUS -> intrStatus = (int) value;
-            default -> { } // IVPOSITION is read-only; the doorbell rings no peer on plain ivshmem
+            default -> {} // IVPOSITION is read-only; the doorbell rings no peer on plain ivshmem
         }
     }
 

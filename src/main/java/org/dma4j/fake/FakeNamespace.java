@@ -20,9 +20,15 @@ import org.dma4j.nvme.LbaFormat;
  */
 public final class FakeNamespace implements AutoCloseable {
     /** QEMU 7.2's nvme-ns LBA formats, in its order. */
-    private static final List<LbaFormat> QEMU_FORMATS = List.of(new LbaFormat(512, 0, 0), new LbaFormat(512, 8, 0),
-            new LbaFormat(512, 16, 0), new LbaFormat(512, 64, 0), new LbaFormat(4096, 0, 0), new LbaFormat(4096, 8, 0),
-            new LbaFormat(4096, 16, 0), new LbaFormat(4096, 64, 0));
+    private static final List<LbaFormat> QEMU_FORMATS = List.of(
+            new LbaFormat(512, 0, 0),
+            new LbaFormat(512, 8, 0),
+            new LbaFormat(512, 16, 0),
+            new LbaFormat(512, 64, 0),
+            new LbaFormat(4096, 0, 0),
+            new LbaFormat(4096, 8, 0),
+            new LbaFormat(4096, 16, 0),
+            new LbaFormat(4096, 64, 0));
 
     private final long blocks;
     private final List<LbaFormat> formats;
@@ -33,7 +39,13 @@ public final class FakeNamespace implements AutoCloseable {
     private final NamespaceStorage data;
     private final MemoryStorage meta;
 
-    private FakeNamespace(long blocks, List<LbaFormat> formats, int formatIndex, boolean extended, int piType, boolean piFirst,
+    private FakeNamespace(
+            long blocks,
+            List<LbaFormat> formats,
+            int formatIndex,
+            boolean extended,
+            int piType,
+            boolean piFirst,
             NamespaceStorage data) {
         if (formats.isEmpty() || formats.size() > 64 || formatIndex < 0 || formatIndex >= formats.size()) {
             throw new IllegalArgumentException("a namespace has 1 to 64 LBA formats and uses one of them, not index "
@@ -42,7 +54,8 @@ public final class FakeNamespace implements AutoCloseable {
         LbaFormat f = formats.get(formatIndex);
         int ds = f.dataSize();
         if (ds < 512 || ds > (2 << 20) || Integer.bitCount(ds) != 1) {
-            throw new IllegalArgumentException("block size " + ds + ": a power of two between 512 B and 2 MiB, as QEMU takes");
+            throw new IllegalArgumentException(
+                    "block size " + ds + ": a power of two between 512 B and 2 MiB, as QEMU takes");
         }
         if (f.metadataSize() < 0 || f.metadataSize() > 0xffff) {
             throw new IllegalArgumentException("metadata size " + f.metadataSize() + " does not fit MS (16 bits)");
@@ -84,7 +97,8 @@ public final class FakeNamespace implements AutoCloseable {
      */
     public static FakeNamespace image(Path image, long blocks, int blockSize) {
         if (blocks <= 0 || blockSize <= 0 || blocks > Long.MAX_VALUE / blockSize) {
-            throw new IllegalArgumentException(blocks + " blocks of " + blockSize + " B: both must be positive and fit 64 bits");
+            throw new IllegalArgumentException(
+                    blocks + " blocks of " + blockSize + " B: both must be positive and fit 64 bits");
         }
         FileStorage storage = new FileStorage(image, blocks * blockSize);
         try {
@@ -121,8 +135,8 @@ public final class FakeNamespace implements AutoCloseable {
     }
 
     /** QEMU's formats; a (size, ms) pair it does not list is appended as a ninth, as QEMU does. */
-    private static FakeNamespace qemu(long blocks, int ds, int ms, boolean extended, int pi, boolean first,
-            NamespaceStorage data) {
+    private static FakeNamespace qemu(
+            long blocks, int ds, int ms, boolean extended, int pi, boolean first, NamespaceStorage data) {
         List<LbaFormat> formats = new ArrayList<>(QEMU_FORMATS);
         int index = formats.indexOf(new LbaFormat(ds, ms, 0));
         if (index < 0) {

@@ -35,6 +35,7 @@ import org.dma4j.Dma4jException;
 public final class FakeNvme implements DeviceModel {
     /** The fake's PCI identity, for {@link FakePciDevice}. */
     public static final int VENDOR = 0xfa4e;
+
     public static final int DEVICE = 0x0001;
     public static final int CLASS = 0x010802;
     public static final int MSIX_VECTORS = 8;
@@ -42,7 +43,11 @@ public final class FakeNvme implements DeviceModel {
 
     /** The driver bugs the fake recognises. */
     public enum Bug {
-        DOORBELL_BEYOND_QUEUE, DOORBELL_FOR_MISSING_QUEUE, RESERVED_FIELDS_SET, BAD_PRP_OFFSET, QUEUE_CREATED_TWICE,
+        DOORBELL_BEYOND_QUEUE,
+        DOORBELL_FOR_MISSING_QUEUE,
+        RESERVED_FIELDS_SET,
+        BAD_PRP_OFFSET,
+        QUEUE_CREATED_TWICE,
         QUEUES_NOT_PAGE_ALIGNED,
         /** MPTR is 0 or not dword aligned where metadata must cross (a controller would DMA it there). */
         BAD_METADATA_POINTER,
@@ -114,23 +119,34 @@ public final class FakeNvme implements DeviceModel {
      * @param latency null: synchronous (commands run on the doorbell's thread); else a device
      *     thread completes each I/O command this long after its doorbell
      */
-    public record Config(List<FakeNamespace> namespaces, int mdts, int maxIoQueues, int maxQueueEntries, int dstrd, int mpsMin,
-                         Duration readyDelay, Duration shutdownDelay, int rtd3eMicros, Duration latency) {
+    public record Config(
+            List<FakeNamespace> namespaces,
+            int mdts,
+            int maxIoQueues,
+            int maxQueueEntries,
+            int dstrd,
+            int mpsMin,
+            Duration readyDelay,
+            Duration shutdownDelay,
+            int rtd3eMicros,
+            Duration latency) {
         public Config {
             namespaces = List.copyOf(namespaces);
             if (dstrd < 0 || dstrd > 15 || mpsMin < 0 || mpsMin > 15) {
-                throw new IllegalArgumentException("CAP.DSTRD " + dstrd + " and CAP.MPSMIN " + mpsMin + " are 4-bit fields");
+                throw new IllegalArgumentException(
+                        "CAP.DSTRD " + dstrd + " and CAP.MPSMIN " + mpsMin + " are 4-bit fields");
             }
             if (maxQueueEntries < 2 || maxQueueEntries > 65536 || maxIoQueues < 1 || maxIoQueues > 65535) {
                 throw new IllegalArgumentException("CAP.MQES+1 " + maxQueueEntries + " must be 2..65536 and I/O queues "
                         + maxIoQueues + " 1..65535");
             }
             if (readyDelay.isNegative() || readyDelay.toMillis() > 255 * 500) {
-                throw new IllegalArgumentException("a ready delay of " + readyDelay + " is beyond what CAP.TO can advertise");
+                throw new IllegalArgumentException(
+                        "a ready delay of " + readyDelay + " is beyond what CAP.TO can advertise");
             }
             if (shutdownDelay.isNegative() || shutdownDelay.toNanos() > rtd3eMicros * 1000L || rtd3eMicros < 0) {
-                throw new IllegalArgumentException("a shutdown delay of " + shutdownDelay + " exceeds RTD3E (" + rtd3eMicros
-                        + " us): the fake never takes longer than it advertises");
+                throw new IllegalArgumentException("a shutdown delay of " + shutdownDelay + " exceeds RTD3E ("
+                        + rtd3eMicros + " us): the fake never takes longer than it advertises");
             }
             if (latency != null && latency.isNegative()) {
                 throw new IllegalArgumentException("negative latency " + latency);
@@ -139,49 +155,125 @@ public final class FakeNvme implements DeviceModel {
 
         /** One 64 MiB namespace of 512 B blocks, MDTS 512 KiB, 8 I/O queues of up to 1024 entries, synchronous. */
         public static Config defaults() {
-            return new Config(List.of(FakeNamespace.of(131072, 512)), 7, 8, 1024, 0, 0, Duration.ZERO, Duration.ZERO, 1_000_000, null);
+            return new Config(
+                    List.of(FakeNamespace.of(131072, 512)),
+                    7,
+                    8,
+                    1024,
+                    0,
+                    0,
+                    Duration.ZERO,
+                    Duration.ZERO,
+                    1_000_000,
+                    null);
         }
 
         public Config withNamespaces(FakeNamespace... ns) {
-            return new Config(List.of(ns), mdts, maxIoQueues, maxQueueEntries, dstrd, mpsMin, readyDelay, shutdownDelay, rtd3eMicros,
+            return new Config(
+                    List.of(ns),
+                    mdts,
+                    maxIoQueues,
+                    maxQueueEntries,
+                    dstrd,
+                    mpsMin,
+                    readyDelay,
+                    shutdownDelay,
+                    rtd3eMicros,
                     latency);
         }
 
         public Config withMdts(int m) {
-            return new Config(namespaces, m, maxIoQueues, maxQueueEntries, dstrd, mpsMin, readyDelay, shutdownDelay, rtd3eMicros,
+            return new Config(
+                    namespaces,
+                    m,
+                    maxIoQueues,
+                    maxQueueEntries,
+                    dstrd,
+                    mpsMin,
+                    readyDelay,
+                    shutdownDelay,
+                    rtd3eMicros,
                     latency);
         }
 
         public Config withMaxIoQueues(int q) {
-            return new Config(namespaces, mdts, q, maxQueueEntries, dstrd, mpsMin, readyDelay, shutdownDelay, rtd3eMicros, latency);
+            return new Config(
+                    namespaces,
+                    mdts,
+                    q,
+                    maxQueueEntries,
+                    dstrd,
+                    mpsMin,
+                    readyDelay,
+                    shutdownDelay,
+                    rtd3eMicros,
+                    latency);
         }
 
         /** CAP.DSTRD: doorbells {@code 4 << stride} bytes apart. */
         public Config withDoorbellStride(int stride) {
-            return new Config(namespaces, mdts, maxIoQueues, maxQueueEntries, stride, mpsMin, readyDelay, shutdownDelay, rtd3eMicros,
+            return new Config(
+                    namespaces,
+                    mdts,
+                    maxIoQueues,
+                    maxQueueEntries,
+                    stride,
+                    mpsMin,
+                    readyDelay,
+                    shutdownDelay,
+                    rtd3eMicros,
                     latency);
         }
 
         /** CAP.MPSMIN (and MPSMAX at least as large). */
         public Config withMpsMin(int m) {
-            return new Config(namespaces, mdts, maxIoQueues, maxQueueEntries, dstrd, m, readyDelay, shutdownDelay, rtd3eMicros,
+            return new Config(
+                    namespaces,
+                    mdts,
+                    maxIoQueues,
+                    maxQueueEntries,
+                    dstrd,
+                    m,
+                    readyDelay,
+                    shutdownDelay,
+                    rtd3eMicros,
                     latency);
         }
 
         /** CSTS.RDY follows CC.EN after {@code ready}; shutdowns take {@code shutdown} (RTD3E grows to cover it). */
         public Config withDelays(Duration ready, Duration shutdown) {
             int rtd3e = (int) Math.max(rtd3eMicros, (shutdown.toNanos() + 999) / 1000);
-            return new Config(namespaces, mdts, maxIoQueues, maxQueueEntries, dstrd, mpsMin, ready, shutdown, rtd3e, latency);
+            return new Config(
+                    namespaces, mdts, maxIoQueues, maxQueueEntries, dstrd, mpsMin, ready, shutdown, rtd3e, latency);
         }
 
         /** The RTD3 Entry Latency Identify Controller reports, in microseconds. */
         public Config withRtd3e(int micros) {
-            return new Config(namespaces, mdts, maxIoQueues, maxQueueEntries, dstrd, mpsMin, readyDelay, shutdownDelay, micros, latency);
+            return new Config(
+                    namespaces,
+                    mdts,
+                    maxIoQueues,
+                    maxQueueEntries,
+                    dstrd,
+                    mpsMin,
+                    readyDelay,
+                    shutdownDelay,
+                    micros,
+                    latency);
         }
 
         /** A device thread completes each I/O command {@code latency} after its doorbell (admin commands at once). */
         public Config asynchronous(Duration latency) {
-            return new Config(namespaces, mdts, maxIoQueues, maxQueueEntries, dstrd, mpsMin, readyDelay, shutdownDelay, rtd3eMicros,
+            return new Config(
+                    namespaces,
+                    mdts,
+                    maxIoQueues,
+                    maxQueueEntries,
+                    dstrd,
+                    mpsMin,
+                    readyDelay,
+                    shutdownDelay,
+                    rtd3eMicros,
                     latency);
         }
 
@@ -200,7 +292,12 @@ public final class FakeNvme implements DeviceModel {
         /** CAP: MQES, CQR, TO (covering the ready delay), DSTRD, CSS (NVM), MPSMIN, MPSMAX. */
         long cap() {
             long to = Math.max(2, (readyDelay.toMillis() + 499) / 500);
-            return (maxQueueEntries - 1) | 1L << 16 | to << 24 | (long) dstrd << 32 | 1L << 37 | (long) mpsMin << 48
+            return (maxQueueEntries - 1)
+                    | 1L << 16
+                    | to << 24
+                    | (long) dstrd << 32
+                    | 1L << 37
+                    | (long) mpsMin << 48
                     | (long) mpsMax() << 52;
         }
 

@@ -43,21 +43,30 @@ public final class FakePciDevice implements PciDevice {
     private final Map<IrqType, Integer> vectors = new EnumMap<>(IrqType.class);
     /** The model's INTx pin, kept across enabling and disabling INTx. */
     private volatile boolean intxAsserted;
+
     private final ByteBuffer config = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
     private final Bar[] bars = new Bar[6];
     /** BARs handed out as peer-to-peer DMA memory ({@link #barMemory}). */
     private final DmaBuffer[] barMemory = new DmaBuffer[6];
+
     private volatile FakeInterrupts interrupts;
     /** Unregisters the device from its space. */
     private final Runnable detach;
+
     private volatile boolean closed;
 
     /**
      * @param classCode 24-bit class code (0x010802 for NVMe)
      * @param msixVectors how many MSI-X vectors the device offers (0: none)
      */
-    public FakePciDevice(PciAddress address, FakeDmaSpace space, DeviceModel model, int vendor, int device, int classCode,
-                         int msixVectors) {
+    public FakePciDevice(
+            PciAddress address,
+            FakeDmaSpace space,
+            DeviceModel model,
+            int vendor,
+            int device,
+            int classCode,
+            int msixVectors) {
         this(address, space, model, vendor, device, classCode, 0, Map.of(IrqType.MSIX, msixVectors));
     }
 
@@ -69,8 +78,15 @@ public final class FakePciDevice implements PciDevice {
      * @param vectors how many vectors of each kind: MSI-X 0 to 2048, MSI 0 or a power of two up
      *     to 32, INTx 0 or 1 (pin INTA#); a kind left out is not offered
      */
-    public FakePciDevice(PciAddress address, FakeDmaSpace space, DeviceModel model, int vendor, int device, int classCode,
-                         int revision, Map<IrqType, Integer> vectors) {
+    public FakePciDevice(
+            PciAddress address,
+            FakeDmaSpace space,
+            DeviceModel model,
+            int vendor,
+            int device,
+            int classCode,
+            int revision,
+            Map<IrqType, Integer> vectors) {
         this.address = address;
         this.space = space;
         this.model = model;
@@ -82,8 +98,8 @@ public final class FakePciDevice implements PciDevice {
                 case INTX -> n == 0 || n == 1;
             };
             if (!ok) {
-                throw new IllegalArgumentException(n + " " + t + " vectors: PCI allows MSI-X 0-2048, MSI 0 or 1-32 (a power"
-                        + " of two), INTx 0 or 1");
+                throw new IllegalArgumentException(n + " " + t
+                        + " vectors: PCI allows MSI-X 0-2048, MSI 0 or 1-32 (a power" + " of two), INTx 0 or 1");
             }
             this.vectors.put(t, n);
         }
@@ -91,7 +107,7 @@ public final class FakePciDevice implements PciDevice {
         int msiVectors = this.vectors.get(IrqType.MSI);
         config.putShort(0x00, (short) vendor).putShort(0x02, (short) device);
         config.putInt(0x08, classCode << 8 | revision & 0xff);
-        config.put(0x0e, (byte) 0);          // header type 0
+        config.put(0x0e, (byte) 0); // header type 0
         config.put(0x3d, (byte) (int) this.vectors.get(IrqType.INTX)); // interrupt pin: INTA# or none
         for (int i = 0; i < 6; i++) {
             if (model.barSize(i) > 0) {
@@ -110,7 +126,7 @@ public final class FakePciDevice implements PciDevice {
             next = MSIX_CAP;
         }
         if (next != 0) {
-            config.putShort(0x06, (short) 0x10);             // status: capabilities list
+            config.putShort(0x06, (short) 0x10); // status: capabilities list
             config.put(0x34, (byte) next);
         }
         model.attach(new Context());
@@ -125,8 +141,10 @@ public final class FakePciDevice implements PciDevice {
     private final class Context implements DeviceContext {
         private boolean mayDma(long iova, long length, String what) {
             if ((config.getShort(COMMAND) & COMMAND_MASTER) == 0) {
-                DmaDebugFault f = new DmaDebugFault(DmaDebugFault.Kind.BUS_MASTER_DISABLED, "device " + what + " of "
-                        + length + " bytes at " + Iova.of(iova) + " while bus mastering is off; the driver must setBusMaster(true)");
+                DmaDebugFault f = new DmaDebugFault(
+                        DmaDebugFault.Kind.BUS_MASTER_DISABLED,
+                        "device " + what + " of " + length + " bytes at " + Iova.of(iova)
+                                + " while bus mastering is off; the driver must setBusMaster(true)");
                 space.report(f);
                 return false;
             }
@@ -242,8 +260,8 @@ public final class FakePciDevice implements PciDevice {
         if (barMemory[index] == null) {
             MemorySegment m = model.barMemory(index);
             if (m == null) {
-                throw new PciSetupException("BAR" + index + " of " + address + " is registers, not memory: it cannot be a"
-                        + " peer-to-peer DMA target");
+                throw new PciSetupException("BAR" + index + " of " + address
+                        + " is registers, not memory: it cannot be a" + " peer-to-peer DMA target");
             }
             barMemory[index] = DmaBuffer.ofMmio(m, "BAR" + index + " of fake " + address);
         }
@@ -334,7 +352,8 @@ public final class FakePciDevice implements PciDevice {
         ensureOpen();
         int offered = interruptCount(type);
         if (count < 1 || count > offered) {
-            throw new PciSetupException(address + " offers " + offered + " " + type + " vectors; cannot enable " + count);
+            throw new PciSetupException(
+                    address + " offers " + offered + " " + type + " vectors; cannot enable " + count);
         }
         if (interrupts != null) {
             interrupts.close();

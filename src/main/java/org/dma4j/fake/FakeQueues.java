@@ -27,6 +27,7 @@ final class FakeQueues {
         int head, tail, reported;
         /** Fetched entries waiting to run, as a ring in fetch order: copies, due times, done marks. */
         final MemorySegment[] slot;
+
         final long[] due;
         final boolean[] finished;
         int first, count;
@@ -90,7 +91,8 @@ final class FakeQueues {
         this.prp = new Prp(ctx, nvme::bug, page);
         this.admin = new FakeAdmin(nvme, this);
         this.io = io;
-        this.latency = nvme.config().latency() == null ? 0 : nvme.config().latency().toNanos();
+        this.latency =
+                nvme.config().latency() == null ? 0 : nvme.config().latency().toNanos();
     }
 
     void createAdmin(long asq, int sqSize, long acq, int cqSize) {
@@ -101,44 +103,59 @@ final class FakeQueues {
     /** A doorbell write at {@code rel} bytes past the first doorbell, checked as the spec asks. */
     void doorbell(long rel, int stride, int value) {
         if (rel % stride != 0) {
-            throw nvme.bug(Bug.DOORBELL_NOT_ON_STRIDE, "write at BAR0 0x" + Long.toHexString(FakeNvme.DOORBELLS + rel)
-                    + " is between doorbells: CAP.DSTRD puts them " + stride + " bytes apart (SQ y tail at 0x1000 + 2y * "
-                    + stride + ", CQ y head at 0x1000 + (2y + 1) * " + stride + ")");
+            throw nvme.bug(
+                    Bug.DOORBELL_NOT_ON_STRIDE,
+                    "write at BAR0 0x" + Long.toHexString(FakeNvme.DOORBELLS + rel)
+                            + " is between doorbells: CAP.DSTRD puts them " + stride
+                            + " bytes apart (SQ y tail at 0x1000 + 2y * "
+                            + stride + ", CQ y head at 0x1000 + (2y + 1) * " + stride + ")");
         }
         long index = rel / stride;
         int qid = (int) Math.min(index / 2, Integer.MAX_VALUE);
         if (index % 2 == 1) {
             Cq cq = qid < cqs.length ? cqs[qid] : null;
             if (cq == null) {
-                throw nvme.bug(Bug.DOORBELL_FOR_MISSING_QUEUE, "CQ head doorbell for completion queue " + qid + ", which does not exist");
+                throw nvme.bug(
+                        Bug.DOORBELL_FOR_MISSING_QUEUE,
+                        "CQ head doorbell for completion queue " + qid + ", which does not exist");
             }
             if (value < 0 || value >= cq.size) {
-                throw nvme.bug(Bug.DOORBELL_BEYOND_QUEUE, "CQ " + qid + " head " + value + " is beyond its " + cq.size + " entries");
+                throw nvme.bug(
+                        Bug.DOORBELL_BEYOND_QUEUE,
+                        "CQ " + qid + " head " + value + " is beyond its " + cq.size + " entries");
             }
             int posted = (cq.tail - cq.head + cq.size) % cq.size;
             int freed = (value - cq.head + cq.size) % cq.size;
             if (freed > posted) {
-                throw nvme.bug(Bug.CQ_HEAD_PAST_TAIL, "CQ " + qid + " head doorbell " + value + " frees " + freed
-                        + " entries, but only " + posted + " were posted (head " + cq.head + ", tail " + cq.tail + ")");
+                throw nvme.bug(
+                        Bug.CQ_HEAD_PAST_TAIL,
+                        "CQ " + qid + " head doorbell " + value + " frees " + freed + " entries, but only " + posted
+                                + " were posted (head " + cq.head + ", tail " + cq.tail + ")");
             }
             cq.head = value;
             return;
         }
         Sq sq = qid < sqs.length ? sqs[qid] : null;
         if (sq == null) {
-            throw nvme.bug(Bug.DOORBELL_FOR_MISSING_QUEUE, "SQ tail doorbell for submission queue " + qid
-                    + ", which does not exist (deleted, or never created)");
+            throw nvme.bug(
+                    Bug.DOORBELL_FOR_MISSING_QUEUE,
+                    "SQ tail doorbell for submission queue " + qid
+                            + ", which does not exist (deleted, or never created)");
         }
         if (value < 0 || value >= sq.size) {
-            throw nvme.bug(Bug.DOORBELL_BEYOND_QUEUE, "SQ " + qid + " tail " + value + " is beyond its " + sq.size + " entries");
+            throw nvme.bug(
+                    Bug.DOORBELL_BEYOND_QUEUE,
+                    "SQ " + qid + " tail " + value + " is beyond its " + sq.size + " entries");
         }
         // The host may only reuse the entries that completions have reported consumed (their SQ Head Pointer).
         int held = (sq.tail - sq.reported + sq.size) % sq.size;
         int added = (value - sq.tail + sq.size) % sq.size;
         if (held + added > sq.size - 1) {
-            throw nvme.bug(Bug.SQ_OVERFLOW, "SQ " + qid + " tail doorbell " + value + " adds " + added + " entries, but only "
-                    + (sq.size - 1 - held) + " are free: the last completion reported SQ head " + sq.reported
-                    + ", and an SQ of " + sq.size + " entries holds at most " + (sq.size - 1));
+            throw nvme.bug(
+                    Bug.SQ_OVERFLOW,
+                    "SQ " + qid + " tail doorbell " + value + " adds " + added + " entries, but only "
+                            + (sq.size - 1 - held) + " are free: the last completion reported SQ head " + sq.reported
+                            + ", and an SQ of " + sq.size + " entries holds at most " + (sq.size - 1));
         }
         sq.tail = value;
     }
@@ -209,8 +226,10 @@ final class FakeQueues {
         int cid = Sqe.cid(e, 0);
         int opc = Sqe.opcode(e, 0);
         if ((Sqe.flags(e, 0) & (Sqe.FLAGS_FUSE | Sqe.FLAGS_PSDT)) != 0 || Sqe.cdw2(e, 0) != 0 || Sqe.cdw3(e, 0) != 0) {
-            throw nvme.bug(Bug.RESERVED_FIELDS_SET, "command " + cid + " (" + (sq.qid == 0 ? AdminOpcode.nameOf(opc)
-                    : NvmOpcode.nameOf(opc)) + ") on SQ " + sq.qid + " sets FUSE/PSDT or the reserved dwords 2-3");
+            throw nvme.bug(
+                    Bug.RESERVED_FIELDS_SET,
+                    "command " + cid + " (" + (sq.qid == 0 ? AdminOpcode.nameOf(opc) : NvmOpcode.nameOf(opc))
+                            + ") on SQ " + sq.qid + " sets FUSE/PSDT or the reserved dwords 2-3");
         }
         result = 0;
         int status = nvme.faults.takeInjected(opc, sq.qid == 0);

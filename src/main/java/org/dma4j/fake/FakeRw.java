@@ -29,7 +29,15 @@ final class FakeRw {
     private FakeRw() {}
 
     /** The status of Read ({@code read}) or Write {@code e} of {@code nlb} blocks at {@code slba} (range checked). */
-    static int run(boolean read, FakeNamespace ns, MemorySegment e, long slba, int nlb, long maxTransfer, Prp prp, DeviceContext ctx,
+    static int run(
+            boolean read,
+            FakeNamespace ns,
+            MemorySegment e,
+            long slba,
+            int nlb,
+            long maxTransfer,
+            Prp prp,
+            DeviceContext ctx,
             BiFunction<FakeNvme.Bug, String, FakeNvme.DriverBug> bug) {
         long mptr = Sqe.mptr(e, 0);
         long prp1 = Sqe.prp1(e, 0);
@@ -55,10 +63,13 @@ final class FakeRw {
             return INVALID_PROTECTION_INFORMATION.withDnr(); // type 1's reference tag is the LBA
         }
         if (separate && (mptr == 0 || (mptr & 3) != 0)) {
-            throw bug.apply(FakeNvme.Bug.BAD_METADATA_POINTER, (read ? "Read" : "Write") + " (CID " + Sqe.cid(e, 0)
-                    + ") of " + nlb + " blocks on a namespace with " + ms + " bytes of separate metadata per block gives MPTR 0x"
-                    + Long.toHexString(mptr) + "; it must point to a dword-aligned buffer of " + metaBytes
-                    + " bytes (a controller would DMA the metadata there)");
+            throw bug.apply(
+                    FakeNvme.Bug.BAD_METADATA_POINTER,
+                    (read ? "Read" : "Write") + " (CID " + Sqe.cid(e, 0)
+                            + ") of " + nlb + " blocks on a namespace with " + ms
+                            + " bytes of separate metadata per block gives MPTR 0x"
+                            + Long.toHexString(mptr) + "; it must point to a dword-aligned buffer of " + metaBytes
+                            + " bytes (a controller would DMA the metadata there)");
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment data = a.allocate(dataBytes, 8);
@@ -120,8 +131,8 @@ final class FakeRw {
     }
 
     /** Between per-block data and metadata and the extended layout (data then metadata, block by block). */
-    private static void interleave(MemorySegment data, MemorySegment md, MemorySegment host, int nlb, int ds, int ms,
-            boolean toHost) {
+    private static void interleave(
+            MemorySegment data, MemorySegment md, MemorySegment host, int nlb, int ds, int ms, boolean toHost) {
         for (long i = 0; i < nlb; i++) {
             MemorySegment d = data.asSlice(i * ds, ds);
             MemorySegment m = md.asSlice(i * ms, ms);
@@ -151,7 +162,14 @@ final class FakeRw {
     }
 
     /** The PRCHK checks; a block whose application tag is FFFFh (and type 3 reference tag FFFFFFFFh) is not checked. */
-    private static int check(FakeNamespace ns, MemorySegment data, MemorySegment md, int nlb, int prchk, int ilbrt, int lbat,
+    private static int check(
+            FakeNamespace ns,
+            MemorySegment data,
+            MemorySegment md,
+            int nlb,
+            int prchk,
+            int ilbrt,
+            int lbat,
             int lbatm) {
         for (int i = 0; i < nlb; i++) {
             long t = tuple(ns, i);

@@ -22,7 +22,8 @@ final class FileStorage implements NamespaceStorage {
     FileStorage(Path path, long bytes) {
         this.path = path;
         try {
-            this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            this.channel = FileChannel.open(
+                    path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             if (channel.size() < bytes) {
                 channel.write(ByteBuffer.allocate(1), bytes - 1); // extends with a hole
             }

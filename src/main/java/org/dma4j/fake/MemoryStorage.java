@@ -16,6 +16,7 @@ final class MemoryStorage implements NamespaceStorage {
      * are never dropped): a lookup boxes no key, so reads and writes allocate nothing.
      */
     private long[] keys = new long[64];
+
     private byte[][] values = new byte[64][];
     private int count;
     private final byte fill;

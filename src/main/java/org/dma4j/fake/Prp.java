@@ -39,15 +39,17 @@ final class Prp {
         }
         if (length - done <= page) {
             if ((prp2 & (page - 1)) != 0) {
-                throw bug.apply(Bug.BAD_PRP_OFFSET, "PRP2 0x" + Long.toHexString(prp2)
-                        + " must be page aligned (it is the second page)");
+                throw bug.apply(
+                        Bug.BAD_PRP_OFFSET,
+                        "PRP2 0x" + Long.toHexString(prp2) + " must be page aligned (it is the second page)");
             }
             move(prp2, buf, done, length - done, toHost);
             return;
         }
         if ((prp2 & 7) != 0) {
-            throw bug.apply(Bug.BAD_PRP_LIST_POINTER, "PRP2 0x" + Long.toHexString(prp2)
-                    + " points to a PRP list and must be qword aligned");
+            throw bug.apply(
+                    Bug.BAD_PRP_LIST_POINTER,
+                    "PRP2 0x" + Long.toHexString(prp2) + " points to a PRP list and must be qword aligned");
         }
         long list = prp2;
         while (done < length) {
@@ -56,16 +58,20 @@ final class Prp {
             long p = PrpList.entry(entry, 0, 0);
             if (lastInPage && length - done > page) {
                 if ((p & (page - 1)) != 0) {
-                    throw bug.apply(Bug.BAD_PRP_LIST_POINTER, "the last entry of the PRP list page at 0x"
-                            + Long.toHexString(list & -page) + " chains to 0x" + Long.toHexString(p)
-                            + ", which must be page aligned");
+                    throw bug.apply(
+                            Bug.BAD_PRP_LIST_POINTER,
+                            "the last entry of the PRP list page at 0x"
+                                    + Long.toHexString(list & -page) + " chains to 0x" + Long.toHexString(p)
+                                    + ", which must be page aligned");
                 }
                 list = p; // the last entry of a list page chains to the next list
                 continue;
             }
             if ((p & (page - 1)) != 0) {
-                throw bug.apply(Bug.BAD_PRP_OFFSET, "PRP list entry 0x" + Long.toHexString(p) + " at 0x"
-                        + Long.toHexString(list) + " must be page aligned");
+                throw bug.apply(
+                        Bug.BAD_PRP_OFFSET,
+                        "PRP list entry 0x" + Long.toHexString(p) + " at 0x" + Long.toHexString(list)
+                                + " must be page aligned");
             }
             long n = Math.min(page, length - done);
             move(p, buf, done, n, toHost);

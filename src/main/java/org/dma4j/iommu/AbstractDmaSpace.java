@@ -46,9 +46,10 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
     private static AbstractDmaSpace backend(DmaSpace space, String bdf) {
         return switch (space) {
             case AbstractDmaSpace a -> a;
-            default -> throw new DmaMapException.InvalidRequest("a VFIO device (" + bdf + ") opens into a DMA space of"
-                    + " dma4j's backends (" + java.util.Arrays.toString(Backend.values()) + "), not into "
-                    + space.getClass().getName() + "; open one with DmaSpaces.open");
+            default ->
+                throw new DmaMapException.InvalidRequest("a VFIO device (" + bdf + ") opens into a DMA space of"
+                        + " dma4j's backends (" + java.util.Arrays.toString(Backend.values()) + "), not into "
+                        + space.getClass().getName() + "; open one with DmaSpaces.open");
         };
     }
 
@@ -86,16 +87,18 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
 
     /** Live mappings by IOVA. Guarded by this. */
     private final TreeMap<Long, DmaMapping> live = new TreeMap<>(Long::compareUnsigned);
+
     private long mapped;
     /** Devices opened into the space: what stops each one's DMA. Guarded by this. */
     private final List<AttachedDevice> devices = new ArrayList<>();
+
     private IovaAllocator allocator;
     /** Each device's DMA mask, by the name it set it under. Guarded by this. */
     private final TreeMap<String, DmaMask> masks = new TreeMap<>();
+
     private boolean closed;
 
     private record AttachedDevice(String name, Runnable stopDma) {}
-
 
     /** What went wrong in an unmap request, for {@link #badUnmap}. */
     protected enum BadUnmap {
@@ -152,7 +155,9 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
             a.reserve(fixed, memory.byteSize());
             return fixed;
         }
-        long align = pageSizes().contains(pageSize) ? pageSize.bytes() : minPageSize().bytes();
+        long align = pageSizes().contains(pageSize)
+                ? pageSize.bytes()
+                : minPageSize().bytes();
         return a.allocate(memory.byteSize(), align, mask);
     }
 
@@ -161,8 +166,9 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
         ensureOpen();
         for (DmaMapping m : live.values()) {
             if (!mask.covers(m.iova(), m.length())) {
-                throw new DmaMapException.AboveDmaMask(device + " cannot have a " + mask + " on this " + backend()
-                        + " space: " + m + " is already above it; set the mask before mapping (as dma_set_mask at probe)");
+                throw new DmaMapException.AboveDmaMask(
+                        device + " cannot have a " + mask + " on this " + backend() + " space: " + m
+                                + " is already above it; set the mask before mapping (as dma_set_mask at probe)");
             }
         }
         masks.put(device, mask);
@@ -190,8 +196,11 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
     /** Which device's mask is the smallest, for messages ("no device" when none set one). */
     protected final synchronized String maskOwner() {
         DmaMask min = dmaMask();
-        return masks.entrySet().stream().filter(e -> e.getValue().equals(min)).map(java.util.Map.Entry::getKey)
-                .findFirst().orElse("no device");
+        return masks.entrySet().stream()
+                .filter(e -> e.getValue().equals(min))
+                .map(java.util.Map.Entry::getKey)
+                .findFirst()
+                .orElse("no device");
     }
 
     /** Returns an IOVA range chosen by {@link #chooseIova} (a failed or undone mapping). */
@@ -239,8 +248,8 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
     }
 
     @Override
-    public final synchronized DmaMapping map(DmaBuffer buffer, long offset, long length, DmaDirection direction,
-                                             Iova iova, DmaAttr... attrs) {
+    public final synchronized DmaMapping map(
+            DmaBuffer buffer, long offset, long length, DmaDirection direction, Iova iova, DmaAttr... attrs) {
         MemorySegment all = buffer.segment(); // throws if the buffer is closed
         if (offset < 0 || length <= 0 || offset > all.byteSize() - length) {
             throw new DmaMapException.InvalidRequest("cannot map " + length + " bytes at offset " + offset + " of "
@@ -259,16 +268,22 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
     }
 
     @Override
-    public final synchronized DmaMapping map(MemorySegment memory, MemoryKind kind, DmaDirection direction, Iova iova,
-                                             DmaAttr... attrs) {
+    public final synchronized DmaMapping map(
+            MemorySegment memory, MemoryKind kind, DmaDirection direction, Iova iova, DmaAttr... attrs) {
         if (memory.byteSize() <= 0) {
-            throw new DmaMapException.InvalidRequest("cannot map " + memory.byteSize() + " bytes: the length must be positive");
+            throw new DmaMapException.InvalidRequest(
+                    "cannot map " + memory.byteSize() + " bytes: the length must be positive");
         }
         return mapLocked(memory, kind, PageSize.SIZE_4K, direction, iova, attrs);
     }
 
-    private DmaMapping mapLocked(MemorySegment memory, MemoryKind kind, PageSize pageSize, DmaDirection direction,
-                                 Iova fixed, DmaAttr[] attrArray) {
+    private DmaMapping mapLocked(
+            MemorySegment memory,
+            MemoryKind kind,
+            PageSize pageSize,
+            DmaDirection direction,
+            Iova fixed,
+            DmaAttr[] attrArray) {
         ensureOpen();
         Set<DmaAttr> attrs = attrArray.length == 0 ? Set.of() : EnumSet.copyOf(List.of(attrArray));
         PageSize min = minPageSize();
@@ -281,7 +296,8 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
                     + " is device MMIO; map it with DmaAttr.MMIO to say so (as the kernel's DMA_ATTR_MMIO)");
         }
         if (kind != MemoryKind.MMIO && attrs.contains(DmaAttr.MMIO)) {
-            throw new DmaMapException.InvalidRequest("DmaAttr.MMIO given for " + kind + " memory: it is for device MMIO only");
+            throw new DmaMapException.InvalidRequest(
+                    "DmaAttr.MMIO given for " + kind + " memory: it is for device MMIO only");
         }
         checkMappable(memory, kind, attrs);
         Iova iova = chooseIova(memory, pageSize, fixed);
@@ -307,7 +323,10 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
     /** The live mapping that [iova, iova + length) overlaps, or null. */
     private DmaMapping overlapping(Iova iova, long length) {
         var below = live.floorEntry(iova.value());
-        if (below != null && Long.compareUnsigned(iova.value() - below.getKey(), below.getValue().length()) < 0) {
+        if (below != null
+                && Long.compareUnsigned(
+                                iova.value() - below.getKey(), below.getValue().length())
+                        < 0) {
             return below.getValue();
         }
         var above = live.ceilingEntry(iova.value());
@@ -324,8 +343,10 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
             throw new DmaMapException.InvalidRequest(mapping + " belongs to another DMA space");
         }
         if (!mapping.isLive()) {
-            badUnmap(BadUnmap.ALREADY_UNMAPPED, mapping + " was unmapped already, by " + mapping.unmappedBy()
-                    + "; a second unmap is a bug (close() a mapping that may be gone: that is harmless)");
+            badUnmap(
+                    BadUnmap.ALREADY_UNMAPPED,
+                    mapping + " was unmapped already, by " + mapping.unmappedBy()
+                            + "; a second unmap is a bug (close() a mapping that may be gone: that is harmless)");
             return;
         }
         unmapLocked(mapping, "unmap");
@@ -340,8 +361,9 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
             return;
         }
         if (m.length() != length) {
-            badUnmap(BadUnmap.WRONG_SIZE, "unmap of " + length + " bytes at " + iova + ", but " + m + " is "
-                    + m.length() + " bytes");
+            badUnmap(
+                    BadUnmap.WRONG_SIZE,
+                    "unmap of " + length + " bytes at " + iova + ", but " + m + " is " + m.length() + " bytes");
             return;
         }
         unmapLocked(m, "unmap");
@@ -408,7 +430,8 @@ public abstract sealed class AbstractDmaSpace implements DmaSpace
             }
             devices.clear();
             List<DmaMapping> left = new ArrayList<>(live.values());
-            left.sort(java.util.Comparator.comparingLong((DmaMapping m) -> m.sequence).reversed());
+            left.sort(java.util.Comparator.comparingLong((DmaMapping m) -> m.sequence)
+                    .reversed());
             for (DmaMapping m : left) {
                 try {
                     unmapLocked(m, "its space's close");

@@ -27,14 +27,22 @@ public final class DmaMapping implements AutoCloseable {
     private final Set<DmaAttr> attrs;
     /** Where it was mapped, for leak reports. */
     final Throwable mappedAt;
+
     volatile Runnable removeBufferHook;
     /** Creation order in its space: the space's close unmaps the newest first. */
     final long sequence;
+
     private volatile boolean live = true;
     private volatile String unmappedBy;
 
-    DmaMapping(AbstractDmaSpace space, long sequence, MemorySegment memory, MemoryKind kind, Iova iova,
-               DmaDirection direction, Set<DmaAttr> attrs) {
+    DmaMapping(
+            AbstractDmaSpace space,
+            long sequence,
+            MemorySegment memory,
+            MemoryKind kind,
+            Iova iova,
+            DmaDirection direction,
+            Set<DmaAttr> attrs) {
         this.space = space;
         this.sequence = sequence;
         this.memory = memory;

@@ -16,7 +16,8 @@ public record DmaMask(int bits) {
 
     public DmaMask {
         if (bits < 12 || bits > 64) {
-            throw new IllegalArgumentException("a DMA mask of " + bits + " bits: masks have 12 (one 4 KiB page) to 64 bits");
+            throw new IllegalArgumentException(
+                    "a DMA mask of " + bits + " bits: masks have 12 (one 4 KiB page) to 64 bits");
         }
     }
 
@@ -30,8 +31,8 @@ public record DmaMask(int bits) {
      */
     public static DmaMask of(long mask) {
         if ((mask & (mask + 1)) != 0 || mask == 0) {
-            throw new IllegalArgumentException("DMA mask 0x" + Long.toHexString(mask) + " is not 2^n - 1 (all low bits set),"
-                    + " as DMA_BIT_MASK(n) is");
+            throw new IllegalArgumentException("DMA mask 0x" + Long.toHexString(mask)
+                    + " is not 2^n - 1 (all low bits set)," + " as DMA_BIT_MASK(n) is");
         }
         return new DmaMask(64 - Long.numberOfLeadingZeros(mask));
     }

@@ -42,8 +42,9 @@ public final class DmaSpaces {
             case IOMMUFD -> IommufdSpace.open();
             case NOIOMMU -> NoIommuSpace.open(group(bdf));
             case TYPE1 -> VfioType1Space.open(group(bdf));
-            case FAKE -> throw new Dma4jException("the fake backend has no PCI devices (" + bdf + "); open a fake space with"
-                    + " FakeDmaSpace.open(), or choose type1, iommufd or noiommu");
+            case FAKE ->
+                throw new Dma4jException("the fake backend has no PCI devices (" + bdf + "); open a fake space with"
+                        + " FakeDmaSpace.open(), or choose type1, iommufd or noiommu");
         };
     }
 
@@ -53,8 +54,10 @@ public final class DmaSpaces {
         try {
             return Integer.parseInt(Files.readSymbolicLink(link).getFileName().toString());
         } catch (IOException | NumberFormatException e) {
-            throw new Dma4jException(bdf + " has no IOMMU group (" + link + "): no such device, or no IOMMU and"
-                    + " no-IOMMU mode off; dma4j doctor says which", e);
+            throw new Dma4jException(
+                    bdf + " has no IOMMU group (" + link + "): no such device, or no IOMMU and"
+                            + " no-IOMMU mode off; dma4j doctor says which",
+                    e);
         }
     }
 }

@@ -56,8 +56,10 @@ public final class IommufdSpace extends AbstractDmaSpace {
             fd = Fd.open("/dev/iommu", O_RDWR());
         } catch (ErrnoException e) {
             if (e.is(Errno.ENOENT)) {
-                throw new Dma4jException("/dev/iommu does not exist: this kernel has no IOMMUFD (CONFIG_IOMMUFD);"
-                        + " use the type1 backend (Backend.TYPE1, or --iommu type1 on the command line) or boot a kernel built with it", e);
+                throw new Dma4jException(
+                        "/dev/iommu does not exist: this kernel has no IOMMUFD (CONFIG_IOMMUFD);"
+                                + " use the type1 backend (Backend.TYPE1, or --iommu type1 on the command line) or boot a kernel built with it",
+                        e);
             }
             throw e;
         }
@@ -89,10 +91,13 @@ public final class IommufdSpace extends AbstractDmaSpace {
         Path dir = Path.of("/sys/bus/pci/devices", bdf, "vfio-dev");
         String cdev;
         try (Stream<Path> s = Files.list(dir)) {
-            cdev = "/dev/vfio/devices/" + s.findFirst().orElseThrow(IOException::new).getFileName();
+            cdev = "/dev/vfio/devices/"
+                    + s.findFirst().orElseThrow(IOException::new).getFileName();
         } catch (IOException e) {
-            throw new Dma4jException(bdf + " has no VFIO device cdev (" + dir + "): bind it to vfio-pci (dma4j bind "
-                    + bdf + ") on a kernel with CONFIG_VFIO_DEVICE_CDEV", e);
+            throw new Dma4jException(
+                    bdf + " has no VFIO device cdev (" + dir + "): bind it to vfio-pci (dma4j bind " + bdf
+                            + ") on a kernel with CONFIG_VFIO_DEVICE_CDEV",
+                    e);
         }
         Fd dev = Fd.open(cdev, O_RDWR());
         try (Arena a = Arena.ofConfined()) {
@@ -133,7 +138,8 @@ public final class IommufdSpace extends AbstractDmaSpace {
     protected void checkMappable(MemorySegment memory, MemoryKind kind, Set<DmaAttr> attrs) {
         if (kind == MemoryKind.MMIO) {
             throw new DmaMapException.Unsupported("iommufd cannot map MMIO from a user address (0x"
-                    + Long.toHexString(memory.address()) + " +" + memory.byteSize() + "): IOMMU_IOAS_MAP pins user pages"
+                    + Long.toHexString(memory.address()) + " +" + memory.byteSize()
+                    + "): IOMMU_IOAS_MAP pins user pages"
                     + " and a BAR mmap (VM_PFNMAP) has none; map peer-to-peer MMIO with the type1 backend"
                     + " (-Ddma4j.iommu=type1)");
         }
@@ -155,8 +161,10 @@ public final class IommufdSpace extends AbstractDmaSpace {
             iommufd.ioctl(Ioctls.IOMMU_IOAS_MAP, s);
         } catch (ErrnoException e) {
             if (e.is(Errno.ENOMEM)) {
-                throw new DmaMapException("pinning " + memory.byteSize() + " bytes for DMA failed: iommufd counts"
-                        + " mapped memory against RLIMIT_MEMLOCK; raise it (ulimit -l) or run with CAP_IPC_LOCK", e);
+                throw new DmaMapException(
+                        "pinning " + memory.byteSize() + " bytes for DMA failed: iommufd counts"
+                                + " mapped memory against RLIMIT_MEMLOCK; raise it (ulimit -l) or run with CAP_IPC_LOCK",
+                        e);
             }
             throw e;
         }

@@ -22,6 +22,7 @@ final class IovaAllocator {
     private final TreeMap<Long, Long> free = new TreeMap<>();
     /** length -> the starts of the free runs of that length (the same runs as {@link #free}). */
     private final TreeMap<Long, TreeSet<Long>> byLength = new TreeMap<>();
+
     private final List<IovaRange> ranges;
 
     IovaAllocator(List<IovaRange> ranges) {
@@ -71,7 +72,8 @@ final class IovaAllocator {
         // always can, so the lowest of each such length is the candidate; shorter ones fit only if
         // aligned well enough, and are looked at one by one.
         long bestRun = -1;
-        for (Map.Entry<Long, TreeSet<Long>> same : byLength.tailMap(length, true).entrySet()) {
+        for (Map.Entry<Long, TreeSet<Long>> same :
+                byLength.tailMap(length, true).entrySet()) {
             if (same.getKey() - length >= alignment - 1) {
                 long first = same.getValue().first();
                 if (bestRun < 0 || first < bestRun) {
@@ -113,7 +115,8 @@ final class IovaAllocator {
     void reserve(Iova iova, long length) {
         long start = iova.value();
         if (ranges.stream().noneMatch(r -> r.contains(iova, length))) {
-            throw new DmaMapException.InvalidRequest(iova + " + " + length + " bytes is outside the valid IOVA ranges " + ranges);
+            throw new DmaMapException.InvalidRequest(
+                    iova + " + " + length + " bytes is outside the valid IOVA ranges " + ranges);
         }
         Map.Entry<Long, Long> run = free.floorEntry(start);
         if (run == null || run.getValue() < start + length || start < 0) {

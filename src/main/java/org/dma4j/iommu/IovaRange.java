@@ -27,7 +27,8 @@ public record IovaRange(Iova first, Iova last) {
     /** Whether [iova, iova + length) lies inside this range. */
     public boolean contains(Iova iova, long length) {
         long end = iova.value() + length - 1;
-        return Long.compareUnsigned(iova.value(), first.value()) >= 0 && Long.compareUnsigned(end, iova.value()) >= 0
+        return Long.compareUnsigned(iova.value(), first.value()) >= 0
+                && Long.compareUnsigned(end, iova.value()) >= 0
                 && Long.compareUnsigned(end, last.value()) <= 0;
     }
 

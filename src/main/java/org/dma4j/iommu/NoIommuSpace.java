@@ -55,7 +55,10 @@ public final class NoIommuSpace extends AbstractDmaSpace {
 
     /** Opens {@code /dev/vfio/noiommu-N} in a container set to the no-IOMMU "IOMMU". */
     public static NoIommuSpace open(int groupNumber) {
-        VfioContainer c = VfioContainer.open(groupNumber, NoIommuSpace::path, NoIommuSpace::missing,
+        VfioContainer c = VfioContainer.open(
+                groupNumber,
+                NoIommuSpace::path,
+                NoIommuSpace::missing,
                 container -> container.ioctl(Ioctls.VFIO_SET_IOMMU, vfio_h.VFIO_NOIOMMU_IOMMU()));
         try {
             return new NoIommuSpace(c, Pagemap.open());
@@ -98,8 +101,10 @@ public final class NoIommuSpace extends AbstractDmaSpace {
         try {
             return DmaBuffer.allocate(bytes, PageSize.SIZE_2M);
         } catch (HugepagesUnavailableException e) {
-            throw new HugepagesUnavailableException("no-IOMMU DMA memory must be hugepages (the device sees physical"
-                    + " addresses, and only hugepages stay where they are): " + e.getMessage(), e);
+            throw new HugepagesUnavailableException(
+                    "no-IOMMU DMA memory must be hugepages (the device sees physical"
+                            + " addresses, and only hugepages stay where they are): " + e.getMessage(),
+                    e);
         }
     }
 
@@ -129,8 +134,9 @@ public final class NoIommuSpace extends AbstractDmaSpace {
     @Override
     protected Iova chooseIova(MemorySegment memory, PageSize pageSize, Iova fixed) {
         if (fixed != null && !dmaMask().covers(fixed, memory.byteSize())) {
-            throw new DmaMapException.AboveDmaMask(fixed + " +" + memory.byteSize() + " is above the " + dmaMask() + " of "
-                    + maskOwner() + ", which cannot address it (and no-IOMMU maps at the physical address only)");
+            throw new DmaMapException.AboveDmaMask(
+                    fixed + " +" + memory.byteSize() + " is above the " + dmaMask() + " of " + maskOwner()
+                            + ", which cannot address it (and no-IOMMU maps at the physical address only)");
         }
         List<org.dma4j.PhysAddr> pages = resolver.resolvePages(memory, PageSize.SIZE_4K);
         for (int i = 1; i < pages.size(); i++) {
@@ -144,14 +150,16 @@ public final class NoIommuSpace extends AbstractDmaSpace {
         DmaMask mask = dmaMask();
         if (!mask.covers(physical, memory.byteSize())) {
             throw new DmaMapException.AboveDmaMask("no-IOMMU: the device sees physical addresses, and this memory is at"
-                    + " physical 0x" + Long.toHexString(physical.value()) + " +" + memory.byteSize() + ", above the " + mask
-                    + " of " + maskOwner() + ", which cannot reach it; use memory below 0x" + Long.toHexString(mask.mask() + 1)
+                    + " physical 0x" + Long.toHexString(physical.value()) + " +" + memory.byteSize() + ", above the "
+                    + mask
+                    + " of " + maskOwner() + ", which cannot reach it; use memory below 0x"
+                    + Long.toHexString(mask.mask() + 1)
                     + " (hugepages reserved at boot, hugepages=N on the kernel command line, come from low memory first),"
                     + " or an IOMMU backend (type1, iommufd), which maps any memory at an IOVA under the mask");
         }
         if (fixed != null && !fixed.equals(physical)) {
-            throw new DmaMapException.InvalidRequest("no-IOMMU: the IOVA is the physical address " + physical
-                    + "; it cannot be " + fixed);
+            throw new DmaMapException.InvalidRequest(
+                    "no-IOMMU: the IOVA is the physical address " + physical + "; it cannot be " + fixed);
         }
         return physical;
     }

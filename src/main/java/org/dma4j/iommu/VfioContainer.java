@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.function.IntFunction;
 import org.dma4j.Dma4jException;
 import org.dma4j.linux.Fd;
-import org.dma4j.linux.Ioctls;
 
 /**
  * A VFIO container ({@code /dev/vfio/vfio}) and the IOMMU groups in it: what the two group-based
@@ -39,8 +38,11 @@ final class VfioContainer {
      * Opens a container with group {@code first} in it and sets the IOMMU type with
      * {@code setIommu}, which may check extensions first. Undone on failure.
      */
-    static VfioContainer open(int first, IntFunction<String> groupPath, IntFunction<String> missing,
-                              java.util.function.Consumer<Fd> setIommu) {
+    static VfioContainer open(
+            int first,
+            IntFunction<String> groupPath,
+            IntFunction<String> missing,
+            java.util.function.Consumer<Fd> setIommu) {
         checkExists(first, groupPath, missing);
         Fd fd = Fd.open("/dev/vfio/vfio", O_RDWR());
         VfioContainer c = new VfioContainer(fd, groupPath, missing);

@@ -124,10 +124,16 @@ public final class VfioType1Space extends AbstractDmaSpace {
             container.fd().ioctl(Ioctls.VFIO_IOMMU_MAP_DMA, s);
         } catch (ErrnoException e) {
             throw switch (e.errno()) {
-                case ENOSPC -> new DmaMapException.IovaExhausted("the type1 IOMMU's mapping limit is reached"
-                        + " (vfio_iommu_type1 dma_entry_limit, 65535 by default)", e);
-                case ENOMEM -> new DmaMapException("pinning " + memory.byteSize() + " bytes for DMA failed: the"
-                        + " kernel counts mapped memory against RLIMIT_MEMLOCK; raise it (ulimit -l) or run with CAP_IPC_LOCK", e);
+                case ENOSPC ->
+                    new DmaMapException.IovaExhausted(
+                            "the type1 IOMMU's mapping limit is reached"
+                                    + " (vfio_iommu_type1 dma_entry_limit, 65535 by default)",
+                            e);
+                case ENOMEM ->
+                    new DmaMapException(
+                            "pinning " + memory.byteSize() + " bytes for DMA failed: the"
+                                    + " kernel counts mapped memory against RLIMIT_MEMLOCK; raise it (ulimit -l) or run with CAP_IPC_LOCK",
+                            e);
                 default -> e;
             };
         }
@@ -195,7 +201,8 @@ public final class VfioType1Space extends AbstractDmaSpace {
         List<IovaRange> ranges = new ArrayList<>();
         String what = "VFIO_IOMMU_GET_INFO";
         int first = (flags & vfio_h.VFIO_IOMMU_INFO_CAPS()) != 0 ? vfio_iommu_type1_info.cap_offset(s) : 0;
-        for (VfioCapChain.Cap cap : VfioCapChain.walk(s, vfio_iommu_type1_info.layout().byteSize(), first, what)) {
+        for (VfioCapChain.Cap cap :
+                VfioCapChain.walk(s, vfio_iommu_type1_info.layout().byteSize(), first, what)) {
             MemorySegment c = cap.body();
             if (cap.id() == vfio_h.VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE()) {
                 long base = vfio_iommu_type1_info_cap_iova_range.iova_ranges$offset();

@@ -23,10 +23,13 @@ public final class Ioc {
      */
     public static long ioc(int dir, int type, int nr, long size) {
         if (type < 0 || type > 0xff || nr < 0 || nr > 0xff || size < 0 || size >= (1L << _IOC_SIZEBITS())) {
-            throw new IllegalArgumentException("ioctl encoding out of range: type=" + type + " nr=" + nr + " size=" + size);
+            throw new IllegalArgumentException(
+                    "ioctl encoding out of range: type=" + type + " nr=" + nr + " size=" + size);
         }
-        return ((long) dir << _IOC_DIRSHIFT()) | ((long) type << _IOC_TYPESHIFT())
-                | ((long) nr << _IOC_NRSHIFT()) | (size << _IOC_SIZESHIFT());
+        return ((long) dir << _IOC_DIRSHIFT())
+                | ((long) type << _IOC_TYPESHIFT())
+                | ((long) nr << _IOC_NRSHIFT())
+                | (size << _IOC_SIZESHIFT());
     }
 
     /** {@code #define _IO(type,nr) _IOC(_IOC_NONE,(type),(nr),0)} */

@@ -24,7 +24,18 @@ import java.util.Set;
 public final class SyscallFaults {
     /** The system calls that can be counted and failed. */
     public enum Kind {
-        OPEN, CLOSE, IOCTL, MMAP, MUNMAP, MLOCK, MUNLOCK, MADVISE, READ, WRITE, MEMFD, EVENTFD;
+        OPEN,
+        CLOSE,
+        IOCTL,
+        MMAP,
+        MUNMAP,
+        MLOCK,
+        MUNLOCK,
+        MADVISE,
+        READ,
+        WRITE,
+        MEMFD,
+        EVENTFD;
 
         boolean releases() {
             return this == CLOSE || this == MUNMAP || this == MUNLOCK;
@@ -47,7 +58,8 @@ public final class SyscallFaults {
     /** Fails the {@code n}th (1-based) call of {@code kinds} on this thread with {@code errno}. */
     public static Session failNth(int n, int errno, Set<Kind> kinds) {
         if (n < 1 || errno <= 0) {
-            throw new IllegalArgumentException("fail_nth needs n >= 1 and a positive errno, not n=" + n + " errno=" + errno);
+            throw new IllegalArgumentException(
+                    "fail_nth needs n >= 1 and a positive errno, not n=" + n + " errno=" + errno);
         }
         return open(n, errno, kinds);
     }

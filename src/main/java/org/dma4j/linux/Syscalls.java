@@ -33,8 +33,7 @@ public final class Syscalls {
     private static final Logger LOG = LoggerFactory.getLogger(Syscalls.class);
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
@@ -71,12 +70,18 @@ public final class Syscalls {
         }
         try {
             // open(const char *, int, ...) and ioctl(int, unsigned long, ...) are variadic.
-            OPEN = capturing(libc_h.open.address(),
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-            IOCTL_PTR = capturing(libc_h.ioctl.address(),
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-            IOCTL_LONG = capturing(libc_h.ioctl.address(),
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+            OPEN = capturing(
+                    libc_h.open.address(),
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                    Linker.Option.firstVariadicArg(2));
+            IOCTL_PTR = capturing(
+                    libc_h.ioctl.address(),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+                    Linker.Option.firstVariadicArg(2));
+            IOCTL_LONG = capturing(
+                    libc_h.ioctl.address(),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
+                    Linker.Option.firstVariadicArg(2));
             CLOSE = capturing(libc_h.close$address(), libc_h.close$descriptor());
             MMAP = capturing(libc_h.mmap$address(), libc_h.mmap$descriptor());
             MUNMAP = capturing(libc_h.munmap$address(), libc_h.munmap$descriptor());
@@ -93,15 +98,16 @@ public final class Syscalls {
             GETRLIMIT = capturing(libc_h.getrlimit$address(), libc_h.getrlimit$descriptor());
             STRERROR = LINKER.downcallHandle(libc_h.strerror$address(), libc_h.strerror$descriptor());
         } catch (IllegalCallerException e) {
-            throw new Dma4jException("native access is denied to " + who
-                    + "; run java with --enable-native-access=" + who, e);
+            throw new Dma4jException(
+                    "native access is denied to " + who + "; run java with --enable-native-access=" + who, e);
         }
     }
 
     private Syscalls() {}
 
     /** Bytes mapped by {@link #mmap} and not yet unmapped by {@link #munmap}: what a leak check compares. */
-    private static final java.util.concurrent.atomic.LongAdder MAPPED_BYTES = new java.util.concurrent.atomic.LongAdder();
+    private static final java.util.concurrent.atomic.LongAdder MAPPED_BYTES =
+            new java.util.concurrent.atomic.LongAdder();
 
     /** How many bytes {@link #mmap} has mapped that {@link #munmap} has not unmapped (leak checks). */
     public static long mappedBytes() {
@@ -371,7 +377,8 @@ public final class Syscalls {
      */
     public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset, Arena owner, String what) {
         if (length <= 0) {
-            throw new IllegalArgumentException("cannot map " + length + " bytes of " + what + ": length must be positive");
+            throw new IllegalArgumentException(
+                    "cannot map " + length + " bytes of " + what + ": length must be positive");
         }
         MemorySegment c = capture();
         int injected = injected(SyscallFaults.Kind.MMAP);
@@ -426,7 +433,9 @@ public final class Syscalls {
         try {
             if ((int) MLOCK.invokeExact(c, seg, seg.byteSize()) < 0) {
                 int e = errno(c);
-                throw failure("lock " + seg.byteSize() + " bytes in memory", e,
+                throw failure(
+                        "lock " + seg.byteSize() + " bytes in memory",
+                        e,
                         e == libc_h.ENOMEM() || e == libc_h.EPERM() ? memlockHint(seg.byteSize()) : null);
             }
         } catch (Throwable t) {

@@ -55,8 +55,10 @@ public final class VfioCapChain {
             MemorySegment header = info.asSlice(off, HEADER);
             long next = Integer.toUnsignedLong(vfio_info_cap_header.next(header));
             long end = next != 0 && next > off && next <= info.byteSize() ? next : info.byteSize();
-            caps.add(new Cap(Short.toUnsignedInt(vfio_info_cap_header.id(header)),
-                    Short.toUnsignedInt(vfio_info_cap_header.version(header)), info.asSlice(off, end - off)));
+            caps.add(new Cap(
+                    Short.toUnsignedInt(vfio_info_cap_header.id(header)),
+                    Short.toUnsignedInt(vfio_info_cap_header.version(header)),
+                    info.asSlice(off, end - off)));
             previous = off;
             off = next;
         }

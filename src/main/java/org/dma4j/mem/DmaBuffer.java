@@ -57,6 +57,7 @@ public final class DmaBuffer implements AutoCloseable {
     private final String name;
     /** Guarded by itself: a set, so that adding and removing a hook (one per mapping) costs the same with 60000 of them. */
     private final Set<Runnable> closeHooks = new LinkedHashSet<>();
+
     private volatile boolean closed;
 
     /** What keeps a buffer's memory resident and in place. */
@@ -74,8 +75,8 @@ public final class DmaBuffer implements AutoCloseable {
         CALLER
     }
 
-    private DmaBuffer(Arena arena, MemorySegment segment, MemoryKind kind, PageSize pageSize, Pinning pinning,
-                      String name) {
+    private DmaBuffer(
+            Arena arena, MemorySegment segment, MemoryKind kind, PageSize pageSize, Pinning pinning, String name) {
         this.arena = arena;
         this.segment = segment;
         this.kind = kind;
@@ -122,10 +123,17 @@ public final class DmaBuffer implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try {
             // MAP_POPULATE write-faults a private writable mapping: real zeroed pages, not the shared zero page.
-            MemorySegment m = Syscalls.mmap(size, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS()
-                    | MAP_POPULATE(), -1, 0, arena, "a 4 KiB page buffer for an IOMMU");
+            MemorySegment m = Syscalls.mmap(
+                    size,
+                    PROT_READ() | PROT_WRITE(),
+                    MAP_PRIVATE() | MAP_ANONYMOUS() | MAP_POPULATE(),
+                    -1,
+                    0,
+                    arena,
+                    "a 4 KiB page buffer for an IOMMU");
             Syscalls.madvise(m, MADV_DONTFORK(), "MADV_DONTFORK");
-            return new DmaBuffer(arena, m, MemoryKind.RAM, PageSize.SIZE_4K, Pinning.IOMMU, "4 KiB pages pinned by the IOMMU");
+            return new DmaBuffer(
+                    arena, m, MemoryKind.RAM, PageSize.SIZE_4K, Pinning.IOMMU, "4 KiB pages pinned by the IOMMU");
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -156,10 +164,13 @@ public final class DmaBuffer implements AutoCloseable {
     private static DmaBuffer hugetlb(long size, PageSize pageSize) {
         Arena arena = Arena.ofShared();
         try {
-            int flags = MAP_PRIVATE() | MAP_ANONYMOUS() | MAP_HUGETLB() | MAP_POPULATE()
+            int flags = MAP_PRIVATE()
+                    | MAP_ANONYMOUS()
+                    | MAP_HUGETLB()
+                    | MAP_POPULATE()
                     | pageSize.shift() << MAP_HUGE_SHIFT();
-            MemorySegment m = Syscalls.mmap(size, PROT_READ() | PROT_WRITE(), flags, -1, 0, arena,
-                    "a " + pageSize + " hugepage buffer");
+            MemorySegment m = Syscalls.mmap(
+                    size, PROT_READ() | PROT_WRITE(), flags, -1, 0, arena, "a " + pageSize + " hugepage buffer");
             Syscalls.madvise(m, MADV_DONTFORK(), "MADV_DONTFORK");
             return new DmaBuffer(arena, m, MemoryKind.HUGEPAGE_RAM, pageSize, Pinning.HUGETLB, pageSize + " hugepages");
         } catch (ErrnoException e) {
@@ -175,8 +186,10 @@ public final class DmaBuffer implements AutoCloseable {
         long more = pages;
         long target = pages;
         try {
-            long nr = Long.parseLong(Files.readString(dir.resolve("nr_hugepages")).trim());
-            long f = Long.parseLong(Files.readString(dir.resolve("free_hugepages")).trim());
+            long nr =
+                    Long.parseLong(Files.readString(dir.resolve("nr_hugepages")).trim());
+            long f = Long.parseLong(
+                    Files.readString(dir.resolve("free_hugepages")).trim());
             free = f + " of " + nr + " " + pageSize + " hugepages are free";
             more = Math.max(1, pages - f);
             target = nr + more;
@@ -192,16 +205,27 @@ public final class DmaBuffer implements AutoCloseable {
     private static DmaBuffer locked(long size) {
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment m = Syscalls.mmap(size, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0,
-                    arena, "a 4 KiB page buffer");
+            MemorySegment m = Syscalls.mmap(
+                    size,
+                    PROT_READ() | PROT_WRITE(),
+                    MAP_PRIVATE() | MAP_ANONYMOUS(),
+                    -1,
+                    0,
+                    arena,
+                    "a 4 KiB page buffer");
             Syscalls.madvise(m, MADV_DONTFORK(), "MADV_DONTFORK");
             try {
                 Syscalls.mlock(m);
             } catch (ErrnoException e) {
                 Syscalls.Rlimit l = Syscalls.getrlimit(RLIMIT_MEMLOCK());
-                throw new MemlockLimitException("pinning " + Syscalls.Rlimit.describe(size) + " failed: RLIMIT_MEMLOCK is "
-                        + l.describeCurrent() + " and " + lockedNow() + " is locked already; raise it (ulimit -l,"
-                        + " LimitMEMLOCK= for a service) or run with CAP_IPC_LOCK", size, l.current(), e);
+                throw new MemlockLimitException(
+                        "pinning " + Syscalls.Rlimit.describe(size) + " failed: RLIMIT_MEMLOCK is "
+                                + l.describeCurrent() + " and " + lockedNow()
+                                + " is locked already; raise it (ulimit -l,"
+                                + " LimitMEMLOCK= for a service) or run with CAP_IPC_LOCK",
+                        size,
+                        l.current(),
+                        e);
             }
             return new DmaBuffer(arena, m, MemoryKind.RAM, PageSize.SIZE_4K, Pinning.MLOCK, "4 KiB pages");
         } catch (RuntimeException e) {
@@ -213,8 +237,11 @@ public final class DmaBuffer implements AutoCloseable {
     /** VmLck of this process, in words. */
     private static String lockedNow() {
         try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmLck:"))
-                    .map(l -> l.substring(6).trim()).findFirst().orElse("an unknown amount");
+            return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .filter(l -> l.startsWith("VmLck:"))
+                    .map(l -> l.substring(6).trim())
+                    .findFirst()
+                    .orElse("an unknown amount");
         } catch (IOException e) {
             return "an unknown amount";
         }
@@ -324,7 +351,7 @@ public final class DmaBuffer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "DmaBuffer[" + Syscalls.Rlimit.describe(segment.byteSize()) + " of " + name + ", " + kind
-                + " at 0x" + Long.toHexString(segment.address()) + (closed ? ", closed" : "") + "]";
+        return "DmaBuffer[" + Syscalls.Rlimit.describe(segment.byteSize()) + " of " + name + ", " + kind + " at 0x"
+                + Long.toHexString(segment.address()) + (closed ? ", closed" : "") + "]";
     }
 }

@@ -33,6 +33,7 @@ public final class Pagemap implements AddressResolver, AutoCloseable {
     private final Fd fd;
     /** The pread buffer, reused by every call (allocating and zeroing 32 KiB per call cost more than resolving one page). */
     private final Arena arena = Arena.ofShared();
+
     private final MemorySegment buf = arena.allocate(ValueLayout.JAVA_LONG, CHUNK);
 
     private Pagemap(Fd fd) {

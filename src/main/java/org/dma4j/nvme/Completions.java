@@ -22,7 +22,9 @@ final class Completions {
     }
 
     private static String describe(String what, int opc, long lba, int blocks, int nsid) {
-        return what != null ? what : IoQueue.name(opc) + " of " + blocks + " blocks at LBA " + lba + " on namespace " + nsid;
+        return what != null
+                ? what
+                : IoQueue.name(opc) + " of " + blocks + " blocks at LBA " + lba + " on namespace " + nsid;
     }
 
     /** Waits until {@code cid} is done: completed, or failed by a reset. Recovers from a timeout or CSTS.CFS. */
@@ -30,7 +32,7 @@ final class Completions {
         switch (waitFor(q, cid, System.nanoTime() + ctrl.timeout().toNanos(), true)) {
             case FATAL -> fatal(q, cid, describe(what, opc, lba, blocks, nsid));
             case EXPIRED -> timedOut(q, cid, describe(what, opc, lba, blocks, nsid));
-            default -> { } // DONE
+            default -> {} // DONE
         }
     }
 
@@ -146,7 +148,8 @@ final class Completions {
             LOG.warn("{}; it completed after an Abort", late);
             return;
         }
-        NvmeException.Timeout e = new NvmeException.Timeout(late + "; the Abort did not resolve it, so the controller was reset");
+        NvmeException.Timeout e =
+                new NvmeException.Timeout(late + "; the Abort did not resolve it, so the controller was reset");
         if (abortFailure != null) {
             e.addSuppressed(abortFailure);
         }

@@ -84,7 +84,8 @@ final class ControllerRegs {
                 throw new NvmeException.Timeout(name + ": CSTS.RDY did not become " + (ready ? 1 : 0)
                         + " within CAP.TO (" + cap.timeoutMillis() + " ms)");
             }
-            LockSupport.parkNanos(50_000); // enabling takes milliseconds (Linux sleeps 100 ms between reads): no need to spin
+            LockSupport.parkNanos(
+                    50_000); // enabling takes milliseconds (Linux sleeps 100 ms between reads): no need to spin
         }
     }
 

@@ -7,7 +7,12 @@ import org.dma4j.nvme.spec.ErrorLogPage;
 public record ErrorLogEntry(long errorCount, int sqid, int cid, NvmeStatus status, long lba, int nsid) {
     /** Entry {@code i} of the Error Information log page {@code log}. */
     static ErrorLogEntry parse(MemorySegment log, int i) {
-        return new ErrorLogEntry(ErrorLogPage.errorCount(log, i), ErrorLogPage.sqId(log, i), ErrorLogPage.cid(log, i),
-                NvmeStatus.of(ErrorLogPage.status(log, i)), ErrorLogPage.lba(log, i), ErrorLogPage.nsid(log, i));
+        return new ErrorLogEntry(
+                ErrorLogPage.errorCount(log, i),
+                ErrorLogPage.sqId(log, i),
+                ErrorLogPage.cid(log, i),
+                NvmeStatus.of(ErrorLogPage.status(log, i)),
+                ErrorLogPage.lba(log, i),
+                ErrorLogPage.nsid(log, i));
     }
 }

@@ -11,13 +11,33 @@ import org.dma4j.nvme.spec.IdCtrl;
  * @param oncs optional NVM commands supported (bit 2 Dataset Management, bit 3 Write Zeroes)
  * @param rtd3eMicros RTD3 Entry Latency: how long a shutdown may take, in microseconds (0: not reported)
  */
-public record IdentifyController(int vendor, int subsystemVendor, String serial, String model, String firmware, int mdts,
-                                 int controllerId, int version, long namespaces, int oncs, boolean volatileWriteCache,
-                                 long rtd3eMicros) {
+public record IdentifyController(
+        int vendor,
+        int subsystemVendor,
+        String serial,
+        String model,
+        String firmware,
+        int mdts,
+        int controllerId,
+        int version,
+        long namespaces,
+        int oncs,
+        boolean volatileWriteCache,
+        long rtd3eMicros) {
     static IdentifyController parse(MemorySegment d) {
-        return new IdentifyController(IdCtrl.vendorId(d), IdCtrl.subsystemVendorId(d), IdCtrl.serialNumber(d),
-                IdCtrl.modelNumber(d), IdCtrl.firmwareRevision(d), IdCtrl.mdts(d), IdCtrl.controllerId(d), IdCtrl.version(d),
-                IdCtrl.namespaces(d), IdCtrl.oncs(d), (IdCtrl.vwc(d) & IdCtrl.VWC_PRESENT) != 0, IdCtrl.rtd3eMicros(d));
+        return new IdentifyController(
+                IdCtrl.vendorId(d),
+                IdCtrl.subsystemVendorId(d),
+                IdCtrl.serialNumber(d),
+                IdCtrl.modelNumber(d),
+                IdCtrl.firmwareRevision(d),
+                IdCtrl.mdts(d),
+                IdCtrl.controllerId(d),
+                IdCtrl.version(d),
+                IdCtrl.namespaces(d),
+                IdCtrl.oncs(d),
+                (IdCtrl.vwc(d) & IdCtrl.VWC_PRESENT) != 0,
+                IdCtrl.rtd3eMicros(d));
     }
 
     /** The largest transfer one command may move, in bytes, for memory pages of {@code pageSize}. */

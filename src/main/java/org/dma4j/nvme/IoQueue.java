@@ -83,7 +83,8 @@ public final class IoQueue implements AutoCloseable {
      * Reads as {@link #read(Namespace, long, int, DmaMapping, long)}, and each block's separate metadata
      * ({@link Namespace#separateMetadataSize()} bytes) into {@code metadata} from {@code metadataOffset}.
      */
-    public void read(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata, long metadataOffset) {
+    public void read(
+            Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata, long metadataOffset) {
         transfer(NvmOpcode.READ, ns, lba, blocks, buf, offset, metadata, metadataOffset);
     }
 
@@ -102,17 +103,35 @@ public final class IoQueue implements AutoCloseable {
      * Writes as {@link #write(Namespace, long, int, DmaMapping, long)}, and each block's separate metadata
      * ({@link Namespace#separateMetadataSize()} bytes) from {@code metadata} at {@code metadataOffset}.
      */
-    public void write(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata, long metadataOffset) {
+    public void write(
+            Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata, long metadataOffset) {
         transfer(NvmOpcode.WRITE, ns, lba, blocks, buf, offset, metadata, metadataOffset);
     }
 
-    private void transfer(NvmOpcode op, Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping md, long mdOffset) {
+    private void transfer(
+            NvmOpcode op,
+            Namespace ns,
+            long lba,
+            int blocks,
+            DmaMapping buf,
+            long offset,
+            DmaMapping md,
+            long mdOffset) {
         int perCommand = (int) Math.min(65536, maxTransfer / ns.blockSize());
         int done = 0;
         while (done < blocks) {
             int n = Math.min(perCommand, blocks - done);
-            int cid = submit(op, ns, lba + done, n, buf, offset + (long) done * ns.blockSize(), md,
-                    mdOffset + (long) done * ns.separateMetadataSize(), QueuePair.SYNC, null);
+            int cid = submit(
+                    op,
+                    ns,
+                    lba + done,
+                    n,
+                    buf,
+                    offset + (long) done * ns.blockSize(),
+                    md,
+                    mdOffset + (long) done * ns.separateMetadataSize(),
+                    QueuePair.SYNC,
+                    null);
             if (cid < 0) {
                 throw new NvmeException("queue " + qp.qid + " is full; poll it before submitting synchronously");
             }
@@ -127,8 +146,8 @@ public final class IoQueue implements AutoCloseable {
     }
 
     /** Submits a Read with a separate metadata buffer; returns its command identifier, or -1 when the queue is full. */
-    public int submitRead(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata,
-            long metadataOffset) {
+    public int submitRead(
+            Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata, long metadataOffset) {
         return submit(NvmOpcode.READ, ns, lba, blocks, buf, offset, metadata, metadataOffset, QueuePair.ASYNC, null);
     }
 
@@ -138,13 +157,22 @@ public final class IoQueue implements AutoCloseable {
     }
 
     /** Submits a Write with a separate metadata buffer; returns its command identifier, or -1 when the queue is full. */
-    public int submitWrite(Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata,
-            long metadataOffset) {
+    public int submitWrite(
+            Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping metadata, long metadataOffset) {
         return submit(NvmOpcode.WRITE, ns, lba, blocks, buf, offset, metadata, metadataOffset, QueuePair.ASYNC, null);
     }
 
-    private int submit(NvmOpcode op, Namespace ns, long lba, int blocks, DmaMapping buf, long offset, DmaMapping md,
-            long mdOffset, byte how, CompletableFuture<Void> future) {
+    private int submit(
+            NvmOpcode op,
+            Namespace ns,
+            long lba,
+            int blocks,
+            DmaMapping buf,
+            long offset,
+            DmaMapping md,
+            long mdOffset,
+            byte how,
+            CompletableFuture<Void> future) {
         int opc = op.value();
         ensureOpen();
         ns.checkSupported(); // before anything reaches the controller
@@ -153,16 +181,17 @@ public final class IoQueue implements AutoCloseable {
             throw new IllegalArgumentException(name(opc) + " of " + blocks + " blocks: one command moves 1 to 65536");
         }
         if (lba < 0 || lba > ns.blocks() - blocks) {
-            throw new IllegalArgumentException(name(opc) + " of " + blocks + " blocks at LBA " + lba + " is outside namespace "
-                    + ns.nsid() + " (" + ns.blocks() + " blocks)");
+            throw new IllegalArgumentException(name(opc) + " of " + blocks + " blocks at LBA " + lba
+                    + " is outside namespace " + ns.nsid() + " (" + ns.blocks() + " blocks)");
         }
         if (bytes > maxTransfer) {
-            throw new IllegalArgumentException(name(opc) + " of " + bytes + " bytes exceeds the controller's maximum transfer of "
-                    + maxTransfer + " bytes (MDTS); split it, as read() and write() do");
+            throw new IllegalArgumentException(
+                    name(opc) + " of " + bytes + " bytes exceeds the controller's maximum transfer of " + maxTransfer
+                            + " bytes (MDTS); split it, as read() and write() do");
         }
         if (offset < 0 || offset > buf.length() - bytes || (offset & 3) != 0) {
-            throw new IllegalArgumentException(name(opc) + " of " + bytes + " bytes at offset " + offset + " does not fit "
-                    + buf + " dword-aligned");
+            throw new IllegalArgumentException(name(opc) + " of " + bytes + " bytes at offset " + offset
+                    + " does not fit " + buf + " dword-aligned");
         }
         checkMapping(opc, buf);
         long mptr = metadataPointer(opc, ns, blocks, md, mdOffset);
@@ -177,7 +206,18 @@ public final class IoQueue implements AutoCloseable {
         long iova = buf.iova().value() + offset;
         long prp2 = qp.prp2(cid, iova, bytes);
         try {
-            NvmCommands.rw(qp.sq(), qp.nextSlot(), op, cid, ns.nsid(), lba, blocks, iova, prp2, mptr, ns.prinfo(),
+            NvmCommands.rw(
+                    qp.sq(),
+                    qp.nextSlot(),
+                    op,
+                    cid,
+                    ns.nsid(),
+                    lba,
+                    blocks,
+                    iova,
+                    prp2,
+                    mptr,
+                    ns.prinfo(),
                     ns.refTag() ? (int) lba : 0);
         } catch (IllegalStateException e) {
             throw qp.closedUnder(e);
@@ -219,12 +259,13 @@ public final class IoQueue implements AutoCloseable {
             return 0;
         }
         if (md == null) { // a controller would DMA the metadata to address 0
-            throw new IllegalArgumentException(name(opc) + " on namespace " + ns.nsid() + " (" + ns.describe() + ") needs a"
-                    + " metadata buffer of " + ns.separateMetadataSize() + " bytes per block: use the overload that takes one");
+            throw new IllegalArgumentException(name(opc) + " on namespace " + ns.nsid() + " (" + ns.describe()
+                    + ") needs a" + " metadata buffer of " + ns.separateMetadataSize()
+                    + " bytes per block: use the overload that takes one");
         }
         if (mdOffset < 0 || mdOffset > md.length() - mdBytes || (mdOffset & 3) != 0) {
-            throw new IllegalArgumentException(name(opc) + " of " + blocks + " blocks' metadata (" + mdBytes + " bytes) at offset "
-                    + mdOffset + " does not fit " + md + " dword-aligned");
+            throw new IllegalArgumentException(name(opc) + " of " + blocks + " blocks' metadata (" + mdBytes
+                    + " bytes) at offset " + mdOffset + " does not fit " + md + " dword-aligned");
         }
         return md.iova().value() + mdOffset;
     }
@@ -241,7 +282,8 @@ public final class IoQueue implements AutoCloseable {
      */
     public int poll(CompletionHandler handler) {
         if (handler == null) {
-            throw new IllegalArgumentException("poll needs a CompletionHandler; poll() records completions for isDone instead");
+            throw new IllegalArgumentException(
+                    "poll needs a CompletionHandler; poll() records completions for isDone instead");
         }
         ensureOpen();
         revive();
@@ -299,7 +341,8 @@ public final class IoQueue implements AutoCloseable {
     public NvmeException failure(int cid, int status) {
         checkCid(cid);
         if (status == 0) {
-            throw new IllegalArgumentException("status 0 is a success, not a failure (CID " + cid + " on queue " + qp.qid + ")");
+            throw new IllegalArgumentException(
+                    "status 0 is a success, not a failure (CID " + cid + " on queue " + qp.qid + ")");
         }
         return Completions.failure(name(qp.opcode(cid)), cid, qp.qid, status);
     }
@@ -338,7 +381,8 @@ public final class IoQueue implements AutoCloseable {
 
     private void checkCid(int cid) {
         if (!qp.validCid(cid)) {
-            throw new IllegalArgumentException("queue " + qp.qid + " has command identifiers 0 to " + (qp.entries - 2) + ", not " + cid);
+            throw new IllegalArgumentException(
+                    "queue " + qp.qid + " has command identifiers 0 to " + (qp.entries - 2) + ", not " + cid);
         }
     }
 
@@ -363,11 +407,12 @@ public final class IoQueue implements AutoCloseable {
         return submitAsync(NvmOpcode.WRITE, ns, lba, blocks, buf, offset);
     }
 
-    private CompletableFuture<Void> submitAsync(NvmOpcode op, Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
+    private CompletableFuture<Void> submitAsync(
+            NvmOpcode op, Namespace ns, long lba, int blocks, DmaMapping buf, long offset) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         if (submit(op, ns, lba, blocks, buf, offset, null, 0, QueuePair.FUTURE, f) < 0) {
-            throw new NvmeException("queue " + qp.qid + " is full (" + (qp.entries - 1) + " commands outstanding); poll it to"
-                    + " complete some before submitting more");
+            throw new NvmeException("queue " + qp.qid + " is full (" + (qp.entries - 1)
+                    + " commands outstanding); poll it to" + " complete some before submitting more");
         }
         return f;
     }
@@ -385,7 +430,8 @@ public final class IoQueue implements AutoCloseable {
         checkRange(ns, lba, blocks, "Write Zeroes");
         int cid = allocate();
         // With protection information the controller generates it for the zeroes too (PRACT).
-        NvmCommands.writeZeroes(qp.sq(), qp.nextSlot(), cid, ns.nsid(), lba, blocks, ns.prinfo(), ns.refTag() ? (int) lba : 0);
+        NvmCommands.writeZeroes(
+                qp.sq(), qp.nextSlot(), cid, ns.nsid(), lba, blocks, ns.prinfo(), ns.refTag() ? (int) lba : 0);
         qp.submit(cid);
         controller.complete(qp, cid, "Write Zeroes of " + blocks + " blocks at LBA " + lba);
     }
@@ -394,7 +440,11 @@ public final class IoQueue implements AutoCloseable {
     public void deallocate(Namespace ns, long lba, int blocks) {
         checkRange(ns, lba, blocks, "Deallocate");
         int cid = allocate();
-        DsmRange.set(qp.spare(), 0, lba, blocks); // the spare page is free: the last synchronous command that used it has completed
+        DsmRange.set(
+                qp.spare(),
+                0,
+                lba,
+                blocks); // the spare page is free: the last synchronous command that used it has completed
         NvmCommands.datasetManagement(qp.sq(), qp.nextSlot(), cid, ns.nsid(), 1, NvmCommands.DSM_AD, qp.spareIova(), 0);
         qp.submit(cid);
         controller.complete(qp, cid, "Deallocate of " + blocks + " blocks at LBA " + lba);
@@ -412,8 +462,8 @@ public final class IoQueue implements AutoCloseable {
 
     private static void checkRange(Namespace ns, long lba, int blocks, String what) {
         if (blocks < 1 || blocks > 65536 || lba < 0 || lba > ns.blocks() - blocks) {
-            throw new IllegalArgumentException(what + " of " + blocks + " blocks at LBA " + lba + " is outside namespace "
-                    + ns.nsid() + " (" + ns.blocks() + " blocks) or not 1 to 65536 blocks");
+            throw new IllegalArgumentException(what + " of " + blocks + " blocks at LBA " + lba
+                    + " is outside namespace " + ns.nsid() + " (" + ns.blocks() + " blocks) or not 1 to 65536 blocks");
         }
     }
 

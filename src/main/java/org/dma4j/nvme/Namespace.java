@@ -52,8 +52,16 @@ public final class Namespace {
     private final boolean refTag;
     private final String unsupported;
 
-    Namespace(int nsid, long blocks, long capacity, List<LbaFormat> formats, int formatIndex, boolean extended,
-            int metadataCapabilities, int protection, String where) {
+    Namespace(
+            int nsid,
+            long blocks,
+            long capacity,
+            List<LbaFormat> formats,
+            int formatIndex,
+            boolean extended,
+            int metadataCapabilities,
+            int protection,
+            String where) {
         this.nsid = nsid;
         this.blocks = blocks;
         this.capacity = capacity;
@@ -74,7 +82,8 @@ public final class Namespace {
         if (f.dataSize() < 512 || f.dataSize() > (2 << 20)) {
             why = "its LBA data size " + f.dataSize() + " is outside 512 B to 2 MiB";
         } else if (pi > 3) {
-            why = "it reports reserved protection information type " + pi + " (DPS 0x" + Integer.toHexString(protection) + ")";
+            why = "it reports reserved protection information type " + pi + " (DPS 0x" + Integer.toHexString(protection)
+                    + ")";
         } else if (pi != 0 && ms < 8) {
             why = "its protection information needs 8 bytes of metadata, and it has " + ms;
         } else {
@@ -94,12 +103,15 @@ public final class Namespace {
         this.separateMetadata = separate;
         this.prinfo = bits;
         this.refTag = ref;
-        this.unsupported = why == null ? null : "namespace " + nsid + where + " has LBA format " + formatIndex + " ("
-                + describe() + "), which dma4j cannot read or write: " + why + ". dma4j drives formats without metadata,"
-                + " extended LBAs (metadata inline, blockSize() = data + metadata),"
-                + " separate metadata (a metadata buffer per command), and protection information types 1 to 3 with 16-bit"
-                + " guards (generated and checked by the controller: PRACT); reformat the namespace to one of those"
-                + " (e.g. nvme format --lbaf=N) or use another driver";
+        this.unsupported = why == null
+                ? null
+                : "namespace " + nsid + where + " has LBA format " + formatIndex + " ("
+                        + describe() + "), which dma4j cannot read or write: " + why
+                        + ". dma4j drives formats without metadata,"
+                        + " extended LBAs (metadata inline, blockSize() = data + metadata),"
+                        + " separate metadata (a metadata buffer per command), and protection information types 1 to 3 with 16-bit"
+                        + " guards (generated and checked by the controller: PRACT); reformat the namespace to one of those"
+                        + " (e.g. nvme format --lbaf=N) or use another driver";
     }
 
     /**
@@ -111,7 +123,8 @@ public final class Namespace {
         int nlbaf = IdNs.formats(d);
         int flbas = IdNs.flbas(d);
         if (nlbaf > 64) {
-            throw new NvmeException("namespace " + nsid + where + " reports " + nlbaf + " LBA formats (NLBAF); at most 64 exist");
+            throw new NvmeException(
+                    "namespace " + nsid + where + " reports " + nlbaf + " LBA formats (NLBAF); at most 64 exist");
         }
         int index = IdNs.formatIndexOf(flbas, nlbaf);
         if (index >= nlbaf) {
@@ -120,21 +133,31 @@ public final class Namespace {
         }
         long nsze = IdNs.size(d);
         if (nsze < 0) { // a device's value: 2^63 blocks or more is no real namespace, and would count negative
-            throw new NvmeException("namespace " + nsid + where + " reports a size (NSZE) of 0x" + Long.toHexString(nsze)
-                    + " blocks, beyond 2^63; the device's Identify Namespace data is corrupt");
+            throw new NvmeException("namespace " + nsid + where + " reports a size (NSZE) of 0x"
+                    + Long.toHexString(nsze) + " blocks, beyond 2^63; the device's Identify Namespace data is corrupt");
         }
         List<LbaFormat> formats = new ArrayList<>();
         for (int i = 0; i < nlbaf; i++) {
             int lbads = IdNs.lbafDataSizeLog2(d, i);
-            formats.add(new LbaFormat(lbads < 31 ? 1 << lbads : 0, IdNs.lbafMetadataSize(d, i), IdNs.lbafRelativePerformance(d, i)));
+            formats.add(new LbaFormat(
+                    lbads < 31 ? 1 << lbads : 0, IdNs.lbafMetadataSize(d, i), IdNs.lbafRelativePerformance(d, i)));
         }
-        return new Namespace(nsid, nsze, IdNs.capacity(d), formats, index, (flbas & IdNs.FLBAS_EXTENDED) != 0,
-                IdNs.metadataCapabilities(d), IdNs.protectionSettings(d), where);
+        return new Namespace(
+                nsid,
+                nsze,
+                IdNs.capacity(d),
+                formats,
+                index,
+                (flbas & IdNs.FLBAS_EXTENDED) != 0,
+                IdNs.metadataCapabilities(d),
+                IdNs.protectionSettings(d),
+                where);
     }
 
     /** This namespace under another NSID (for tests of the controller's answer to a wrong one). */
     Namespace withNsid(int other) {
-        return new Namespace(other, blocks, capacity, formats, formatIndex, extended, metadataCapabilities, protection, where);
+        return new Namespace(
+                other, blocks, capacity, formats, formatIndex, extended, metadataCapabilities, protection, where);
     }
 
     public int nsid() {
@@ -233,7 +256,8 @@ public final class Namespace {
             s.append(extended ? ", extended LBA" : ", separate metadata");
         }
         if (protectionType() != 0) {
-            s.append(", protection information type ").append(protectionType())
+            s.append(", protection information type ")
+                    .append(protectionType())
                     .append(protectionFirst() ? " (first 8 bytes)" : " (last 8 bytes)");
         }
         return s.toString();
@@ -256,9 +280,15 @@ public final class Namespace {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Namespace n && n.nsid == nsid && n.blocks == blocks && n.capacity == capacity
-                && n.formats.equals(formats) && n.formatIndex == formatIndex && n.extended == extended
-                && n.metadataCapabilities == metadataCapabilities && n.protection == protection;
+        return o instanceof Namespace n
+                && n.nsid == nsid
+                && n.blocks == blocks
+                && n.capacity == capacity
+                && n.formats.equals(formats)
+                && n.formatIndex == formatIndex
+                && n.extended == extended
+                && n.metadataCapabilities == metadataCapabilities
+                && n.protection == protection;
     }
 
     @Override

@@ -52,11 +52,13 @@ public final class NvmeController implements AutoCloseable {
     private final PciDevice device;
     /** Whether {@link #close()} closes the device too (it was opened from a PCI address). */
     private volatile boolean ownsDevice;
+
     private final Bar bar;
     private final NvmeRegs.Cap cap;
     private final ControllerRegs regs;
     /** The admin queue pair; its spare page receives Identify data and log pages. */
     private final QueuePair admin;
+
     private final Duration timeout;
     private final IdentifyController identify;
     private final int ioQueuesWanted;
@@ -64,13 +66,16 @@ public final class NvmeController implements AutoCloseable {
     private final List<IoQueue> ioQueues = new ArrayList<>();
     /** MSI-X vectors in interrupt mode; null when polling (the default). */
     private final Interrupts irq;
+
     private static final Duration IRQ_SLICE = Duration.ofMillis(1);
     private Duration shutdownFloor = ControllerRegs.SHUTDOWN_FLOOR;
     /** Set once bring-up is done: from then on a timeout or CSTS.CFS resets the controller. */
     private volatile boolean up;
+
     private volatile boolean resetting;
     /** Why the last reset failed; non-null makes every command throw until a reset succeeds. */
     private RuntimeException failed;
+
     private volatile long resets;
     private boolean closed;
     private final Completions completions = new Completions(this);
@@ -80,7 +85,8 @@ public final class NvmeController implements AutoCloseable {
      * controller disabled before its queues are unmapped, unmapped before freed, vectors
      * disabled) and the first error is thrown with the others suppressed.
      */
-    private NvmeController(PciDevice device, Duration timeout, int adminEntries, int ioQueuesWanted, boolean interrupts) {
+    private NvmeController(
+            PciDevice device, Duration timeout, int adminEntries, int ioQueuesWanted, boolean interrupts) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("the command timeout must be positive, not " + timeout);
         }
@@ -93,19 +99,26 @@ public final class NvmeController implements AutoCloseable {
         this.ioQueuesWanted = ioQueuesWanted;
         this.bar = device.bar(0);
         this.cap = new NvmeRegs.Cap(bar.read64(NvmeRegs.CAP));
-        LOG.debug("{}: CAP 0x{}: {} entries per queue, doorbell stride {}, CAP.TO {} ms", device.address(),
-                Long.toHexString(cap.raw()), cap.maxQueueEntries(), cap.doorbellStride(), cap.timeoutMillis());
+        LOG.debug(
+                "{}: CAP 0x{}: {} entries per queue, doorbell stride {}, CAP.TO {} ms",
+                device.address(),
+                Long.toHexString(cap.raw()),
+                cap.maxQueueEntries(),
+                cap.doorbellStride(),
+                cap.timeoutMillis());
         this.regs = new ControllerRegs(bar, cap, device.address().toString());
         if (cap.raw() == -1L) {
             throw new NvmeException(ControllerRegs.gone(device.address().toString(), "CAP"));
         }
-        if (cap.maxQueueEntries() < 2) { // MQES is 0's based and the spec forbids 0: a queue of one entry holds no command
+        if (cap.maxQueueEntries()
+                < 2) { // MQES is 0's based and the spec forbids 0: a queue of one entry holds no command
             throw new NvmeException(device.address() + " reports CAP.MQES 0 (queues of 1 entry), which the NVMe spec"
                     + " forbids; the device's registers are corrupt");
         }
         if (doorbellEnd(0) > bar.size()) {
             throw new NvmeException(device.address() + " reports a doorbell stride of " + cap.doorbellStride()
-                    + " bytes (CAP.DSTRD), which puts the admin queue's doorbells beyond BAR0's " + bar.size() + " bytes");
+                    + " bytes (CAP.DSTRD), which puts the admin queue's doorbells beyond BAR0's " + bar.size()
+                    + " bytes");
         }
         if (!cap.nvmCommandSet()) {
             throw new NvmeException(device.address() + " does not support the NVM command set (CAP.CSS)");
@@ -129,14 +142,19 @@ public final class NvmeController implements AutoCloseable {
                 this.irq = null;
             }
             int entries = Math.min(adminEntries, cap.maxQueueEntries());
-            this.admin = new QueuePair(bar, device.dmaSpace(), 0, entries, cap.doorbellStride(), DmaDirection.BIDIRECTIONAL);
+            this.admin =
+                    new QueuePair(bar, device.dmaSpace(), 0, entries, cap.doorbellStride(), DmaDirection.BIDIRECTIONAL);
             undo.push(admin::close);
             undo.push(regs::disable); // runs first: no DMA into the admin queues once they are unmapped
             regs.enable(admin);
             this.identify = IdentifyController.parse(identifyRaw(Cns.CONTROLLER, 0));
             this.ioQueuesGranted = Math.min(setNumberOfQueues(ioQueuesWanted), ioQueuesWanted);
-            LOG.debug("{}: ready: admin queues of {} entries, {} of {} I/O queue pairs granted", device.address(), entries,
-                    ioQueuesGranted, ioQueuesWanted);
+            LOG.debug(
+                    "{}: ready: admin queues of {} entries, {} of {} I/O queue pairs granted",
+                    device.address(),
+                    entries,
+                    ioQueuesGranted,
+                    ioQueuesWanted);
         } catch (RuntimeException e) {
             throw undo.unwind(e);
         } catch (Error e) {
@@ -199,7 +217,8 @@ public final class NvmeController implements AutoCloseable {
      * queue signals a vector (I/O queue n uses vector n, modulo the vectors granted), and waiting
      * for a completion sleeps on it instead of spinning.
      */
-    public static NvmeController openWithInterrupts(PciDevice device, Duration timeout, int adminEntries, int ioQueues) {
+    public static NvmeController openWithInterrupts(
+            PciDevice device, Duration timeout, int adminEntries, int ioQueues) {
         return new NvmeController(device, timeout, adminEntries, ioQueues, true);
     }
 
@@ -344,14 +363,17 @@ public final class NvmeController implements AutoCloseable {
             failed = null;
             int granted = setNumberOfQueues(ioQueuesWanted);
             if (granted < ioQueues.size()) {
-                LOG.warn("{}: after the reset the controller grants {} I/O queues; {} exist", device.address(), granted,
+                LOG.warn(
+                        "{}: after the reset the controller grants {} I/O queues; {} exist",
+                        device.address(),
+                        granted,
                         ioQueues.size());
             }
             resets++;
         } catch (RuntimeException e) {
             failed = e;
-            throw new NvmeException(device.address() + ": the controller reset failed; it is unusable until a reset"
-                    + " succeeds", e);
+            throw new NvmeException(
+                    device.address() + ": the controller reset failed; it is unusable until a reset" + " succeeds", e);
         } finally {
             resetting = false;
         }
@@ -410,8 +432,8 @@ public final class NvmeController implements AutoCloseable {
 
     /** The SMART / Health Information log page (LID 02h). */
     public synchronized SmartLog smartLog() {
-        adminCommand((s, at, cid) -> AdminCommands.getLogPage(s, at, cid, LogPageId.SMART_HEALTH, AdminCommands.NSID_ALL,
-                SmartLogPage.SIZE, admin.spareIova(), 0));
+        adminCommand((s, at, cid) -> AdminCommands.getLogPage(
+                s, at, cid, LogPageId.SMART_HEALTH, AdminCommands.NSID_ALL, SmartLogPage.SIZE, admin.spareIova(), 0));
         return SmartLog.parse(admin.spare());
     }
 
@@ -424,8 +446,15 @@ public final class NvmeController implements AutoCloseable {
     /** The Error Information log page (LID 01h): up to {@code entries} entries (64 bytes each), newest first. */
     public synchronized List<ErrorLogEntry> errorLog(int entries) {
         int n = Math.max(1, Math.min(entries, (int) QueuePair.PAGE / ErrorLogPage.ENTRY_SIZE));
-        adminCommand((s, at, cid) -> AdminCommands.getLogPage(s, at, cid, LogPageId.ERROR_INFORMATION, AdminCommands.NSID_ALL,
-                (long) n * ErrorLogPage.ENTRY_SIZE, admin.spareIova(), 0));
+        adminCommand((s, at, cid) -> AdminCommands.getLogPage(
+                s,
+                at,
+                cid,
+                LogPageId.ERROR_INFORMATION,
+                AdminCommands.NSID_ALL,
+                (long) n * ErrorLogPage.ENTRY_SIZE,
+                admin.spareIova(),
+                0));
         List<ErrorLogEntry> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             ErrorLogEntry e = ErrorLogEntry.parse(admin.spare(), i);
@@ -453,7 +482,8 @@ public final class NvmeController implements AutoCloseable {
     public synchronized IoQueue createIoQueue(int entries) {
         ensureUsable();
         if (ioQueues.size() >= ioQueuesGranted) {
-            throw new NvmeException(device.address() + " granted " + ioQueuesGranted + " I/O queue pairs; all are in use");
+            throw new NvmeException(
+                    device.address() + " granted " + ioQueuesGranted + " I/O queue pairs; all are in use");
         }
         int size = Math.min(entries, cap.maxQueueEntries());
         if (size < 2) {
@@ -468,8 +498,9 @@ public final class NvmeController implements AutoCloseable {
             qid++;
         }
         if (doorbellEnd(qid) > bar.size()) {
-            throw new NvmeException(device.address() + ": I/O queue " + qid + "'s doorbells lie beyond BAR0's " + bar.size()
-                    + " bytes at a stride of " + cap.doorbellStride() + " bytes (CAP.DSTRD); the device cannot have granted it");
+            throw new NvmeException(device.address() + ": I/O queue " + qid + "'s doorbells lie beyond BAR0's "
+                    + bar.size() + " bytes at a stride of " + cap.doorbellStride()
+                    + " bytes (CAP.DSTRD); the device cannot have granted it");
         }
         QueuePair qp = new QueuePair(bar, device.dmaSpace(), qid, size, cap.doorbellStride(), DmaDirection.TO_DEVICE);
         try {
@@ -481,8 +512,13 @@ public final class NvmeController implements AutoCloseable {
         }
         IoQueue q = new IoQueue(this, qp);
         ioQueues.add(q);
-        LOG.debug("{}: I/O queue {} created: {} entries, SQ at IOVA 0x{}, CQ at IOVA 0x{}", device.address(), qid, size,
-                Long.toHexString(qp.sqIova()), Long.toHexString(qp.cqIova()));
+        LOG.debug(
+                "{}: I/O queue {} created: {} entries, SQ at IOVA 0x{}, CQ at IOVA 0x{}",
+                device.address(),
+                qid,
+                size,
+                Long.toHexString(qp.sqIova()),
+                Long.toHexString(qp.cqIova()));
         return q;
     }
 
@@ -492,7 +528,8 @@ public final class NvmeController implements AutoCloseable {
         int size = qp.entries;
         boolean interrupts = irq != null;
         int vector = interrupts ? qid % irq.count() : 0;
-        adminCommand((s, at, cid) -> AdminCommands.createIoCq(s, at, cid, qid, size, qp.cqIova(), true, interrupts, vector));
+        adminCommand(
+                (s, at, cid) -> AdminCommands.createIoCq(s, at, cid, qid, size, qp.cqIova(), true, interrupts, vector));
         try {
             adminCommand((s, at, cid) -> AdminCommands.createIoSq(s, at, cid, qid, size, qp.sqIova(), true, qid));
         } catch (RuntimeException e) {
@@ -543,8 +580,10 @@ public final class NvmeController implements AutoCloseable {
             throw new AlreadyClosedException("NVMe controller " + device.address());
         }
         if (failed != null) {
-            throw new NvmeException(device.address() + ": the last controller reset failed (" + failed.getMessage()
-                    + "); reset it again or close it", failed);
+            throw new NvmeException(
+                    device.address() + ": the last controller reset failed (" + failed.getMessage()
+                            + "); reset it again or close it",
+                    failed);
         }
     }
 
@@ -576,7 +615,9 @@ public final class NvmeController implements AutoCloseable {
             probe = e;
         }
         if (!dma) {
-            LOG.warn("{}: {} before its NVMe controller; freeing the queues without commands", device.address(),
+            LOG.warn(
+                    "{}: {} before its NVMe controller; freeing the queues without commands",
+                    device.address(),
                     reachable ? "bus mastering was turned off (its DMA space closed?)" : "the device closed");
             for (IoQueue q : ioQueues) {
                 q.pair().stale = true; // no Delete I/O SQ/CQ

@@ -12,8 +12,8 @@ public record NvmeStatus(int type, int code, boolean doNotRetry) {
 
     /** Decodes the 15 bits above the phase tag in CQE dword 3's upper half. */
     public static NvmeStatus of(int statusField) {
-        return new NvmeStatus(StatusCode.typeOf(statusField), StatusCode.codeOf(statusField),
-                StatusCode.doNotRetry(statusField));
+        return new NvmeStatus(
+                StatusCode.typeOf(statusField), StatusCode.codeOf(statusField), StatusCode.doNotRetry(statusField));
     }
 
     /** {@code code} as a status, with Do Not Retry as given. */

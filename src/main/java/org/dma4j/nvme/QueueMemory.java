@@ -37,8 +37,9 @@ final class QueueMemory implements AutoCloseable {
 
         private static long place(long at, long bytes, long unit, String what) {
             if (bytes > unit) {
-                throw new NvmeException("a " + what + " of " + bytes + " bytes does not fit one " + unit
-                        + "-byte physically contiguous page of the DMA space's memory; create the queue with fewer entries");
+                throw new NvmeException(
+                        "a " + what + " of " + bytes + " bytes does not fit one " + unit
+                                + "-byte physically contiguous page of the DMA space's memory; create the queue with fewer entries");
             }
             long inUnit = at % unit;
             return inUnit + bytes > unit ? at - inUnit + unit : at;
@@ -87,8 +88,8 @@ final class QueueMemory implements AutoCloseable {
                 undo.push(b::close);
                 layout = Layout.of(sqBytes, cqBytes, prpPages, unit(b));
                 if (layout.end() > b.byteSize()) {
-                    throw new NvmeException("the DMA space allocated " + b.byteSize() + " bytes for a queue pair that needs "
-                            + layout.end());
+                    throw new NvmeException("the DMA space allocated " + b.byteSize()
+                            + " bytes for a queue pair that needs " + layout.end());
                 }
             }
             this.buffer = b;

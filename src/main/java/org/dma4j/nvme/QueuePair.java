@@ -58,14 +58,17 @@ final class QueuePair implements AutoCloseable {
     private final byte[] mode;
     /** Commands done but not yet handed to a {@link CompletionHandler}: a FIFO ring, each CID at most once. */
     private final int[] ready;
+
     private final boolean[] queued;
     private int readyHead;
     private int readyCount;
     /** The futures of {@link #FUTURE} commands; made on first use, so queues that never use futures pay nothing. */
     private CompletableFuture<?>[] futures;
+
     private long unexpected;
     /** The first bogus completion of the current poll (0: none), and its fields: reported after the valid ones. */
     private int bogus;
+
     private int bogusCid;
     private int bogusSqid;
     private int bogusHead;
@@ -79,6 +82,7 @@ final class QueuePair implements AutoCloseable {
     static final byte ASYNC = 1;
     /** A command with a future: the poll that sees its completion frees its CID and completes the future. */
     static final byte FUTURE = 2;
+
     private static final int CID_RANGE = 1, NOT_OUTSTANDING = 2, WRONG_SQ = 3, BAD_HEAD = 4;
 
     /**
@@ -92,7 +96,8 @@ final class QueuePair implements AutoCloseable {
         this.sqDoorbell = NvmeRegs.DOORBELLS + (long) (2 * qid) * doorbellStride;
         this.cqDoorbell = NvmeRegs.DOORBELLS + (long) (2 * qid + 1) * doorbellStride;
         int cids = entries - 1; // a full SQ holds entries - 1 commands
-        memory = new QueueMemory(space, align((long) entries * Sqe.SIZE), align((long) entries * Cqe.SIZE), cids, spareDirection);
+        memory = new QueueMemory(
+                space, align((long) entries * Sqe.SIZE), align((long) entries * Cqe.SIZE), cids, spareDirection);
         sq = memory.sq.memory();
         cq = memory.cq.memory();
         prp = memory.prp;
@@ -223,8 +228,8 @@ final class QueuePair implements AutoCloseable {
         if (sq.scope().isAlive() && cq.scope().isAlive()) {
             return e;
         }
-        AlreadyClosedException c = new AlreadyClosedException("queue " + qid + " (its controller was closed while this thread"
-                + " used it)");
+        AlreadyClosedException c = new AlreadyClosedException(
+                "queue " + qid + " (its controller was closed while this thread" + " used it)");
         c.initCause(e);
         return c;
     }
@@ -397,7 +402,13 @@ final class QueuePair implements AutoCloseable {
             bogusSqid = sqid;
             bogusHead = head;
         }
-        LOG.warn("queue {}: completion entry (CID {}, SQ ID {}, SQ head {}) dropped: {}", qid, cid, sqid, head, reason(problem));
+        LOG.warn(
+                "queue {}: completion entry (CID {}, SQ ID {}, SQ head {}) dropped: {}",
+                qid,
+                cid,
+                sqid,
+                head,
+                reason(problem));
     }
 
     private String reason(int problem) {
@@ -410,9 +421,13 @@ final class QueuePair implements AutoCloseable {
     }
 
     private NvmeException.InvalidCompletion invalid() {
-        return new NvmeException.InvalidCompletion("queue " + qid + ": the controller posted a completion entry that cannot be"
-                + " trusted (CID " + bogusCid + ", SQ ID " + bogusSqid + ", SQ head " + bogusHead + "): " + reason(bogus)
-                + "; it was dropped (" + unexpected + " so far), the valid entries were handled", qid, bogusCid);
+        return new NvmeException.InvalidCompletion(
+                "queue " + qid + ": the controller posted a completion entry that cannot be"
+                        + " trusted (CID " + bogusCid + ", SQ ID " + bogusSqid + ", SQ head " + bogusHead + "): "
+                        + reason(bogus)
+                        + "; it was dropped (" + unexpected + " so far), the valid entries were handled",
+                qid,
+                bogusCid);
     }
 
     private void enqueue(int cid) {
@@ -526,8 +541,8 @@ final class QueuePair implements AutoCloseable {
             if (f != null) {
                 futures[cid] = null;
                 outstanding[cid] = false;
-                f.completeExceptionally(new NvmeException(IoQueue.name(opcode(cid)) + " (CID " + cid + ") on queue " + qid
-                        + " was outstanding when " + why));
+                f.completeExceptionally(new NvmeException(IoQueue.name(opcode(cid)) + " (CID " + cid + ") on queue "
+                        + qid + " was outstanding when " + why));
             }
         }
     }

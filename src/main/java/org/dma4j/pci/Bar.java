@@ -38,8 +38,8 @@ public interface Bar {
     /** Throws unless [offset, offset + width) is inside the BAR and naturally aligned. */
     static void check(Bar bar, long offset, int width) {
         if (offset < 0 || offset > bar.size() - width) {
-            throw new OutOfRangeException("offset 0x" + Long.toHexString(offset) + " (" + width + " bytes) is outside BAR"
-                    + bar.index() + " of 0x" + Long.toHexString(bar.size()) + " bytes");
+            throw new OutOfRangeException("offset 0x" + Long.toHexString(offset) + " (" + width
+                    + " bytes) is outside BAR" + bar.index() + " of 0x" + Long.toHexString(bar.size()) + " bytes");
         }
         if ((offset & (width - 1)) != 0) {
             throw new OutOfRangeException("offset 0x" + Long.toHexString(offset) + " of BAR" + bar.index()

@@ -56,7 +56,9 @@ final class BlockDeviceUse {
     private static List<Path> blockDevices(Path deviceDir) {
         try (Stream<Path> s = Files.walk(deviceDir.toRealPath(), 6)) {
             return s.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                    && Files.isRegularFile(p.resolve("dev")) && Files.isDirectory(p.resolve("holders"))).toList();
+                            && Files.isRegularFile(p.resolve("dev"))
+                            && Files.isDirectory(p.resolve("holders")))
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -93,6 +93,7 @@ public interface PciDevice extends AutoCloseable {
 
     /** The PCI command register and its bits (PCI Local Bus spec). */
     int COMMAND = 0x04;
+
     int COMMAND_MEMORY = 1 << 1;
     int COMMAND_MASTER = 1 << 2;
 }

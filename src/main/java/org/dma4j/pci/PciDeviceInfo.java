@@ -10,8 +10,8 @@ import java.util.OptionalInt;
  * @param driver the bound driver's name, if any
  * @param iommuGroup the IOMMU group, if the function has one (none: no IOMMU and no-IOMMU mode off)
  */
-public record PciDeviceInfo(PciAddress address, int vendor, int device, int classCode, Optional<String> driver,
-                            OptionalInt iommuGroup) {
+public record PciDeviceInfo(
+        PciAddress address, int vendor, int device, int classCode, Optional<String> driver, OptionalInt iommuGroup) {
     /** Whether it is bound to vfio-pci, so dma4j can open it. */
     public boolean boundToVfio() {
         return driver.filter("vfio-pci"::equals).isPresent();

@@ -63,8 +63,13 @@ public final class PciSysfs {
         if (!Files.isDirectory(d)) {
             throw new PciSetupException("no PCI device " + a + " (" + d + "); dma4j list shows the devices there are");
         }
-        return new PciDeviceInfo(a, hex(d.resolve("vendor")), hex(d.resolve("device")), hex(d.resolve("class")),
-                linkName(d.resolve("driver")), group(d));
+        return new PciDeviceInfo(
+                a,
+                hex(d.resolve("vendor")),
+                hex(d.resolve("device")),
+                hex(d.resolve("class")),
+                linkName(d.resolve("driver")),
+                group(d));
     }
 
     private static int hex(Path p) {
@@ -84,14 +89,20 @@ public final class PciSysfs {
     }
 
     private static OptionalInt group(Path d) {
-        return linkName(d.resolve("iommu_group")).map(n -> OptionalInt.of(Integer.parseInt(n))).orElse(OptionalInt.empty());
+        return linkName(d.resolve("iommu_group"))
+                .map(n -> OptionalInt.of(Integer.parseInt(n)))
+                .orElse(OptionalInt.empty());
     }
 
     /** The devices in IOMMU group {@code group}. */
     public List<PciAddress> groupMembers(int group) {
-        Path g = root.resolve("sys/kernel/iommu_groups").resolve(String.valueOf(group)).resolve("devices");
+        Path g = root.resolve("sys/kernel/iommu_groups")
+                .resolve(String.valueOf(group))
+                .resolve("devices");
         try (Stream<Path> s = Files.list(g)) {
-            return s.map(p -> PciAddress.parse(p.getFileName().toString())).sorted(java.util.Comparator.comparing(Object::toString)).toList();
+            return s.map(p -> PciAddress.parse(p.getFileName().toString()))
+                    .sorted(java.util.Comparator.comparing(Object::toString))
+                    .toList();
         } catch (IOException e) {
             throw new PciSetupException("cannot list IOMMU group " + group + " (" + g + "): " + e.getMessage(), e);
         }
@@ -117,9 +128,11 @@ public final class PciSysfs {
         }
         List<String> uses = info.driver().isPresent() ? BlockDeviceUse.uses(root, dir(a)) : List.of();
         if (!uses.isEmpty()) {
-            throw new PciSetupException("refusing to bind " + a + " to vfio-pci: it backs storage this system is using ("
-                    + String.join("; ", uses) + "). Binding would take the disk from under it; unmount it, swapoff it and"
-                    + " stop what holds it (e.g. dmsetup remove, mdadm --stop) first");
+            throw new PciSetupException(
+                    "refusing to bind " + a + " to vfio-pci: it backs storage this system is using ("
+                            + String.join("; ", uses)
+                            + "). Binding would take the disk from under it; unmount it, swapoff it and"
+                            + " stop what holds it (e.g. dmsetup remove, mdadm --stop) first");
         }
         write(dir(a).resolve("driver_override"), "vfio-pci", a);
         if (info.driver().isPresent()) {
@@ -158,7 +171,9 @@ public final class PciSysfs {
      * allow-list, {@code vfio_dev_driver_allowed}, is the same set).
      */
     public static boolean allowsVfio(String driver) {
-        return driver.equals("vfio-pci") || driver.endsWith("_vfio_pci") || driver.equals("pci-stub")
+        return driver.equals("vfio-pci")
+                || driver.endsWith("_vfio_pci")
+                || driver.equals("pci-stub")
                 || driver.equals("pcieport");
     }
 
@@ -181,7 +196,8 @@ public final class PciSysfs {
         PciDeviceInfo info = info(a);
         if (!force && info.driver().isPresent() && !info.boundToVfio()) {
             throw new PciSetupException(a + " is bound to " + info.driver().get() + ", not vfio-pci: dma4j unbind only"
-                    + " gives back devices bound with dma4j bind; to detach it from " + info.driver().get()
+                    + " gives back devices bound with dma4j bind; to detach it from "
+                    + info.driver().get()
                     + " anyway (whatever uses it loses it), use dma4j unbind --force " + a);
         }
         write(dir(a).resolve("driver_override"), "\n", a);
@@ -196,9 +212,11 @@ public final class PciSysfs {
         try {
             Files.writeString(file, value);
         } catch (AccessDeniedException e) {
-            throw new PciSetupException("writing " + file + " for " + a + " was refused: binding drivers needs root", e);
+            throw new PciSetupException(
+                    "writing " + file + " for " + a + " was refused: binding drivers needs root", e);
         } catch (IOException e) {
-            throw new PciSetupException("writing '" + value.trim() + "' to " + file + " for " + a + " failed: " + e.getMessage(), e);
+            throw new PciSetupException(
+                    "writing '" + value.trim() + "' to " + file + " for " + a + " failed: " + e.getMessage(), e);
         }
     }
 }

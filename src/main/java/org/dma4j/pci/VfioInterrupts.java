@@ -66,7 +66,8 @@ final class VfioInterrupts implements Interrupts {
             throw new org.dma4j.AlreadyClosedException(type + " interrupts");
         }
         if (vector < 0 || vector >= eventfds.size()) {
-            throw new OutOfRangeException(type + " vector " + vector + " is not enabled (0.." + (eventfds.size() - 1) + ")");
+            throw new OutOfRangeException(
+                    type + " vector " + vector + " is not enabled (0.." + (eventfds.size() - 1) + ")");
         }
         return eventfds.get(vector);
     }

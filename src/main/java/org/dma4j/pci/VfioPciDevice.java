@@ -47,13 +47,16 @@ public final class VfioPciDevice implements PciDevice {
     private final int numRegions;
     /** Where config space starts in the device fd: asked once, not on every access. */
     private final long configOffset;
+
     private final Arena mappings = Arena.ofShared();
     private final Bar[] bars = new Bar[6];
     /** BARs handed out as peer-to-peer DMA memory ({@link #barMemory}); closed before the BARs are unmapped. */
     private final DmaBuffer[] barMemory = new DmaBuffer[6];
+
     private VfioInterrupts interrupts;
     /** Unregisters the device from its space (set once the device is open). */
-    private Runnable detach = () -> { };
+    private Runnable detach = () -> {};
+
     private volatile boolean closed;
 
     private VfioPciDevice(PciAddress address, Fd fd, DmaSpace space, boolean ownsSpace) {
@@ -68,7 +71,8 @@ public final class VfioPciDevice implements PciDevice {
             this.flags = vfio_device_info.flags(s);
             this.numRegions = vfio_device_info.num_regions(s);
         }
-        this.configOffset = VfioRegion.query(fd, vfio_h.VFIO_PCI_CONFIG_REGION_INDEX()).offset();
+        this.configOffset =
+                VfioRegion.query(fd, vfio_h.VFIO_PCI_CONFIG_REGION_INDEX()).offset();
         if ((flags & vfio_h.VFIO_DEVICE_FLAGS_PCI()) == 0) {
             throw new PciSetupException(address + " is a VFIO device but not a PCI one");
         }
@@ -192,11 +196,17 @@ public final class VfioPciDevice implements PciDevice {
                 throw new PciSetupException(address + " has no BAR" + index);
             }
             if (!r.mmappable()) {
-                throw new PciSetupException("BAR" + index + " of " + address + " cannot be mmapped (an I/O-port BAR, or VFIO"
-                        + " refuses it)");
+                throw new PciSetupException("BAR" + index + " of " + address
+                        + " cannot be mmapped (an I/O-port BAR, or VFIO" + " refuses it)");
             }
-            MemorySegment m = Syscalls.mmap(r.size(), PROT_READ() | PROT_WRITE(), MAP_SHARED(), fd.raw(), r.offset(),
-                    mappings, "BAR" + index + " of " + address);
+            MemorySegment m = Syscalls.mmap(
+                    r.size(),
+                    PROT_READ() | PROT_WRITE(),
+                    MAP_SHARED(),
+                    fd.raw(),
+                    r.offset(),
+                    mappings,
+                    "BAR" + index + " of " + address);
             bars[index] = new MmioBar(index, m);
         }
         return bars[index];
@@ -228,7 +238,8 @@ public final class VfioPciDevice implements PciDevice {
         ensureOpen();
         int offered = interruptCount(type);
         if (count < 1 || count > offered) {
-            throw new PciSetupException(address + " offers " + offered + " " + type + " vectors; cannot enable " + count);
+            throw new PciSetupException(
+                    address + " offers " + offered + " " + type + " vectors; cannot enable " + count);
         }
         if (interrupts != null) {
             interrupts.close();
@@ -245,7 +256,10 @@ public final class VfioPciDevice implements PciDevice {
             vfio_irq_set.start(s, 0);
             vfio_irq_set.count(s, count);
             for (int i = 0; i < count; i++) {
-                s.set(ValueLayout.JAVA_INT, vfio_irq_set.data$offset() + 4L * i, fds.get(i).raw());
+                s.set(
+                        ValueLayout.JAVA_INT,
+                        vfio_irq_set.data$offset() + 4L * i,
+                        fds.get(i).raw());
             }
             fd.ioctl(Ioctls.VFIO_DEVICE_SET_IRQS, s);
         } catch (RuntimeException e) {

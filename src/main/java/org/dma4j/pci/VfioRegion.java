@@ -21,7 +21,8 @@ import org.dma4j.linux.gen.vfio.vfio_region_sparse_mmap_area;
  * @param sparseAreas the mmappable parts, when only parts are ({@code VFIO_REGION_INFO_CAP_SPARSE_MMAP})
  * @param capabilityIds every capability id in the chain, in order
  */
-public record VfioRegion(int index, int flags, long size, long offset, List<Area> sparseAreas, List<Integer> capabilityIds) {
+public record VfioRegion(
+        int index, int flags, long size, long offset, List<Area> sparseAreas, List<Integer> capabilityIds) {
     /** A mmappable area of a sparse region. */
     public record Area(long offset, long size) {}
 
@@ -62,7 +63,8 @@ public record VfioRegion(int index, int flags, long size, long offset, List<Area
         List<Integer> caps = new ArrayList<>();
         String what = "VFIO_DEVICE_GET_REGION_INFO for region " + index;
         int first = (flags & vfio_h.VFIO_REGION_INFO_FLAG_CAPS()) != 0 ? vfio_region_info.cap_offset(s) : 0;
-        for (VfioCapChain.Cap cap : VfioCapChain.walk(s, vfio_region_info.layout().byteSize(), first, what)) {
+        for (VfioCapChain.Cap cap :
+                VfioCapChain.walk(s, vfio_region_info.layout().byteSize(), first, what)) {
             caps.add(cap.id());
             if (cap.id() == vfio_h.VFIO_REGION_INFO_CAP_SPARSE_MMAP()) {
                 MemorySegment c = cap.body();
@@ -73,11 +75,17 @@ public record VfioRegion(int index, int flags, long size, long offset, List<Area
                 cap.require(base + n * each, what + " (" + n + " sparse mmap areas)");
                 for (int i = 0; i < n; i++) {
                     MemorySegment area = c.asSlice(base + i * each, each);
-                    areas.add(new Area(vfio_region_sparse_mmap_area.offset(area), vfio_region_sparse_mmap_area.size(area)));
+                    areas.add(new Area(
+                            vfio_region_sparse_mmap_area.offset(area), vfio_region_sparse_mmap_area.size(area)));
                 }
             }
         }
-        return new VfioRegion(index, flags, vfio_region_info.size(s), vfio_region_info.offset(s), List.copyOf(areas),
+        return new VfioRegion(
+                index,
+                flags,
+                vfio_region_info.size(s),
+                vfio_region_info.offset(s),
+                List.copyOf(areas),
                 List.copyOf(caps));
     }
 }

@@ -39,33 +39,37 @@ final class ErrorRules {
             .that()
             .resideOutsideOfPackages(NOT_LIBRARY)
             .should()
-            .callConstructorWhere(new DescribedPredicate<JavaConstructorCall>(
-                    "the constructor makes a Throwable that is no Dma4jException, IllegalArgumentException or NullPointerException") {
-                @Override
-                public boolean test(JavaConstructorCall call) {
-                    var owner = call.getTargetOwner();
-                    boolean superCall = call.getOrigin().isConstructor()
-                            && call.getOriginOwner().isAssignableTo(Throwable.class);
-                    return owner.isAssignableTo(Throwable.class)
-                            && !superCall
-                            && !owner.isAssignableTo(Dma4jException.class)
-                            && ARGUMENT_ERRORS.stream().noneMatch(owner::isEquivalentTo)
-                            && NOT_FAILURES.stream().noneMatch(owner::isEquivalentTo);
-                }
-            })
-            .because("the README says every failure is a Dma4jException (argument errors: IllegalArgumentException or NullPointerException)");
+            .callConstructorWhere(
+                    new DescribedPredicate<JavaConstructorCall>(
+                            "the constructor makes a Throwable that is no Dma4jException, IllegalArgumentException or NullPointerException") {
+                        @Override
+                        public boolean test(JavaConstructorCall call) {
+                            var owner = call.getTargetOwner();
+                            boolean superCall = call.getOrigin().isConstructor()
+                                    && call.getOriginOwner().isAssignableTo(Throwable.class);
+                            return owner.isAssignableTo(Throwable.class)
+                                    && !superCall
+                                    && !owner.isAssignableTo(Dma4jException.class)
+                                    && ARGUMENT_ERRORS.stream().noneMatch(owner::isEquivalentTo)
+                                    && NOT_FAILURES.stream().noneMatch(owner::isEquivalentTo);
+                        }
+                    })
+            .because(
+                    "the README says every failure is a Dma4jException (argument errors: IllegalArgumentException or NullPointerException)");
 
     /** The JDK's index checks throw IndexOutOfBoundsException: a library check throws OutOfRangeException instead. */
     static final ArchRule NO_JDK_INDEX_CHECKS = noClasses()
             .that()
             .resideOutsideOfPackages(NOT_LIBRARY)
             .should()
-            .callMethodWhere(new DescribedPredicate<JavaMethodCall>("the method is one of Objects.checkIndex/checkFromIndexSize/checkFromToIndex") {
-                @Override
-                public boolean test(JavaMethodCall call) {
-                    return call.getTargetOwner().isEquivalentTo(java.util.Objects.class)
-                            && call.getName().startsWith("check");
-                }
-            })
+            .callMethodWhere(
+                    new DescribedPredicate<JavaMethodCall>(
+                            "the method is one of Objects.checkIndex/checkFromIndexSize/checkFromToIndex") {
+                        @Override
+                        public boolean test(JavaMethodCall call) {
+                            return call.getTargetOwner().isEquivalentTo(java.util.Objects.class)
+                                    && call.getName().startsWith("check");
+                        }
+                    })
             .because("they throw IndexOutOfBoundsException; dma4j's range errors are org.dma4j.OutOfRangeException");
 }

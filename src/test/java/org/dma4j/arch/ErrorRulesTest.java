@@ -22,16 +22,23 @@ class ErrorRulesTest {
 
     @Test
     void otherExceptionsAreCaught() {
-        assertCaught(ErrorRules.ONLY_DMA4J_EXCEPTIONS_CONSTRUCTED, org.dma4j.pci.ArchFixtureUntypedErrors.class,
+        assertCaught(
+                ErrorRules.ONLY_DMA4J_EXCEPTIONS_CONSTRUCTED,
+                org.dma4j.pci.ArchFixtureUntypedErrors.class,
                 "java.lang.IndexOutOfBoundsException");
-        assertCaught(ErrorRules.ONLY_DMA4J_EXCEPTIONS_CONSTRUCTED, org.dma4j.pci.ArchFixtureUntypedErrors.class,
+        assertCaught(
+                ErrorRules.ONLY_DMA4J_EXCEPTIONS_CONSTRUCTED,
+                org.dma4j.pci.ArchFixtureUntypedErrors.class,
                 "java.lang.IllegalStateException");
-        assertCaught(ErrorRules.ONLY_DMA4J_EXCEPTIONS_CONSTRUCTED, org.dma4j.pci.ArchFixtureUntypedErrors.class,
+        assertCaught(
+                ErrorRules.ONLY_DMA4J_EXCEPTIONS_CONSTRUCTED,
+                org.dma4j.pci.ArchFixtureUntypedErrors.class,
                 "java.io.UncheckedIOException");
     }
 
     @Test
     void aJdkIndexCheckIsCaught() {
-        assertCaught(ErrorRules.NO_JDK_INDEX_CHECKS, org.dma4j.pci.ArchFixtureUntypedErrors.class, "Objects.checkIndex");
+        assertCaught(
+                ErrorRules.NO_JDK_INDEX_CHECKS, org.dma4j.pci.ArchFixtureUntypedErrors.class, "Objects.checkIndex");
     }
 }

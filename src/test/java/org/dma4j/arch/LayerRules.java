@@ -36,40 +36,66 @@ final class LayerRules {
      * package holds values and exceptions every layer shares, and uses none. {@code doctor} sits
      * beside {@code nvme} and {@code fake}, above {@code pci}: only the CLI uses it.
      */
-    static final ArchRule NO_UPWARD_DEPENDENCIES = layeredArchitecture().consideringOnlyDependenciesInLayers()
-            .layer("root").definedBy("org.dma4j")
-            .layer("linux").definedBy("org.dma4j.linux..")
-            .layer("mem").definedBy("org.dma4j.mem..")
-            .layer("iommu").definedBy("org.dma4j.iommu..")
-            .layer("pci").definedBy("org.dma4j.pci..")
-            .layer("nvme").definedBy("org.dma4j.nvme..")
-            .layer("edu").definedBy("org.dma4j.edu..")
-            .layer("fake").definedBy("org.dma4j.fake..")
-            .layer("doctor").definedBy("org.dma4j.doctor..")
-            .layer("cli").definedBy("org.dma4j.cli..")
-            .whereLayer("root").mayNotAccessAnyLayer()
-            .whereLayer("linux").mayOnlyAccessLayers("root")
-            .whereLayer("mem").mayOnlyAccessLayers("root", "linux")
-            .whereLayer("iommu").mayOnlyAccessLayers("root", "linux", "mem")
-            .whereLayer("pci").mayOnlyAccessLayers("root", "linux", "mem", "iommu")
-            .whereLayer("nvme").mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci")
-            .whereLayer("edu").mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci")
-            .whereLayer("fake").mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci", "nvme", "edu")
-            .whereLayer("doctor").mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci")
-            .whereLayer("cli").mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci", "nvme", "edu", "fake", "doctor")
-            .because("DESIGN.md: each layer depends only on those below (linux -> mem -> iommu -> pci -> drivers (nvme, edu)"
-                    + " -> fake -> cli)");
+    static final ArchRule NO_UPWARD_DEPENDENCIES = layeredArchitecture()
+            .consideringOnlyDependenciesInLayers()
+            .layer("root")
+            .definedBy("org.dma4j")
+            .layer("linux")
+            .definedBy("org.dma4j.linux..")
+            .layer("mem")
+            .definedBy("org.dma4j.mem..")
+            .layer("iommu")
+            .definedBy("org.dma4j.iommu..")
+            .layer("pci")
+            .definedBy("org.dma4j.pci..")
+            .layer("nvme")
+            .definedBy("org.dma4j.nvme..")
+            .layer("edu")
+            .definedBy("org.dma4j.edu..")
+            .layer("fake")
+            .definedBy("org.dma4j.fake..")
+            .layer("doctor")
+            .definedBy("org.dma4j.doctor..")
+            .layer("cli")
+            .definedBy("org.dma4j.cli..")
+            .whereLayer("root")
+            .mayNotAccessAnyLayer()
+            .whereLayer("linux")
+            .mayOnlyAccessLayers("root")
+            .whereLayer("mem")
+            .mayOnlyAccessLayers("root", "linux")
+            .whereLayer("iommu")
+            .mayOnlyAccessLayers("root", "linux", "mem")
+            .whereLayer("pci")
+            .mayOnlyAccessLayers("root", "linux", "mem", "iommu")
+            .whereLayer("nvme")
+            .mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci")
+            .whereLayer("edu")
+            .mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci")
+            .whereLayer("fake")
+            .mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci", "nvme", "edu")
+            .whereLayer("doctor")
+            .mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci")
+            .whereLayer("cli")
+            .mayOnlyAccessLayers("root", "linux", "mem", "iommu", "pci", "nvme", "edu", "fake", "doctor")
+            .because(
+                    "DESIGN.md: each layer depends only on those below (linux -> mem -> iommu -> pci -> drivers (nvme, edu)"
+                            + " -> fake -> cli)");
 
     /**
      * The NVMe specification layer ({@code org.dma4j.nvme.spec}) is shared by the driver and the
      * fake and used by people's own NVMe tools: it depends on nothing else of dma4j, the driver
      * included (it sits inside the nvme layer of {@link #NO_UPWARD_DEPENDENCIES}, so the fake may use it).
      */
-    static final ArchRule NVME_SPEC_STANDS_ALONE = noClasses().that().resideInAPackage("org.dma4j.nvme.spec..")
-            .should().dependOnClassesThat(new DescribedPredicate<JavaClass>("are dma4j classes outside org.dma4j.nvme.spec") {
+    static final ArchRule NVME_SPEC_STANDS_ALONE = noClasses()
+            .that()
+            .resideInAPackage("org.dma4j.nvme.spec..")
+            .should()
+            .dependOnClassesThat(new DescribedPredicate<JavaClass>("are dma4j classes outside org.dma4j.nvme.spec") {
                 @Override
                 public boolean test(JavaClass c) {
-                    return c.getPackageName().startsWith("org.dma4j") && !c.getPackageName().startsWith("org.dma4j.nvme.spec");
+                    return c.getPackageName().startsWith("org.dma4j")
+                            && !c.getPackageName().startsWith("org.dma4j.nvme.spec");
                 }
             })
             .because("the spec layer is written once, below the driver and the fake that both use it");
@@ -91,33 +117,43 @@ final class LayerRules {
         return RESTRICTED.getOrDefault(target.getOwner().getName(), Set.of()).contains(target.getName());
     }
 
-    static final DescribedPredicate<JavaClass> SYSCALLS_OR_GENERATED = new DescribedPredicate<>(
-            "Syscalls or generated (org.dma4j.linux.gen)") {
-        @Override
-        public boolean test(JavaClass c) {
-            return inOrNestedIn(c, SYSCALLS) || c.getPackageName().startsWith("org.dma4j.linux.gen");
-        }
-    };
+    static final DescribedPredicate<JavaClass> SYSCALLS_OR_GENERATED =
+            new DescribedPredicate<>("Syscalls or generated (org.dma4j.linux.gen)") {
+                @Override
+                public boolean test(JavaClass c) {
+                    return inOrNestedIn(c, SYSCALLS) || c.getPackageName().startsWith("org.dma4j.linux.gen");
+                }
+            };
 
     static boolean inOrNestedIn(JavaClass c, String name) {
         return c.getName().equals(name) || c.getName().startsWith(name + "$");
     }
 
     /** Only Syscalls calls a restricted method itself (jextract's generated code aside). */
-    static final ArchRule RESTRICTED_CALLS_ONLY_IN_SYSCALLS = noClasses().that(not(SYSCALLS_OR_GENERATED))
-            .should().callMethodWhere(new DescribedPredicate<>("the method is restricted (" + RESTRICTED + ")") {
+    static final ArchRule RESTRICTED_CALLS_ONLY_IN_SYSCALLS = noClasses()
+            .that(not(SYSCALLS_OR_GENERATED))
+            .should()
+            .callMethodWhere(new DescribedPredicate<>("the method is restricted (" + RESTRICTED + ")") {
                 @Override
                 public boolean test(com.tngtech.archunit.core.domain.JavaMethodCall call) {
                     return isRestricted(call.getTarget());
                 }
             })
-            .because("Syscalls is the one class with restricted FFM calls (native access is granted to it alone in spirit)");
+            .because(
+                    "Syscalls is the one class with restricted FFM calls (native access is granted to it alone in spirit)");
 
     /** Nobody but Syscalls links native code or looks symbols up. */
-    static final ArchRule LINKER_ONLY_IN_SYSCALLS = noClasses().that(not(SYSCALLS_OR_GENERATED))
-            .should().dependOnClassesThat().haveFullyQualifiedName("java.lang.foreign.Linker")
-            .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.foreign.Linker$Option")
-            .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.foreign.SymbolLookup")
+    static final ArchRule LINKER_ONLY_IN_SYSCALLS = noClasses()
+            .that(not(SYSCALLS_OR_GENERATED))
+            .should()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName("java.lang.foreign.Linker")
+            .orShould()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName("java.lang.foreign.Linker$Option")
+            .orShould()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName("java.lang.foreign.SymbolLookup")
             .because("Syscalls binds every libc function dma4j calls");
 
     /**
@@ -128,8 +164,8 @@ final class LayerRules {
      * initialisation of jextract's {@code *_h$shared}, which builds {@code C_POINTER} with
      * {@code AddressLayout.withTargetLayout}; every use of a generated constant or layout runs it once.
      */
-    static final ArchRule NO_RESTRICTED_CALLS_THROUGH_GENERATED_CODE = classes().that(not(SYSCALLS_OR_GENERATED))
-            .should(new NoRestrictedCallsThroughGenerated());
+    static final ArchRule NO_RESTRICTED_CALLS_THROUGH_GENERATED_CODE =
+            classes().that(not(SYSCALLS_OR_GENERATED)).should(new NoRestrictedCallsThroughGenerated());
 
     /** What {@link #NO_RESTRICTED_CALLS_THROUGH_GENERATED_CODE} checks. */
     static final class NoRestrictedCallsThroughGenerated extends ArchCondition<JavaClass> {
@@ -143,8 +179,9 @@ final class LayerRules {
         public void check(JavaClass c, ConditionEvents events) {
             for (JavaAccess<?> access : c.getAccessesFromSelf()) {
                 if (isGenerated(access.getTargetOwner())) {
-                    reach(access.getTarget(), new HashSet<>()).ifPresent(path -> events.add(SimpleConditionEvent.violated(
-                            access, access.getDescription() + " reaches " + path)));
+                    reach(access.getTarget(), new HashSet<>())
+                            .ifPresent(path -> events.add(SimpleConditionEvent.violated(
+                                    access, access.getDescription() + " reaches " + path)));
                 }
             }
         }
@@ -195,8 +232,8 @@ final class LayerRules {
             if (owner.getSimpleName().endsWith("$shared") || !seen.add(owner)) {
                 return Optional.empty();
             }
-            return owner.getStaticInitializer().flatMap(init -> through(init, seen)
-                    .map(p -> owner.getName() + ".<clinit> -> " + p));
+            return owner.getStaticInitializer()
+                    .flatMap(init -> through(init, seen).map(p -> owner.getName() + ".<clinit> -> " + p));
         }
     }
 
@@ -214,7 +251,8 @@ final class LayerRules {
             "org.dma4j.iommu.NoIommuSpace", // vfio_h
             "org.dma4j.iommu.VfioContainer", // libc_h O_RDWR
             "org.dma4j.pci.VfioPciDevice", // vfio_device_info, vfio_irq_info, vfio_irq_set, vfio_h; libc_h mmap flags
-            "org.dma4j.pci.VfioRegion", // vfio_region_info, vfio_region_info_cap_sparse_mmap, vfio_region_sparse_mmap_area
+            "org.dma4j.pci.VfioRegion", // vfio_region_info, vfio_region_info_cap_sparse_mmap,
+            // vfio_region_sparse_mmap_area
             "org.dma4j.doctor.Doctor"); // libc_h O_*, MAP_*, PROT_*, RLIMIT_MEMLOCK; vfio_h
 
     static boolean isKnownGenUser(JavaClass c) {
@@ -223,13 +261,17 @@ final class LayerRules {
 
     /** The generated bindings are used by org.dma4j.linux alone, apart from {@link #GEN_USERS_TO_FIX}. */
     static final ArchRule GENERATED_USED_ONLY_BY_LINUX = noClasses()
-            .that().resideOutsideOfPackage("org.dma4j.linux..")
+            .that()
+            .resideOutsideOfPackage("org.dma4j.linux..")
             .and(not(new DescribedPredicate<JavaClass>("one of the known users to fix " + GEN_USERS_TO_FIX) {
                 @Override
                 public boolean test(JavaClass c) {
                     return isKnownGenUser(c);
                 }
             }))
-            .should().dependOnClassesThat().resideInAPackage(GEN)
-            .because("jextract's output is linux's private detail (DESIGN.md); a new use outside linux needs a wrapper there");
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(GEN)
+            .because(
+                    "jextract's output is linux's private detail (DESIGN.md); a new use outside linux needs a wrapper there");
 }

@@ -44,14 +44,17 @@ class LayerRulesTest {
 
     static void assertCaught(ArchRule rule, Class<?> fixture, String expected) {
         List<String> v = violations(rule, mainAnd(fixture));
-        assertTrue(v.stream().anyMatch(d -> d.contains(fixture.getName()) && d.contains(expected)),
-                rule.getDescription() + " should catch " + fixture.getSimpleName() + " (" + expected + "); reported: " + v);
+        assertTrue(
+                v.stream().anyMatch(d -> d.contains(fixture.getName()) && d.contains(expected)),
+                rule.getDescription() + " should catch " + fixture.getSimpleName() + " (" + expected + "); reported: "
+                        + v);
     }
 
     @Test
     void mainClassesWereImported() {
         assertTrue(MAIN.contain("org.dma4j.linux.Syscalls") && MAIN.contain("org.dma4j.cli.Main"));
-        assertTrue(MAIN.stream().noneMatch(c -> c.getSimpleName().startsWith("ArchFixture")), "fixtures are test classes");
+        assertTrue(
+                MAIN.stream().noneMatch(c -> c.getSimpleName().startsWith("ArchFixture")), "fixtures are test classes");
     }
 
     @Test
@@ -63,7 +66,9 @@ class LayerRulesTest {
     void theNvmeSpecLayerStandsAlone() {
         assertTrue(MAIN.contain("org.dma4j.nvme.spec.Sqe"));
         assertEquals(List.of(), violations(LayerRules.NVME_SPEC_STANDS_ALONE, MAIN));
-        assertCaught(LayerRules.NVME_SPEC_STANDS_ALONE, org.dma4j.nvme.spec.ArchFixtureSpecUsesDriver.class,
+        assertCaught(
+                LayerRules.NVME_SPEC_STANDS_ALONE,
+                org.dma4j.nvme.spec.ArchFixtureSpecUsesDriver.class,
                 "org.dma4j.nvme.NvmeStatus");
     }
 
@@ -84,44 +89,61 @@ class LayerRulesTest {
     void everyKnownGeneratedUserStillUsesIt() {
         Set<String> stale = new TreeSet<>(LayerRules.GEN_USERS_TO_FIX);
         for (JavaClass c : MAIN) {
-            if (LayerRules.isKnownGenUser(c) && c.getDirectDependenciesFromSelf().stream()
-                    .anyMatch(d -> d.getTargetClass().getPackageName().startsWith("org.dma4j.linux.gen"))) {
+            if (LayerRules.isKnownGenUser(c)
+                    && c.getDirectDependenciesFromSelf().stream()
+                            .anyMatch(d -> d.getTargetClass().getPackageName().startsWith("org.dma4j.linux.gen"))) {
                 stale.removeIf(name -> LayerRules.inOrNestedIn(c, name));
             }
         }
-        assertEquals(Set.of(), stale, "no longer use org.dma4j.linux.gen: remove them from LayerRules.GEN_USERS_TO_FIX");
+        assertEquals(
+                Set.of(), stale, "no longer use org.dma4j.linux.gen: remove them from LayerRules.GEN_USERS_TO_FIX");
     }
 
     @Test
     void anUpwardDependencyIsCaught() {
-        assertCaught(LayerRules.NO_UPWARD_DEPENDENCIES, org.dma4j.linux.ArchFixtureUpward.class, "org.dma4j.pci.PciAddress");
+        assertCaught(
+                LayerRules.NO_UPWARD_DEPENDENCIES, org.dma4j.linux.ArchFixtureUpward.class, "org.dma4j.pci.PciAddress");
         assertCaught(LayerRules.NO_UPWARD_DEPENDENCIES, org.dma4j.ArchFixtureRootUsesLinux.class, "org.dma4j.linux.Fd");
-        assertCaught(LayerRules.NO_UPWARD_DEPENDENCIES, org.dma4j.nvme.ArchFixtureDriverUsesDoctor.class,
+        assertCaught(
+                LayerRules.NO_UPWARD_DEPENDENCIES,
+                org.dma4j.nvme.ArchFixtureDriverUsesDoctor.class,
                 "org.dma4j.doctor.Doctor");
-        assertCaught(LayerRules.NO_UPWARD_DEPENDENCIES, org.dma4j.edu.ArchFixtureDriverUsesFake.class,
+        assertCaught(
+                LayerRules.NO_UPWARD_DEPENDENCIES,
+                org.dma4j.edu.ArchFixtureDriverUsesFake.class,
                 "org.dma4j.fake.FakeDmaSpace");
-        assertCaught(LayerRules.NO_UPWARD_DEPENDENCIES, org.dma4j.edu.ArchFixtureDriverUsesFake.class,
+        assertCaught(
+                LayerRules.NO_UPWARD_DEPENDENCIES,
+                org.dma4j.edu.ArchFixtureDriverUsesFake.class,
                 "org.dma4j.nvme.NvmeController");
     }
 
     @Test
     void aRestrictedCallOutsideSyscallsIsCaught() {
-        assertCaught(LayerRules.RESTRICTED_CALLS_ONLY_IN_SYSCALLS, org.dma4j.pci.ArchFixtureReinterpret.class,
+        assertCaught(
+                LayerRules.RESTRICTED_CALLS_ONLY_IN_SYSCALLS,
+                org.dma4j.pci.ArchFixtureReinterpret.class,
                 "MemorySegment.reinterpret");
         assertCaught(LayerRules.LINKER_ONLY_IN_SYSCALLS, org.dma4j.pci.ArchFixtureReinterpret.class, "Linker");
     }
 
     @Test
     void aRestrictedCallThroughGeneratedCodeIsCaught() {
-        assertCaught(LayerRules.NO_RESTRICTED_CALLS_THROUGH_GENERATED_CODE, org.dma4j.linux.ArchFixtureGenerated.class,
+        assertCaught(
+                LayerRules.NO_RESTRICTED_CALLS_THROUGH_GENERATED_CODE,
+                org.dma4j.linux.ArchFixtureGenerated.class,
                 "Linker.downcallHandle");
-        assertCaught(LayerRules.NO_RESTRICTED_CALLS_THROUGH_GENERATED_CODE, org.dma4j.linux.ArchFixtureGenerated.class,
+        assertCaught(
+                LayerRules.NO_RESTRICTED_CALLS_THROUGH_GENERATED_CODE,
+                org.dma4j.linux.ArchFixtureGenerated.class,
                 "MemorySegment.reinterpret");
     }
 
     @Test
     void aNewUserOfTheGeneratedBindingsIsCaught() {
-        assertCaught(LayerRules.GENERATED_USED_ONLY_BY_LINUX, org.dma4j.nvme.ArchFixtureDriverUsesDoctor.class,
+        assertCaught(
+                LayerRules.GENERATED_USED_ONLY_BY_LINUX,
+                org.dma4j.nvme.ArchFixtureDriverUsesDoctor.class,
                 "org.dma4j.linux.gen.libc.libc_h");
     }
 }

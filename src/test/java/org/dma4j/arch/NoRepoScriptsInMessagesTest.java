@@ -22,8 +22,11 @@ class NoRepoScriptsInMessagesTest {
     void noStringLiteralOfTheLibraryNamesARepoScript() throws IOException {
         List<String> found;
         try (Stream<Path> files = Files.walk(Path.of("src/main/java/org/dma4j"))) {
-            found = files.filter(p -> p.toString().endsWith(".java") && !p.toString().contains("/linux/gen/"))
-                    .flatMap(NoRepoScriptsInMessagesTest::literals).filter(l -> l.contains("tools/")).toList();
+            found = files.filter(
+                            p -> p.toString().endsWith(".java") && !p.toString().contains("/linux/gen/"))
+                    .flatMap(NoRepoScriptsInMessagesTest::literals)
+                    .filter(l -> l.contains("tools/"))
+                    .toList();
         }
         assertEquals(List.of(), found);
     }

@@ -28,17 +28,27 @@ class SpecLiteralsTest {
     record Rule(String name, Pattern pattern, String fix) {}
 
     static final List<Rule> RULES = List.of(
-            new Rule("case label on a number", Pattern.compile("\\bcase\\s+[-(]*(0x[0-9a-fA-F]+|\\d+)\\b"),
+            new Rule(
+                    "case label on a number",
+                    Pattern.compile("\\bcase\\s+[-(]*(0x[0-9a-fA-F]+|\\d+)\\b"),
                     "switch on a spec enum (AdminOpcode.of, NvmOpcode.of, Cns.of, ...) or a named constant"),
-            new Rule("comparison with a bare code", Pattern.compile("[=!]=\\s*0x[0-9a-fA-F]{1,2}\\b"),
+            new Rule(
+                    "comparison with a bare code",
+                    Pattern.compile("[=!]=\\s*0x[0-9a-fA-F]{1,2}\\b"),
                     "compare with the spec enum's value() or a named constant"),
-            new Rule("memory access at a literal offset",
-                    Pattern.compile("\\.(get|set)(Acquire|Release|Volatile|Opaque)?\\(\\s*[\\w.]+\\s*,\\s*(\\w+\\s*\\+\\s*)?(0x[0-9a-fA-F]+|\\d+)L?\\s*[,)]"),
+            new Rule(
+                    "memory access at a literal offset",
+                    Pattern.compile(
+                            "\\.(get|set)(Acquire|Release|Volatile|Opaque)?\\(\\s*[\\w.]+\\s*,\\s*(\\w+\\s*\\+\\s*)?(0x[0-9a-fA-F]+|\\d+)L?\\s*[,)]"),
                     "read and write entries and data structures through the spec accessors (Sqe, Cqe, IdCtrl, IdNs, ...)"),
-            new Rule("status built from numbers",
-                    Pattern.compile("\\bsc\\(\\s*\\d|<<\\s*8\\s*\\|\\s*0x|\\b(return|yield)\\s+(0x[0-9a-fA-F]+|[1-9]\\d*)\\s*;"),
+            new Rule(
+                    "status built from numbers",
+                    Pattern.compile(
+                            "\\bsc\\(\\s*\\d|<<\\s*8\\s*\\|\\s*0x|\\b(return|yield)\\s+(0x[0-9a-fA-F]+|[1-9]\\d*)\\s*;"),
                     "use StatusCode.X.field() or withDnr()"),
-            new Rule("spec value defined as a number", Pattern.compile("static\\s+final\\s+int\\s+[^;(]*=\\s*0x[0-9a-fA-F]{1,2}\\s*[,;]"),
+            new Rule(
+                    "spec value defined as a number",
+                    Pattern.compile("static\\s+final\\s+int\\s+[^;(]*=\\s*0x[0-9a-fA-F]{1,2}\\s*[,;]"),
                     "take it from org.dma4j.nvme.spec"));
 
     static final Path MAIN = Path.of("src", "main", "java", "org", "dma4j");
@@ -50,8 +60,10 @@ class SpecLiteralsTest {
         List<Path> files = new ArrayList<>();
         for (String dir : List.of("nvme", "fake")) {
             try (Stream<Path> s = Files.list(MAIN.resolve(dir))) {
-                s.filter(p -> p.toString().endsWith(".java") && !NOT_SCANNED.contains(p.getFileName().toString()))
-                        .sorted().forEach(files::add);
+                s.filter(p -> p.toString().endsWith(".java")
+                                && !NOT_SCANNED.contains(p.getFileName().toString()))
+                        .sorted()
+                        .forEach(files::add);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -75,7 +87,8 @@ class SpecLiteralsTest {
             String code = code(lines.get(i));
             for (Rule r : RULES) {
                 if (r.pattern().matcher(code).find()) {
-                    out.add(file + ":" + (i + 1) + ": " + r.name() + " (" + r.fix() + "): " + lines.get(i).strip());
+                    out.add(file + ":" + (i + 1) + ": " + r.name() + " (" + r.fix() + "): "
+                            + lines.get(i).strip());
                 }
             }
         }
@@ -107,9 +120,16 @@ class SpecLiteralsTest {
         for (String line : bad) {
             assertEquals(1, violations("X.java", List.of(line)).size(), line);
         }
-        assertFalse(violations("X.java", List.of("            case IDENTIFY -> identify(e);",
-                "        return 0;", "        prp.set(ValueLayout.JAVA_LONG, list + i * 8, next + i * PAGE);",
-                "    public static final int VENDOR = 0xfa4e;", "        // case 0x06 in a comment",
-                "        int status = StatusCode.INVALID_FIELD.withDnr();")).size() > 0);
+        assertFalse(violations(
+                                "X.java",
+                                List.of(
+                                        "            case IDENTIFY -> identify(e);",
+                                        "        return 0;",
+                                        "        prp.set(ValueLayout.JAVA_LONG, list + i * 8, next + i * PAGE);",
+                                        "    public static final int VENDOR = 0xfa4e;",
+                                        "        // case 0x06 in a comment",
+                                        "        int status = StatusCode.INVALID_FIELD.withDnr();"))
+                        .size()
+                > 0);
     }
 }

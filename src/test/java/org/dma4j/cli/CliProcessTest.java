@@ -22,13 +22,18 @@ class CliProcessTest {
     record Run(int exit, String out, String err) {}
 
     private static String where(Class<?> c) throws Exception {
-        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toString();
     }
 
     /** The CLI's classes and its runtime libraries: the module path tools/dma4j uses. */
     private static String path() throws Exception {
-        return String.join(File.pathSeparator, where(Main.class), where(picocli.CommandLine.class),
-                where(org.HdrHistogram.Histogram.class), where(org.slf4j.LoggerFactory.class),
+        return String.join(
+                File.pathSeparator,
+                where(Main.class),
+                where(picocli.CommandLine.class),
+                where(org.HdrHistogram.Histogram.class),
+                where(org.slf4j.LoggerFactory.class),
                 where(Class.forName("org.slf4j.simple.SimpleLogger")));
     }
 
@@ -40,9 +45,17 @@ class CliProcessTest {
      * {@link #ctrlCPrintsTheResultsSoFar} sends; {@code env} execs java, so the pid is java's.
      */
     private static Process start(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=org.dma4j", "-p", path(), "--add-modules", "info.picocli,HdrHistogram",
-                "-m", "org.dma4j/org.dma4j.cli.Main"));
+        List<String> cmd = new ArrayList<>(List.of(
+                "env",
+                "--default-signal=INT",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=org.dma4j",
+                "-p",
+                path(),
+                "--add-modules",
+                "info.picocli,HdrHistogram",
+                "-m",
+                "org.dma4j/org.dma4j.cli.Main"));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).start();
     }
@@ -81,8 +94,10 @@ class CliProcessTest {
     void theInProcessFakeSaysItForgetsItsData() throws Exception {
         Run w = run("nvme", "write", "--lba", "5");
         assertEquals(0, w.exit(), w.err());
-        assertEquals("dma4j nvme write: note: the fake keeps data only while this process runs; --device fake:image=PATH keeps it "
-                + "in a file for the next run\n", w.err());
+        assertEquals(
+                "dma4j nvme write: note: the fake keeps data only while this process runs; --device fake:image=PATH keeps it "
+                        + "in a file for the next run\n",
+                w.err());
     }
 
     @Test
@@ -92,7 +107,9 @@ class CliProcessTest {
         assertTrue(v.err().contains("DEBUG org.dma4j.nvme.NvmeController - 0000:00:04.0: CAP 0x"), v.err());
         assertTrue(v.err().contains("0000:00:04.0: ready: admin queues of 32 entries"), v.err());
         assertTrue(v.err().contains("0000:00:04.0: I/O queue 1 created: 2 entries, SQ at IOVA 0x"), v.err());
-        assertTrue(v.err().contains("DEBUG org.dma4j.iommu.AbstractDmaSpace - fake: mapped 4096 bytes of RAM at IOVA 0x"), v.err());
+        assertTrue(
+                v.err().contains("DEBUG org.dma4j.iommu.AbstractDmaSpace - fake: mapped 4096 bytes of RAM at IOVA 0x"),
+                v.err());
         Run q = run("nvme", "read");
         assertEquals(0, q.exit(), q.err());
         assertFalse(q.err().contains("DEBUG"), q.err());
@@ -106,7 +123,11 @@ class CliProcessTest {
         String first = err.readLine(); // the first progress line: the run is under way
         assertTrue(first != null && first.contains("IOPS"), String.valueOf(first));
         long start = System.nanoTime();
-        assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor());
+        assertEquals(
+                0,
+                new ProcessBuilder("kill", "-INT", String.valueOf(p.pid()))
+                        .start()
+                        .waitFor());
         assertTrue(p.waitFor(20, TimeUnit.SECONDS), "perf did not stop on SIGINT");
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20));
         String results = out.get(5, TimeUnit.SECONDS);

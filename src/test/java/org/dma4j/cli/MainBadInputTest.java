@@ -42,7 +42,10 @@ class MainBadInputTest {
             }
             List<String> cells = cells(line);
             assertEquals(3, cells.size(), line);
-            rows.add(new Row(unquote(cells.get(0)).substring("dma4j ".length()), Integer.parseInt(cells.get(1)), unquote(cells.get(2))));
+            rows.add(new Row(
+                    unquote(cells.get(0)).substring("dma4j ".length()),
+                    Integer.parseInt(cells.get(1)),
+                    unquote(cells.get(2))));
         }
         return rows;
     }
@@ -82,12 +85,15 @@ class MainBadInputTest {
     @MethodSource("table")
     void everyRowOfTheReadmeTable(Row row) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        int exit = Main.run(Arrays.asList(row.command().split(" ")), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int exit = Main.run(
+                Arrays.asList(row.command().split(" ")),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         String o = out.toString(StandardCharsets.UTF_8), e = err.toString(StandardCharsets.UTF_8);
         assertEquals(row.exit(), exit, "exit of dma4j " + row.command() + "\nstdout: " + o + "\nstderr: " + e);
         if (exit == 0) {
-            assertTrue(Stream.concat(o.lines(), e.lines()).anyMatch(row.prints()::equals), row.prints() + " in\n" + o + e);
+            assertTrue(
+                    Stream.concat(o.lines(), e.lines()).anyMatch(row.prints()::equals), row.prints() + " in\n" + o + e);
         } else {
             assertEquals(row.prints(), e.lines().findFirst().orElse(""), e);
             assertFalse(e.contains("\tat "), "a stack trace:\n" + e);
@@ -99,13 +105,33 @@ class MainBadInputTest {
     @Test
     void theTableHasTheIssuesRows() throws IOException {
         List<String> commands = rows().stream().map(Row::command).toList();
-        for (String c : List.of("nvme perf --qd 0 --time 1e9", "nvme perf --qd -5", "nvme perf --qd 1024", "nvme perf --bs 0",
-                "nvme perf --time -1", "nvme perf --time 0", "nvme perf --time NaN", "nvme perf --rw randrw --mix 150",
-                "nvme perf --queues -1", "nvme perf --bs 134217728", "nvme read --lba 3000000000 --device fake-null",
-                "nvme read --lba 010", "nvme read --lba 08", "nvme read --blocks 2147483647", "nvme read --ns 2",
-                "nvme write --pattern 0x1FF", "nvme --help", "list --help", "doctor --help", "nvme bogus --device 0000:01:00.0",
-                "nvme perf --queues 100", "nvme identify --iommu bogus", "nvme identify --iommu type1",
-                "nvme identify --device fake --device fake-null", "nvme demo --device fake-null", "nvme write --lba 3")) {
+        for (String c : List.of(
+                "nvme perf --qd 0 --time 1e9",
+                "nvme perf --qd -5",
+                "nvme perf --qd 1024",
+                "nvme perf --bs 0",
+                "nvme perf --time -1",
+                "nvme perf --time 0",
+                "nvme perf --time NaN",
+                "nvme perf --rw randrw --mix 150",
+                "nvme perf --queues -1",
+                "nvme perf --bs 134217728",
+                "nvme read --lba 3000000000 --device fake-null",
+                "nvme read --lba 010",
+                "nvme read --lba 08",
+                "nvme read --blocks 2147483647",
+                "nvme read --ns 2",
+                "nvme write --pattern 0x1FF",
+                "nvme --help",
+                "list --help",
+                "doctor --help",
+                "nvme bogus --device 0000:01:00.0",
+                "nvme perf --queues 100",
+                "nvme identify --iommu bogus",
+                "nvme identify --iommu type1",
+                "nvme identify --device fake --device fake-null",
+                "nvme demo --device fake-null",
+                "nvme write --lba 3")) {
             assertTrue(commands.contains(c), c + " is not in the README's table");
         }
     }

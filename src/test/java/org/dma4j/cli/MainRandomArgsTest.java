@@ -31,15 +31,91 @@ class MainRandomArgsTest {
     private static final int LISTS_PER_SEED = 120;
     /** Tokens no command takes anywhere: a list holding one must fail. */
     private static final Set<String> GARBAGE = Set.of("--frobnicate", "-x", "--qd=zz");
-    private static final List<List<String>> PREFIXES = List.of(List.of(), List.of("nvme"), List.of("nvme", "identify"),
-            List.of("nvme", "read"), List.of("nvme", "write"), List.of("nvme", "perf"), List.of("nvme", "smart"), List.of("doctor"),
-            List.of("list"), List.of("completion"), List.of("help"), List.of("nvme", "bogus"));
-    private static final List<String> KNOWN = List.of("--device", "--iommu", "--json", "--ns", "--lba", "--blocks", "--pattern",
-            "--qd", "--bs", "--rw", "--mix", "--time", "--queues", "--verbose", "-v", "--help", "-h", "-V", "--version", "--frobnicate",
-            "-x", "--qd=zz", "--lba=0x10", "--time=0.05", "0", "1", "-1", "-5", "010", "08", "0x", "0x1FF", "0xffffffffffffffff",
-            "99999999999999999999", "4k", "1m", "1g", "4x", "NaN", "Infinity", "1e9", "0.05", "-0", "", " ", "32", "1023", "1024",
-            "2147483647", "3000000000", "fake", "fake:image=", "fake:size=1", "0000:7f:1f.7", "nvme0", "randrw", "rw", "randread",
-            "write", "sideways", "type1", "iommufd", "bogus", "\u0000", "é", "identify", "perf", "help", "--", "-");
+
+    private static final List<List<String>> PREFIXES = List.of(
+            List.of(),
+            List.of("nvme"),
+            List.of("nvme", "identify"),
+            List.of("nvme", "read"),
+            List.of("nvme", "write"),
+            List.of("nvme", "perf"),
+            List.of("nvme", "smart"),
+            List.of("doctor"),
+            List.of("list"),
+            List.of("completion"),
+            List.of("help"),
+            List.of("nvme", "bogus"));
+    private static final List<String> KNOWN = List.of(
+            "--device",
+            "--iommu",
+            "--json",
+            "--ns",
+            "--lba",
+            "--blocks",
+            "--pattern",
+            "--qd",
+            "--bs",
+            "--rw",
+            "--mix",
+            "--time",
+            "--queues",
+            "--verbose",
+            "-v",
+            "--help",
+            "-h",
+            "-V",
+            "--version",
+            "--frobnicate",
+            "-x",
+            "--qd=zz",
+            "--lba=0x10",
+            "--time=0.05",
+            "0",
+            "1",
+            "-1",
+            "-5",
+            "010",
+            "08",
+            "0x",
+            "0x1FF",
+            "0xffffffffffffffff",
+            "99999999999999999999",
+            "4k",
+            "1m",
+            "1g",
+            "4x",
+            "NaN",
+            "Infinity",
+            "1e9",
+            "0.05",
+            "-0",
+            "",
+            " ",
+            "32",
+            "1023",
+            "1024",
+            "2147483647",
+            "3000000000",
+            "fake",
+            "fake:image=",
+            "fake:size=1",
+            "0000:7f:1f.7",
+            "nvme0",
+            "randrw",
+            "rw",
+            "randread",
+            "write",
+            "sideways",
+            "type1",
+            "iommufd",
+            "bogus",
+            "\u0000",
+            "é",
+            "identify",
+            "perf",
+            "help",
+            "--",
+            "-");
     private static final String NOISE = "abcxyz0123456789-=:.,+_/ \t\u00e9\u0000\"'$";
 
     @TempDir
@@ -94,10 +170,16 @@ class MainRandomArgsTest {
     private static void check(long seed, List<String> args) {
         String what = "seed " + seed + ", dma4j " + args;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        int exit = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> Main.run(args,
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)), what);
+        int exit = assertTimeoutPreemptively(
+                Duration.ofSeconds(30),
+                () -> Main.run(
+                        args,
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8)),
+                what);
         String o = out.toString(StandardCharsets.UTF_8), e = err.toString(StandardCharsets.UTF_8);
-        assertFalse((o + e).contains("\tat ") || (o + e).contains("Exception in thread") || e.contains("internal error"),
+        assertFalse(
+                (o + e).contains("\tat ") || (o + e).contains("Exception in thread") || e.contains("internal error"),
                 what + " printed a stack trace or an internal error:\n" + o + e);
         assertTrue(exit == 0 || exit == 1 || exit == 2, what + " exited " + exit + "\n" + e);
         if (args.stream().anyMatch(GARBAGE::contains)) {

@@ -23,7 +23,9 @@ class MainTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        return Main.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+        return Main.run(
+                List.of(args),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -38,8 +40,13 @@ class MainTest {
     @Test
     void doctorPrintsEveryCheck() {
         assertEquals(0, run("doctor"));
-        for (String name : List.of("kernel", "iommu", "vfio-type1", "vfio-pci", "iommufd", "no-iommu", "memlock", "pagemap", "devices")) {
-            assertTrue(Pattern.compile("\\[(OK|WARN|MISSING)\\]\\s+" + name + "\\s").matcher(out()).find(), name + " in\n" + out());
+        for (String name : List.of(
+                "kernel", "iommu", "vfio-type1", "vfio-pci", "iommufd", "no-iommu", "memlock", "pagemap", "devices")) {
+            assertTrue(
+                    Pattern.compile("\\[(OK|WARN|MISSING)\\]\\s+" + name + "\\s")
+                            .matcher(out())
+                            .find(),
+                    name + " in\n" + out());
         }
         assertTrue(out().contains("checks OK"));
     }
@@ -60,8 +67,10 @@ class MainTest {
         assertTrue(err().contains("Usage: dma4j"), err());
         err.reset();
         assertEquals(2, run("frobnicate"));
-        assertEquals("dma4j: unknown command 'frobnicate'; the commands are doctor, list, bind, unbind, nvme, edu, completion, help"
-                + " (see `dma4j --help`)\n", err());
+        assertEquals(
+                "dma4j: unknown command 'frobnicate'; the commands are doctor, list, bind, unbind, nvme, edu, completion, help"
+                        + " (see `dma4j --help`)\n",
+                err());
         err.reset();
         assertEquals(2, run("doctor", "--yaml"));
         assertEquals("dma4j doctor: Unknown option: '--yaml' (see `dma4j doctor --help`)\n", err());
@@ -69,9 +78,20 @@ class MainTest {
 
     @Test
     void everyCommandHasHelpThatExitsZero() {
-        for (List<String> c : List.of(List.<String>of(), List.of("doctor"), List.of("list"), List.of("bind"), List.of("unbind"),
-                List.of("completion"), List.of("nvme"), List.of("nvme", "identify"), List.of("nvme", "read"), List.of("nvme", "write"),
-                List.of("nvme", "perf"), List.of("nvme", "smart"), List.of("nvme", "demo"))) {
+        for (List<String> c : List.of(
+                List.<String>of(),
+                List.of("doctor"),
+                List.of("list"),
+                List.of("bind"),
+                List.of("unbind"),
+                List.of("completion"),
+                List.of("nvme"),
+                List.of("nvme", "identify"),
+                List.of("nvme", "read"),
+                List.of("nvme", "write"),
+                List.of("nvme", "perf"),
+                List.of("nvme", "smart"),
+                List.of("nvme", "demo"))) {
             out.reset();
             List<String> args = new ArrayList<>(c);
             args.add("--help");
@@ -100,23 +120,32 @@ class MainTest {
 
     @Test
     void listShowsThisMachinesDevicesAsTextAndJson() throws Exception {
-        long n = Files.isDirectory(Path.of("/sys/bus/pci/devices")) ? Files.list(Path.of("/sys/bus/pci/devices")).count() : 0;
+        long n = Files.isDirectory(Path.of("/sys/bus/pci/devices"))
+                ? Files.list(Path.of("/sys/bus/pci/devices")).count()
+                : 0;
         assertEquals(0, run("list"));
         assertTrue(n == 0 ? out().startsWith("no PCI devices") : out().contains(n + " devices; "), out());
         out.reset();
         assertEquals(0, run("list", "--json"));
-        assertEquals(n, Pattern.compile("\\{\"address\":").matcher(out()).results().count(), out());
+        assertEquals(
+                n, Pattern.compile("\\{\"address\":").matcher(out()).results().count(), out());
     }
 
     @Test
     void listFormatsDevices() {
-        var info = new org.dma4j.pci.PciDeviceInfo(org.dma4j.pci.PciAddress.parse("0000:00:03.0"), 0x1b36, 0x10, 0x010802,
-                java.util.Optional.of("vfio-pci"), java.util.OptionalInt.of(4));
+        var info = new org.dma4j.pci.PciDeviceInfo(
+                org.dma4j.pci.PciAddress.parse("0000:00:03.0"),
+                0x1b36,
+                0x10,
+                0x010802,
+                java.util.Optional.of("vfio-pci"),
+                java.util.OptionalInt.of(4));
         String text = DeviceCommands.toText(List.of(info));
         assertTrue(text.contains("* 0000:00:03.0  1b36:0010  NVMe controller       vfio-pci    4"), text);
         assertTrue(text.contains("1 devices; 1 usable with VFIO now (*)"), text);
-        assertEquals("{\"devices\":[{\"address\":\"0000:00:03.0\",\"vendor\":\"1b36\",\"device\":\"0010\",\"class\":\"010802\","
-                + "\"className\":\"NVMe controller\",\"driver\":\"vfio-pci\",\"iommuGroup\":4,\"vfio\":true}]}\n",
+        assertEquals(
+                "{\"devices\":[{\"address\":\"0000:00:03.0\",\"vendor\":\"1b36\",\"device\":\"0010\",\"class\":\"010802\","
+                        + "\"className\":\"NVMe controller\",\"driver\":\"vfio-pci\",\"iommuGroup\":4,\"vfio\":true}]}\n",
                 DeviceCommands.toJson(List.of(info)));
     }
 
@@ -145,7 +174,11 @@ class MainTest {
         assertTrue(o.contains("model      dma4j fake NVMe"), o);
         assertTrue(o.contains("namespace 1: 131072 blocks of 512 B"), o);
         assertTrue(o.contains("read it back: identical"), o);
-        assertTrue(Pattern.compile("randread\\s+read\\s+4096\\s+32\\s+1\\s+\\d+").matcher(o).find(), o);
+        assertTrue(
+                Pattern.compile("randread\\s+read\\s+4096\\s+32\\s+1\\s+\\d+")
+                        .matcher(o)
+                        .find(),
+                o);
     }
 
     @Test
@@ -154,10 +187,30 @@ class MainTest {
         assertTrue(out().contains("read 1 blocks at LBA 3 of namespace 1:") && out().contains("  0000  00 00"), out());
         assertEquals(0, run("nvme", "write", "--lba", "3", "--blocks", "2", "--pattern", "0x5a"), err());
         assertTrue(out().contains("wrote 2 blocks of 0x5a at LBA 3"), out());
-        assertEquals(0, run("nvme", "perf", "--rw", "randrw", "--mix", "50", "--time", "0.3", "--qd", "8", "--queues", "2",
-                "--device", "fake-null"), err());
+        assertEquals(
+                0,
+                run(
+                        "nvme",
+                        "perf",
+                        "--rw",
+                        "randrw",
+                        "--mix",
+                        "50",
+                        "--time",
+                        "0.3",
+                        "--qd",
+                        "8",
+                        "--queues",
+                        "2",
+                        "--device",
+                        "fake-null"),
+                err());
         for (String op : List.of("read", "write", "total")) {
-            assertTrue(Pattern.compile("randmix50\\s+" + op + "\\s+4096\\s+8\\s+2\\s+\\d+").matcher(out()).find(), out());
+            assertTrue(
+                    Pattern.compile("randmix50\\s+" + op + "\\s+4096\\s+8\\s+2\\s+\\d+")
+                            .matcher(out())
+                            .find(),
+                    out());
         }
         assertEquals(0, run("nvme", "smart"), err());
         assertTrue(out().contains("temperature        300 K (27 C)"), out());
@@ -166,37 +219,63 @@ class MainTest {
     @Test
     void identifyShowsTheFormatInUseWithItsMetadataSize() {
         assertEquals(0, run("nvme", "identify"), err());
-        assertTrue(out().contains("namespace 1: 131072 blocks of 512 B = 64.0 MiB, format 512 (formats offered [512, 512+8, 512+16, 512+64, 4096,"
-                + " 4096+8, 4096+16, 4096+64])"), out());
+        assertTrue(
+                out().contains(
+                                "namespace 1: 131072 blocks of 512 B = 64.0 MiB, format 512 (formats offered [512, 512+8, 512+16, 512+64, 4096,"
+                                        + " 4096+8, 4096+16, 4096+64])"),
+                out());
     }
 
     @Test
     void jsonOutputsHaveTheReadmesFieldNames() {
         assertEquals(0, run("nvme", "identify", "--json"), err());
-        assertTrue(out().startsWith("{\"device\":\"fake\",\"address\":\"0000:00:04.0\",\"backend\":\"fake\",\"model\":\"dma4j fake NVMe\""),
+        assertTrue(
+                out().startsWith(
+                                "{\"device\":\"fake\",\"address\":\"0000:00:04.0\",\"backend\":\"fake\",\"model\":\"dma4j fake NVMe\""),
                 out());
-        assertTrue(out().contains("\"namespaces\":[{\"nsid\":1,\"blocks\":131072,\"capacity\":131072,\"blockSize\":512,"
-                + "\"dataSize\":512,\"metadataSize\":0,\"extendedLba\":false,\"protectionType\":0,\"supported\":true,\"bytes\":67108864,"
-                + "\"formats\":[\"512\",\"512+8\",\"512+16\",\"512+64\",\"4096\",\"4096+8\",\"4096+16\",\"4096+64\"]}]}"), out());
+        assertTrue(
+                out().contains(
+                                "\"namespaces\":[{\"nsid\":1,\"blocks\":131072,\"capacity\":131072,\"blockSize\":512,"
+                                        + "\"dataSize\":512,\"metadataSize\":0,\"extendedLba\":false,\"protectionType\":0,\"supported\":true,\"bytes\":67108864,"
+                                        + "\"formats\":[\"512\",\"512+8\",\"512+16\",\"512+64\",\"4096\",\"4096+8\",\"4096+16\",\"4096+64\"]}]}"),
+                out());
         out.reset();
         assertEquals(0, run("nvme", "smart", "--json"), err());
-        assertTrue(out().startsWith("{\"criticalWarning\":0,\"temperatureKelvin\":300,\"availableSparePercent\":100,"), out());
-        out.reset();
-        assertEquals(0, run("nvme", "write", "--json", "--lba", "7", "--pattern", "0x3c"), err());
-        assertEquals("{\"device\":\"fake\",\"nsid\":1,\"lba\":7,\"blocks\":1,\"bytes\":512,\"data\":null,\"pattern\":60}\n", out());
-        out.reset();
-        assertEquals(0, run("nvme", "read", "--json", "--lba", "7"), err());
-        assertTrue(out().startsWith("{\"device\":\"fake\",\"nsid\":1,\"lba\":7,\"blocks\":1,\"bytes\":512,\"output\":null,\"head\":\"0000"),
+        assertTrue(
+                out().startsWith("{\"criticalWarning\":0,\"temperatureKelvin\":300,\"availableSparePercent\":100,"),
                 out());
         out.reset();
-        assertEquals(0, run("nvme", "perf", "--json", "--rw", "randwrite", "--time", "0.2", "--device", "fake-null"), err());
+        assertEquals(0, run("nvme", "write", "--json", "--lba", "7", "--pattern", "0x3c"), err());
+        assertEquals(
+                "{\"device\":\"fake\",\"nsid\":1,\"lba\":7,\"blocks\":1,\"bytes\":512,\"data\":null,\"pattern\":60}\n",
+                out());
+        out.reset();
+        assertEquals(0, run("nvme", "read", "--json", "--lba", "7"), err());
+        assertTrue(
+                out().startsWith(
+                                "{\"device\":\"fake\",\"nsid\":1,\"lba\":7,\"blocks\":1,\"bytes\":512,\"output\":null,\"head\":\"0000"),
+                out());
+        out.reset();
+        assertEquals(
+                0, run("nvme", "perf", "--json", "--rw", "randwrite", "--time", "0.2", "--device", "fake-null"), err());
         String j = out();
-        assertTrue(j.startsWith("{\"workload\":\"randwrite\",\"blockSize\":4096,\"queueDepth\":32,\"queues\":1,\"readPercent\":0,"
-                + "\"seconds\":"), j);
-        assertTrue(j.contains(",\"interrupted\":false,\"read\":{\"ios\":0,\"iops\":0.0,\"mibPerSecond\":0.00,\"latencyUs\":null},"
-                + "\"write\":{\"ios\":"), j);
-        assertTrue(Pattern.compile("\"write\":\\{\"ios\":[1-9]\\d*,.*?\"latencyUs\":\\{\"min\":[\\d.]+,\"avg\":[\\d.]+,\"p50\":[\\d.]+,"
-                + "\"p90\":[\\d.]+,\"p99\":[\\d.]+,\"p99.9\":[\\d.]+,\"max\":[\\d.]+}}").matcher(j).find(), j);
+        assertTrue(
+                j.startsWith(
+                        "{\"workload\":\"randwrite\",\"blockSize\":4096,\"queueDepth\":32,\"queues\":1,\"readPercent\":0,"
+                                + "\"seconds\":"),
+                j);
+        assertTrue(
+                j.contains(
+                        ",\"interrupted\":false,\"read\":{\"ios\":0,\"iops\":0.0,\"mibPerSecond\":0.00,\"latencyUs\":null},"
+                                + "\"write\":{\"ios\":"),
+                j);
+        assertTrue(
+                Pattern.compile(
+                                "\"write\":\\{\"ios\":[1-9]\\d*,.*?\"latencyUs\":\\{\"min\":[\\d.]+,\"avg\":[\\d.]+,\"p50\":[\\d.]+,"
+                                        + "\"p90\":[\\d.]+,\"p99\":[\\d.]+,\"p99.9\":[\\d.]+,\"max\":[\\d.]+}}")
+                        .matcher(j)
+                        .find(),
+                j);
     }
 
     @Test
@@ -207,8 +286,14 @@ class MainTest {
         Files.write(data, bytes);
         String device = "fake:image=" + dir.resolve("ns.img");
         assertEquals(0, run("nvme", "write", "--device", device, "--lba", "0x10", "--data", data.toString()), err());
-        assertTrue(out().contains("wrote 2 blocks at LBA 16 of namespace 1 from " + data + " (1000 bytes, zero-padded to 1024)"), out());
-        assertEquals(0, run("nvme", "read", "--device", device, "--lba", "16", "--blocks", "2", "--output", back.toString()), err());
+        assertTrue(
+                out().contains("wrote 2 blocks at LBA 16 of namespace 1 from " + data
+                        + " (1000 bytes, zero-padded to 1024)"),
+                out());
+        assertEquals(
+                0,
+                run("nvme", "read", "--device", device, "--lba", "16", "--blocks", "2", "--output", back.toString()),
+                err());
         byte[] read = Files.readAllBytes(back);
         assertEquals(1024, read.length);
         assertTrue(Arrays.equals(bytes, Arrays.copyOf(read, 1000)));
@@ -218,9 +303,13 @@ class MainTest {
     @Test
     void largeReadsAndWritesMoveInPiecesOfTheMaximumTransfer(@TempDir Path dir) throws Exception {
         String device = "fake:image=" + dir.resolve("ns.img");
-        assertEquals(0, run("nvme", "write", "--device", device, "--blocks", "3000", "--pattern", "0x77"), err()); // 1.5 MB > 512 KiB
+        assertEquals(
+                0,
+                run("nvme", "write", "--device", device, "--blocks", "3000", "--pattern", "0x77"),
+                err()); // 1.5 MB > 512 KiB
         Path back = dir.resolve("back");
-        assertEquals(0, run("nvme", "read", "--device", device, "--blocks", "3001", "--output", back.toString()), err());
+        assertEquals(
+                0, run("nvme", "read", "--device", device, "--blocks", "3001", "--output", back.toString()), err());
         byte[] read = Files.readAllBytes(back);
         assertEquals(3001 * 512, read.length);
         for (int i = 0; i < read.length; i++) {
@@ -233,7 +322,10 @@ class MainTest {
     @Test
     void demoOnFakeNullSkipsVerificationAndSaysWhy() {
         assertEquals(0, run("nvme", "demo", "--device", "fake-null"), err());
-        assertTrue(out().contains("verify: skipped: fake-null keeps no data (use --device fake or fake:image=PATH to verify)"), out());
+        assertTrue(
+                out().contains(
+                                "verify: skipped: fake-null keeps no data (use --device fake or fake:image=PATH to verify)"),
+                out());
         assertFalse(out().contains("DIFFERENT"), out());
     }
 

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 class PerfTest {
     private static final int READ = 0x02;
 
-    private final FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults().withNamespaces(FakeNamespace.nul(1 << 20, 512)));
+    private final FakeNvme nvme =
+            new FakeNvme(FakeNvme.Config.defaults().withNamespaces(FakeNamespace.nul(1 << 20, 512)));
     private final PciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:04.0"), FakeDmaSpace.open(), nvme);
     private final NvmeController ctrl = NvmeController.open(dev);
     private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
@@ -38,8 +39,10 @@ class PerfTest {
         dev.dmaSpace().close();
     }
 
-    private Perf.Result run(Perf.Options o, boolean terminal, java.util.function.BooleanSupplier cancel) throws Exception {
-        return Perf.run(ctrl, ctrl.namespace(1), o, new PrintStream(progress, true, StandardCharsets.UTF_8), terminal, cancel);
+    private Perf.Result run(Perf.Options o, boolean terminal, java.util.function.BooleanSupplier cancel)
+            throws Exception {
+        return Perf.run(
+                ctrl, ctrl.namespace(1), o, new PrintStream(progress, true, StandardCharsets.UTF_8), terminal, cancel);
     }
 
     private String progress() {
@@ -50,7 +53,8 @@ class PerfTest {
     void aWorkersFailureStopsTheRunAtOnceWithTheError() {
         nvme.failNext(READ, false, 0, 0x81); // Generic Command Status: LBA Out of Range... any error will do
         long start = System.nanoTime();
-        NvmeException e = assertThrows(NvmeException.class, () -> run(new Perf.Options(8, 4096, 100, true, 30, 2), false, () -> false));
+        NvmeException e = assertThrows(
+                NvmeException.class, () -> run(new Perf.Options(8, 4096, 100, true, 30, 2), false, () -> false));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(ms < 5000, "the run went on for " + ms + " ms after a worker failed (--time was 30 s)");
         assertTrue(e.getMessage().startsWith("Read failed on queue "), e.getMessage());
@@ -59,10 +63,13 @@ class PerfTest {
     @Test
     void aCancelReturnsTheResultsSoFar() throws Exception {
         long start = System.nanoTime();
-        Perf.Result r = run(new Perf.Options(8, 4096, 100, true, 30, 1), false, () -> System.nanoTime() - start > 300_000_000L);
+        Perf.Result r =
+                run(new Perf.Options(8, 4096, 100, true, 30, 1), false, () -> System.nanoTime() - start > 300_000_000L);
         assertTrue(r.interrupted());
         assertTrue(r.seconds() < 5, "cancel took " + r.seconds() + " s");
-        assertTrue(r.ios() > 0 && r.reads().getTotalCount() == r.ios(), "reads " + r.reads().getTotalCount());
+        assertTrue(
+                r.ios() > 0 && r.reads().getTotalCount() == r.ios(),
+                "reads " + r.reads().getTotalCount());
         String table = PerfReport.table(new Perf.Options(8, 4096, 100, true, 30, 1), r, 1);
         assertTrue(table.startsWith("  interrupted after "), table);
     }
@@ -75,7 +82,8 @@ class PerfTest {
         assertTrue(reads > 0 && writes > 0, reads + " reads, " + writes + " writes");
         double share = reads / (double) (reads + writes);
         assertTrue(share > 0.55 && share < 0.85, "reads are " + share + " of a 70 % mix");
-        assertTrue(r.reads().getMinValue() > 0 && r.reads().getMinValue() <= r.reads().getValueAtPercentile(50));
+        assertTrue(r.reads().getMinValue() > 0
+                && r.reads().getMinValue() <= r.reads().getValueAtPercentile(50));
         Perf.Result w = run(new Perf.Options(8, 4096, 0, false, 0.2, 1), false, () -> false);
         assertEquals(0, w.reads().getTotalCount());
         assertTrue(w.writes().getTotalCount() > 0);
@@ -146,14 +154,25 @@ class PerfTest {
         // so every latency is at least 50 us. A clock started after submitting would see only the poll.
         FakeNvme slow = new FakeNvme(FakeNvme.Config.defaults().withNamespaces(FakeNamespace.nul(1 << 20, 512)));
         try (FakeDmaSpace space = FakeDmaSpace.open();
-             FakePciDevice d = new FakePciDevice(PciAddress.parse("0000:00:05.0"), space, new SlowDoorbell(slow, 50_000),
-                     FakeNvme.VENDOR, FakeNvme.DEVICE, FakeNvme.CLASS, FakeNvme.MSIX_VECTORS);
-             NvmeController c = NvmeController.open(d)) {
-            Perf.Result r = Perf.run(c, c.namespace(1), new Perf.Options(1, 4096, 100, true, 0.3, 1), null, false, () -> false);
+                FakePciDevice d = new FakePciDevice(
+                        PciAddress.parse("0000:00:05.0"),
+                        space,
+                        new SlowDoorbell(slow, 50_000),
+                        FakeNvme.VENDOR,
+                        FakeNvme.DEVICE,
+                        FakeNvme.CLASS,
+                        FakeNvme.MSIX_VECTORS);
+                NvmeController c = NvmeController.open(d)) {
+            Perf.Result r =
+                    Perf.run(c, c.namespace(1), new Perf.Options(1, 4096, 100, true, 0.3, 1), null, false, () -> false);
             long n = r.reads().getTotalCount();
             assertTrue(n > 10, n + " reads");
-            assertTrue(r.reads().getMinValue() >= 50_000, "min latency " + r.reads().getMinValue() + " ns");
-            assertTrue(r.reads().getValueAtPercentile(50) >= 50_000, "p50 " + r.reads().getValueAtPercentile(50) + " ns");
+            assertTrue(
+                    r.reads().getMinValue() >= 50_000,
+                    "min latency " + r.reads().getMinValue() + " ns");
+            assertTrue(
+                    r.reads().getValueAtPercentile(50) >= 50_000,
+                    "p50 " + r.reads().getValueAtPercentile(50) + " ns");
             assertEquals(r.completions(), n);
             String table = PerfReport.table(new Perf.Options(1, 4096, 100, true, 0.3, 1), r, 1);
             assertFalse(table.contains(" 0.0 "), table);

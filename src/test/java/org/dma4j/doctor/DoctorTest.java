@@ -49,8 +49,10 @@ class DoctorTest {
         assertEquals(Status.OK, c.get("iommu").status());
         assertEquals("2 IOMMU groups", c.get("iommu").detail());
         assertEquals(Status.MISSING, c.get("vfio-type1").status());
-        assertTrue(c.get("vfio-type1").detail().contains("VFIO_GET_API_VERSION")
-                && c.get("vfio-type1").detail().contains("(ENOTTY)"), c.get("vfio-type1").detail());
+        assertTrue(
+                c.get("vfio-type1").detail().contains("VFIO_GET_API_VERSION")
+                        && c.get("vfio-type1").detail().contains("(ENOTTY)"),
+                c.get("vfio-type1").detail());
         assertEquals(Status.OK, c.get("vfio-pci").status());
         assertEquals(Status.MISSING, c.get("iommufd").status());
         assertEquals("no /dev/iommu, no /dev/vfio/devices", c.get("iommufd").detail());
@@ -61,7 +63,8 @@ class DoctorTest {
         assertTrue(c.get("hugepages-1G").fix().contains("hugepages-1048576kB/nr_hugepages"));
         // No pagemap file in the fabricated tree: a clear MISSING, not an exception.
         assertEquals(Status.MISSING, c.get("pagemap").status());
-        assertTrue(c.get("pagemap").detail().contains("ENOENT"), c.get("pagemap").detail());
+        assertTrue(
+                c.get("pagemap").detail().contains("ENOENT"), c.get("pagemap").detail());
     }
 
     @Test
@@ -73,7 +76,9 @@ class DoctorTest {
         }
         Map<String, Check> c = byName(checks);
         assertEquals(Status.MISSING, c.get("iommu").status());
-        assertEquals("no IOMMU groups in /sys/kernel/iommu_groups (no IOMMU is active)", c.get("iommu").detail());
+        assertEquals(
+                "no IOMMU groups in /sys/kernel/iommu_groups (no IOMMU is active)",
+                c.get("iommu").detail());
         assertEquals(Status.MISSING, c.get("vfio-type1").status());
         assertTrue(c.get("vfio-type1").fix().contains("modprobe vfio-pci"));
         assertEquals(Status.MISSING, c.get("no-iommu").status());
@@ -83,12 +88,19 @@ class DoctorTest {
     @Test
     void thisMachine() throws IOException {
         Map<String, Check> c = byName(new Doctor().run());
-        assertEquals("Linux " + Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim(), c.get("kernel").detail());
+        assertEquals(
+                "Linux "
+                        + Files.readString(Path.of("/proc/sys/kernel/osrelease"))
+                                .trim(),
+                c.get("kernel").detail());
         assertTrue(c.get("memlock").detail().startsWith("RLIMIT_MEMLOCK is "));
         // Whatever this machine has, the VFIO view must agree with /dev.
-        assertEquals(Files.exists(Path.of("/dev/vfio/vfio")), c.get("vfio-type1").status() != Status.MISSING
-                || c.get("vfio-type1").detail().startsWith("failed to"));
-        boolean root = Files.readString(Path.of("/proc/self/status")).lines()
+        assertEquals(
+                Files.exists(Path.of("/dev/vfio/vfio")),
+                c.get("vfio-type1").status() != Status.MISSING
+                        || c.get("vfio-type1").detail().startsWith("failed to"));
+        boolean root = Files.readString(Path.of("/proc/self/status"))
+                .lines()
                 .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0"));
         if (root) {
             assertEquals(Status.OK, c.get("pagemap").status(), c.get("pagemap").detail());

@@ -45,7 +45,8 @@ public abstract class EduDriverContract {
     @BeforeEach
     void open() {
         device = openDevice();
-        edu = EduDevice.open(device, EduDevice.Options.defaults().with(completion()).with(dmaMask()));
+        edu = EduDevice.open(
+                device, EduDevice.Options.defaults().with(completion()).with(dmaMask()));
     }
 
     @AfterEach
@@ -93,9 +94,10 @@ public abstract class EduDriverContract {
     @Test
     void dmaRoundTripThroughTheDeviceBuffer() {
         try (DmaBuffer mem = device.dmaSpace().allocate(8192);
-             DmaMapping out = device.dmaSpace().map(mem, 0, 4096, DmaDirection.TO_DEVICE, null);
-             DmaMapping in = device.dmaSpace().map(mem, 4096, 4096, DmaDirection.FROM_DEVICE, null)) {
-            assertTrue(dmaMask().covers(out.iova(), 4096) && dmaMask().covers(in.iova(), 4096),
+                DmaMapping out = device.dmaSpace().map(mem, 0, 4096, DmaDirection.TO_DEVICE, null);
+                DmaMapping in = device.dmaSpace().map(mem, 4096, 4096, DmaDirection.FROM_DEVICE, null)) {
+            assertTrue(
+                    dmaMask().covers(out.iova(), 4096) && dmaMask().covers(in.iova(), 4096),
                     "mapped under the device's mask: " + out + ", " + in);
             byte[] data = random(7, 4095); // all QEMU 7.2 lets a transfer reach (EduRegs.BUFFER_END)
             MemorySegment.copy(MemorySegment.ofArray(data), 0, out.memory(), 0, 4095);
@@ -110,7 +112,7 @@ public abstract class EduDriverContract {
     @Test
     void dmaAtOffsetsMovesExactlyTheBytesAsked() {
         try (DmaBuffer mem = device.dmaSpace().allocate(8192);
-             DmaMapping m = device.dmaSpace().map(mem, 0, 8192, DmaDirection.BIDIRECTIONAL, null)) {
+                DmaMapping m = device.dmaSpace().map(mem, 0, 8192, DmaDirection.BIDIRECTIONAL, null)) {
             byte[] data = random(11, 1000);
             MemorySegment.copy(MemorySegment.ofArray(data), 0, m.memory(), 100, 1000);
             edu.toDevice(m, 100, 3000, 1000); // buffer bytes 3000..3999
@@ -126,19 +128,22 @@ public abstract class EduDriverContract {
     @SuppressWarnings("try") // closes the mapping inside its try on purpose: the driver must refuse it then
     void requestsOutsideTheBufferOrMappingAreRefusedBeforeTheDeviceSeesThem() {
         try (DmaBuffer mem = device.dmaSpace().allocate(4096);
-             DmaMapping m = device.dmaSpace().map(mem, 0, 4096, DmaDirection.BIDIRECTIONAL, null)) {
+                DmaMapping m = device.dmaSpace().map(mem, 0, 4096, DmaDirection.BIDIRECTIONAL, null)) {
             var e = assertThrows(IllegalArgumentException.class, () -> edu.toDevice(m, 0, 4000, 200));
             assertTrue(e.getMessage().contains("200 bytes at offset 4000 do not fit"), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> edu.toDevice(m, 0, 0, 4096),
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> edu.toDevice(m, 0, 0, 4096),
                     "a transfer reaching the buffer's last byte stops QEMU 7.2");
             assertThrows(IllegalArgumentException.class, () -> edu.fromDevice(1, m, 0, 4095));
-            assertThrows(IllegalArgumentException.class, () -> edu.toDevice(m, 0, 0, 0), "no empty transfer (QEMU stops)");
+            assertThrows(
+                    IllegalArgumentException.class, () -> edu.toDevice(m, 0, 0, 0), "no empty transfer (QEMU stops)");
             assertThrows(IllegalArgumentException.class, () -> edu.fromDevice(-1, m, 0, 16));
             assertThrows(IllegalArgumentException.class, () -> edu.fromDevice(0, m, 4000, 200), "past the mapping");
             assertThrows(IllegalArgumentException.class, () -> edu.toDevice(m, -1, 0, 16));
         }
         try (DmaBuffer mem = device.dmaSpace().allocate(4096);
-             DmaMapping ro = device.dmaSpace().map(mem, 0, 4096, DmaDirection.TO_DEVICE, null)) {
+                DmaMapping ro = device.dmaSpace().map(mem, 0, 4096, DmaDirection.TO_DEVICE, null)) {
             var e = assertThrows(IllegalArgumentException.class, () -> edu.fromDevice(0, ro, 0, 16));
             assertTrue(e.getMessage().contains("a TO_DEVICE mapping; the device must write it"), e.getMessage());
             ro.close();
@@ -152,8 +157,9 @@ public abstract class EduDriverContract {
         assertEquals(dmaMask(), device.dmaMask());
         assertTrue(device.dmaSpace().dmaMask().bits() <= dmaMask().bits());
         try (DmaBuffer mem = device.dmaSpace().allocate(4096)) {
-            var e = assertThrows(DmaMapException.AboveDmaMask.class, () -> device.dmaSpace().mapAt(mem,
-                    Iova.of(dmaMask().mask() + 1), DmaDirection.BIDIRECTIONAL));
+            var e = assertThrows(
+                    DmaMapException.AboveDmaMask.class,
+                    () -> device.dmaSpace().mapAt(mem, Iova.of(dmaMask().mask() + 1), DmaDirection.BIDIRECTIONAL));
             assertTrue(e.getMessage().contains(dmaMask().toString()), e.getMessage());
         }
     }

@@ -48,7 +48,9 @@ class FakeDmaSpaceContractTest extends DmaSpaceContract {
     @Override
     protected void assertWrongUnmapRefused(Runnable unmap) {
         var f = assertThrows(DmaDebugFault.class, unmap::run);
-        assertTrue(f.kind() == DmaDebugFault.Kind.BAD_UNMAP || f.kind() == DmaDebugFault.Kind.DOUBLE_UNMAP, f.getMessage());
+        assertTrue(
+                f.kind() == DmaDebugFault.Kind.BAD_UNMAP || f.kind() == DmaDebugFault.Kind.DOUBLE_UNMAP,
+                f.getMessage());
     }
 
     @Override
@@ -62,6 +64,8 @@ class FakeDmaSpaceContractTest extends DmaSpaceContract {
     protected void closeWithLiveMappings(DmaSpace s) {
         var f = assertThrows(DmaDebugFault.class, s::close);
         assertEquals(DmaDebugFault.Kind.LEAK, f.kind());
-        assertTrue(f.getMessage().contains("DmaSpaceContract.unmapAllAndCloseUndoEverything"), "names where it was mapped: " + f.getMessage());
+        assertTrue(
+                f.getMessage().contains("DmaSpaceContract.unmapAllAndCloseUndoEverything"),
+                "names where it was mapped: " + f.getMessage());
     }
 }

@@ -15,11 +15,15 @@ class FakeMemoryTest {
             FakeMemory plain = new FakeMemory(false);
             assertTrue(plain.isContiguous(b.segment(), PageSize.SIZE_4K));
             assertEquals(4, plain.pagesResolved());
-            assertEquals(plain.resolvePages(b.segment(), PageSize.SIZE_4K).get(1).plus(100),
-                    plain.resolve(b.segment().asSlice(4096 + 100)), "a byte resolves within its page");
+            assertEquals(
+                    plain.resolvePages(b.segment(), PageSize.SIZE_4K).get(1).plus(100),
+                    plain.resolve(b.segment().asSlice(4096 + 100)),
+                    "a byte resolves within its page");
             FakeMemory holes = new FakeMemory(true);
             assertFalse(holes.isContiguous(b.segment(), PageSize.SIZE_4K));
-            assertEquals(holes.resolvePages(b.segment(), PageSize.SIZE_4K), holes.resolvePages(b.segment(), PageSize.SIZE_4K),
+            assertEquals(
+                    holes.resolvePages(b.segment(), PageSize.SIZE_4K),
+                    holes.resolvePages(b.segment(), PageSize.SIZE_4K),
                     "a page keeps its frame");
         }
     }

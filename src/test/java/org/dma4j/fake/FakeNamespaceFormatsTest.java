@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 class FakeNamespaceFormatsTest {
     private static MemorySegment identify(FakeNamespace... ns) {
         MemorySegment d = MemorySegment.ofArray(new long[512]);
-        assertEquals(0, FakeIdentify.fill(0x00, ns.length, FakeNvme.Config.defaults().withNamespaces(ns), d));
+        assertEquals(
+                0, FakeIdentify.fill(0x00, ns.length, FakeNvme.Config.defaults().withNamespaces(ns), d));
         return d;
     }
 
@@ -40,10 +41,12 @@ class FakeNamespaceFormatsTest {
 
     @Test
     void separateMetadataAndProtectionInformation() {
-        MemorySegment d = identify(FakeNamespace.of(1000, 4096).withMetadata(16, false).withProtection(1, true));
+        MemorySegment d =
+                identify(FakeNamespace.of(1000, 4096).withMetadata(16, false).withProtection(1, true));
         assertEquals(0x06, u8(d, 26), "FLBAS: format 6 (4096+16), separate");
         assertEquals(1 | 8, u8(d, 29), "DPS: type 1, first eight bytes");
-        MemorySegment three = identify(FakeNamespace.of(1000, 512).withMetadata(8, true).withProtection(3, false));
+        MemorySegment three =
+                identify(FakeNamespace.of(1000, 512).withMetadata(8, true).withProtection(3, false));
         assertEquals(3, u8(three, 29));
     }
 
@@ -69,11 +72,16 @@ class FakeNamespaceFormatsTest {
 
     @Test
     void whatQemuRefusesTheFakeRefuses() {
-        var pi = assertThrows(IllegalArgumentException.class, () -> FakeNamespace.of(100, 512).withMetadata(4, false).withProtection(1, false));
+        var pi = assertThrows(
+                IllegalArgumentException.class,
+                () -> FakeNamespace.of(100, 512).withMetadata(4, false).withProtection(1, false));
         assertTrue(pi.getMessage().contains("at least 8 bytes of metadata"), pi.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> FakeNamespace.of(100, 512).withProtection(4, false));
+        assertThrows(
+                IllegalArgumentException.class, () -> FakeNamespace.of(100, 512).withProtection(4, false));
         assertThrows(IllegalArgumentException.class, () -> FakeNamespace.of(100, 1000));
-        assertThrows(IllegalArgumentException.class, () -> FakeNamespace.withFormats(100, List.of(new LbaFormat(512, 0, 0)), 1, false));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> FakeNamespace.withFormats(100, List.of(new LbaFormat(512, 0, 0)), 1, false));
     }
 
     @Test

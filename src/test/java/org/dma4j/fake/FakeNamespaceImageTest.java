@@ -35,7 +35,8 @@ class FakeNamespaceImageTest {
                 ns.zero(100_002, 1); // Write Zeroes inside what was written
             }
             assertEquals(512L << 20, Files.size(img));
-            Process stat = new ProcessBuilder("stat", "-c", "%b*%B", img.toString()).start(); // blocks allocated x their size
+            Process stat =
+                    new ProcessBuilder("stat", "-c", "%b*%B", img.toString()).start(); // blocks allocated x their size
             String[] f = new String(stat.getInputStream().readAllBytes()).trim().split("\\*");
             assertEquals(0, stat.waitFor());
             long allocated = Long.parseLong(f[0]) * Long.parseLong(f[1]);
@@ -49,7 +50,8 @@ class FakeNamespaceImageTest {
                 MemorySegment never = a.allocate(512);
                 never.fill((byte) 0x55);
                 again.read(0, never, null);
-                assertArrayEquals(new byte[512], never.toArray(ValueLayout.JAVA_BYTE), "unwritten blocks read as zeroes");
+                assertArrayEquals(
+                        new byte[512], never.toArray(ValueLayout.JAVA_BYTE), "unwritten blocks read as zeroes");
             }
         }
     }
@@ -65,7 +67,8 @@ class FakeNamespaceImageTest {
 
     @Test
     void aNullNamespaceLeavesTheBufferAsItWas() {
-        try (Arena a = Arena.ofConfined(); FakeNamespace ns = FakeNamespace.nul(64, 512)) {
+        try (Arena a = Arena.ofConfined();
+                FakeNamespace ns = FakeNamespace.nul(64, 512)) {
             MemorySegment b = a.allocate(512);
             b.fill((byte) 7);
             ns.write(0, bytes(a, 512, 1), null);

@@ -8,7 +8,10 @@ import org.dma4j.pci.PciDevice;
 class FakeNvme4kSmallMdtsDriverTest extends NvmeDriverContract {
     @Override
     protected PciDevice openDevice() {
-        FakeNvme.Config config = FakeNvme.Config.defaults().withNamespaces(FakeNamespace.of(16384, 4096)).withMdts(1).withMaxIoQueues(1);
+        FakeNvme.Config config = FakeNvme.Config.defaults()
+                .withNamespaces(FakeNamespace.of(16384, 4096))
+                .withMdts(1)
+                .withMaxIoQueues(1);
         return FakeNvme.device(PciAddress.parse("0000:00:05.0"), FakeDmaSpace.open(), new FakeNvme(config));
     }
 

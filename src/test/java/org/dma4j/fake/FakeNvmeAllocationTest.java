@@ -27,10 +27,10 @@ class FakeNvmeAllocationTest {
         FakeDmaSpace space = FakeDmaSpace.open();
         FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults().withNamespaces(FakeNamespace.of(1 << 16, 512)));
         try (FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:0c.0"), space, nvme);
-             NvmeController ctrl = NvmeController.open(dev, Duration.ofSeconds(10), 32, 1);
-             IoQueue q = ctrl.createIoQueue(64);
-             DmaBuffer buf = space.allocate(64 * 1024);
-             DmaMapping map = space.map(buf, DmaDirection.BIDIRECTIONAL)) {
+                NvmeController ctrl = NvmeController.open(dev, Duration.ofSeconds(10), 32, 1);
+                IoQueue q = ctrl.createIoQueue(64);
+                DmaBuffer buf = space.allocate(64 * 1024);
+                DmaMapping map = space.map(buf, DmaDirection.BIDIRECTIONAL)) {
             Namespace ns = ctrl.namespace(1);
             buf.segment().fill((byte) 0x5a);
             run(q, ns, map, IOS); // warm up: classes loaded, methods compiled, chunks written
@@ -38,13 +38,18 @@ class FakeNvmeAllocationTest {
             long before = mx.getCurrentThreadAllocatedBytes();
             run(q, ns, map, IOS);
             long bytes = mx.getCurrentThreadAllocatedBytes() - before;
-            assertTrue(bytes < IOS, bytes + " bytes allocated by " + IOS + " I/Os through the fake: "
-                    + (double) bytes / IOS + " per I/O (before issue 12: ~570)");
+            assertTrue(
+                    bytes < IOS,
+                    bytes + " bytes allocated by " + IOS + " I/Os through the fake: " + (double) bytes / IOS
+                            + " per I/O (before issue 12: ~570)");
             buf.segment().fill((byte) 0x5a);
             q.write(ns, 0, 8, map, 0);
             buf.segment().asSlice(32768, 4096).fill((byte) 0);
             q.read(ns, 0, 8, map, 32768);
-            assertEquals(0x5a, buf.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 32768 + 4095), "the data came back");
+            assertEquals(
+                    0x5a,
+                    buf.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 32768 + 4095),
+                    "the data came back");
         } finally {
             space.close();
         }

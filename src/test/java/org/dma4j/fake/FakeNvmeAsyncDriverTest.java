@@ -12,7 +12,8 @@ import org.dma4j.pci.PciDevice;
 class FakeNvmeAsyncDriverTest extends NvmeDriverContract {
     @Override
     protected PciDevice openDevice() {
-        FakeNvme.Config config = FakeNvme.Config.defaults().asynchronous(Duration.ofNanos(50_000))
+        FakeNvme.Config config = FakeNvme.Config.defaults()
+                .asynchronous(Duration.ofNanos(50_000))
                 .withDelays(Duration.ofMillis(5), Duration.ofMillis(10));
         return FakeNvme.device(PciAddress.parse("0000:00:08.0"), FakeDmaSpace.open(), new FakeNvme(config));
     }

@@ -19,10 +19,17 @@ public class FakeNvmeMetadataDriverTest extends MetadataContract {
 
     /** The nvmemeta guest's controller (GuestSuiteIT.NVMEMETA): MDTS 16 KiB and its eight namespaces. */
     static FakeNvme.Config nvmemeta() {
-        return FakeNvme.Config.defaults().withMdts(2).withNamespaces(qemuLike(512, 0, false, 0, false),
-                qemuLike(512, 8, true, 0, false), qemuLike(512, 8, false, 0, false), qemuLike(512, 8, false, 1, false),
-                qemuLike(512, 8, true, 1, false), qemuLike(4096, 64, true, 0, false), qemuLike(512, 16, false, 1, true),
-                qemuLike(512, 16, true, 3, false));
+        return FakeNvme.Config.defaults()
+                .withMdts(2)
+                .withNamespaces(
+                        qemuLike(512, 0, false, 0, false),
+                        qemuLike(512, 8, true, 0, false),
+                        qemuLike(512, 8, false, 0, false),
+                        qemuLike(512, 8, false, 1, false),
+                        qemuLike(512, 8, true, 1, false),
+                        qemuLike(4096, 64, true, 0, false),
+                        qemuLike(512, 16, false, 1, true),
+                        qemuLike(512, 16, true, 3, false));
     }
 
     @Override

@@ -8,7 +8,8 @@ import org.dma4j.pci.PciDevice;
 class FakeNvmeQueueRulesTest extends NvmeQueueRulesContract {
     @Override
     protected PciDevice openDevice() {
-        return FakeNvme.device(PciAddress.parse("0000:00:0c.0"), FakeDmaSpace.open(), new FakeNvme(FakeNvme.Config.defaults()));
+        return FakeNvme.device(
+                PciAddress.parse("0000:00:0c.0"), FakeDmaSpace.open(), new FakeNvme(FakeNvme.Config.defaults()));
     }
 
     @Override

@@ -25,8 +25,9 @@ class FakeNvmeStatusesTest {
      */
     @Test
     void aType1ReferenceTagThatIsNotTheLbaIsInvalidProtectionInformation() {
-        try (NvmeByHand r = new NvmeByHand(FakeNvme.Config.defaults().withNamespaces(
-                FakeNamespace.of(4096, 512).withMetadata(8, false).withProtection(1, false)))) {
+        try (NvmeByHand r = new NvmeByHand(FakeNvme.Config.defaults()
+                .withNamespaces(
+                        FakeNamespace.of(4096, 512).withMetadata(8, false).withProtection(1, false)))) {
             r.enable(16, 16, CC_QES);
             r.awaitReady(true);
             r.createIoQueue(8);
@@ -44,8 +45,10 @@ class FakeNvmeStatusesTest {
         FakeDmaSpace space = FakeDmaSpace.open();
         FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults());
         FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:0b.0"), space, nvme);
-        try (NvmeController c = NvmeController.open(dev, Duration.ofSeconds(5), 8, 1); IoQueue q = c.createIoQueue(8);
-             DmaBuffer b = DmaBuffer.allocate(64 * 1024); DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (NvmeController c = NvmeController.open(dev, Duration.ofSeconds(5), 8, 1);
+                IoQueue q = c.createIoQueue(8);
+                DmaBuffer b = DmaBuffer.allocate(64 * 1024);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             Namespace ns = c.namespaces().get(0);
             int perBlock = ns.dataSize() / 512;
             q.write(ns, 0, 1, m, 0);

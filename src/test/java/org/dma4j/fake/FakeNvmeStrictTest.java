@@ -140,7 +140,10 @@ class FakeNvmeStrictTest {
             NvmeByHand.sleep(1);
         }
         bug(Bug.RESERVED_FIELDS_SET, () -> r.bar.read32(NvmeRegs.CSTS));
-        assertEquals(NvmeRegs.CSTS_CFS, r.bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_CFS, "and the controller stops (CSTS.CFS)");
+        assertEquals(
+                NvmeRegs.CSTS_CFS,
+                r.bar.read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_CFS,
+                "and the controller stops (CSTS.CFS)");
     }
 
     // --- timed CSTS.RDY and shutdown ------------------------------------------------------------
@@ -175,7 +178,9 @@ class FakeNvmeStrictTest {
 
     @Test
     void shutdownTakesItsTimeWithinTheRtd3eThatIdentifyReports() {
-        NvmeByHand r = rig(FakeNvme.Config.defaults().withDelays(Duration.ZERO, Duration.ofMillis(200)).withRtd3e(400_000));
+        NvmeByHand r = rig(FakeNvme.Config.defaults()
+                .withDelays(Duration.ZERO, Duration.ofMillis(200))
+                .withRtd3e(400_000));
         r.enable(8, 8, CC_QES);
         r.awaitReady(true);
         r.put(0, 0x06, 0, r.page(8), 0, 1, 0, 0); // Identify Controller
@@ -199,8 +204,11 @@ class FakeNvmeStrictTest {
         NvmeByHand r = rig(FakeNvme.Config.defaults().withDelays(Duration.ofMillis(1200), Duration.ofSeconds(3)));
         assertEquals(3, cap(r, 24, 8), "CAP.TO in 500 ms units covers 1.2 s");
         assertEquals(3_000_000, r.nvme.config().rtd3eMicros());
-        var tooSlow = assertThrows(IllegalArgumentException.class,
-                () -> FakeNvme.Config.defaults().withDelays(Duration.ZERO, Duration.ofMillis(5)).withRtd3e(10));
+        var tooSlow = assertThrows(
+                IllegalArgumentException.class,
+                () -> FakeNvme.Config.defaults()
+                        .withDelays(Duration.ZERO, Duration.ofMillis(5))
+                        .withRtd3e(10));
         assertTrue(tooSlow.getMessage().contains("exceeds RTD3E"), tooSlow.getMessage());
     }
 
@@ -245,8 +253,13 @@ class FakeNvmeStrictTest {
         assertEquals(0, r.admin(0x05, r.page(3), 7 << 16 | 1, 1));
         assertEquals(0x02, r.admin(0x01, r.page(2), 7 << 16 | 1, 1 << 16), "SQ with PC=0");
         assertEquals(0x13, r.admin(0x01, r.page(2) + 64, 7 << 16 | 1, 1 << 16 | 1), "SQ off a page");
-        assertEquals(java.util.List.of(Bug.QUEUE_NOT_CONTIGUOUS, Bug.QUEUES_NOT_PAGE_ALIGNED, Bug.QUEUE_NOT_CONTIGUOUS,
-                Bug.QUEUES_NOT_PAGE_ALIGNED), r.nvme.bugs().stream().map(FakeNvme.DriverBug::bug).toList());
+        assertEquals(
+                java.util.List.of(
+                        Bug.QUEUE_NOT_CONTIGUOUS,
+                        Bug.QUEUES_NOT_PAGE_ALIGNED,
+                        Bug.QUEUE_NOT_CONTIGUOUS,
+                        Bug.QUEUES_NOT_PAGE_ALIGNED),
+                r.nvme.bugs().stream().map(FakeNvme.DriverBug::bug).toList());
         assertTrue(r.nvme.bugs().get(0).getMessage().contains("CAP.CQR=1"));
         assertEquals(1, cap(r, 16, 1), "CAP.CQR");
     }
@@ -258,7 +271,10 @@ class FakeNvmeStrictTest {
         r.awaitReady(true);
         assertEquals(0, r.admin(0x09, 0, 7, 0));
         int vector = FakeNvme.MSIX_VECTORS;
-        assertEquals(1 << 8 | 0x08, r.admin(0x05, r.page(3), 7 << 16 | 1, vector << 16 | 1 << 1 | 1), "Invalid Interrupt Vector");
+        assertEquals(
+                1 << 8 | 0x08,
+                r.admin(0x05, r.page(3), 7 << 16 | 1, vector << 16 | 1 << 1 | 1),
+                "Invalid Interrupt Vector");
         assertEquals(Bug.INVALID_INTERRUPT_VECTOR, r.nvme.bugs().get(0).bug());
         assertEquals(0, r.admin(0x05, r.page(3), 7 << 16 | 1, (vector - 1) << 16 | 1 << 1 | 1));
     }
@@ -356,7 +372,8 @@ class FakeNvmeStrictTest {
         assertEquals(16, r.stride);
         r.enable(8, 8, CC_QES);
         r.putGetFeatures();
-        var e = bug(Bug.DOORBELL_NOT_ON_STRIDE, () -> r.bar.write32(NvmeRegs.DOORBELLS + 4, 1)); // a 4-byte-stride driver
+        var e = bug(
+                Bug.DOORBELL_NOT_ON_STRIDE, () -> r.bar.write32(NvmeRegs.DOORBELLS + 4, 1)); // a 4-byte-stride driver
         assertTrue(e.getMessage().contains("16 bytes apart"), e.getMessage());
         r.ring(0);
         assertEquals(0, r.next(0), "SQ 0 tail at 0x1000 and CQ 0 head at 0x1010");

@@ -7,7 +7,9 @@ import org.dma4j.pci.PciDevice;
 class FakeOneSpaceP2pTest extends FakeP2pTest {
     @Override
     protected PciDevice openPeer() {
-        return FakeIvshmem.device(PciAddress.parse("0000:00:05.0"), (FakeDmaSpace) nvme.dmaSpace(),
+        return FakeIvshmem.device(
+                PciAddress.parse("0000:00:05.0"),
+                (FakeDmaSpace) nvme.dmaSpace(),
                 FakeIvshmem.ofFile(backingFile(), 1 << 20));
     }
 

@@ -23,13 +23,14 @@ class FakeP2pTest extends P2pContract {
 
     @Override
     protected PciDevice openNvme() {
-        return FakeNvme.device(PciAddress.parse("0000:00:04.0"), FakeDmaSpace.open(), new FakeNvme(FakeNvme.Config.defaults()));
+        return FakeNvme.device(
+                PciAddress.parse("0000:00:04.0"), FakeDmaSpace.open(), new FakeNvme(FakeNvme.Config.defaults()));
     }
 
     @Override
     protected PciDevice openPeer() {
-        return FakeIvshmem.device(PciAddress.parse("0000:00:05.0"), FakeDmaSpace.open(),
-                FakeIvshmem.ofFile(backingFile(), 1 << 20));
+        return FakeIvshmem.device(
+                PciAddress.parse("0000:00:05.0"), FakeDmaSpace.open(), FakeIvshmem.ofFile(backingFile(), 1 << 20));
     }
 
     @Override

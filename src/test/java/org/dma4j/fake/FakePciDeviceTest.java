@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 class FakePciDeviceTest {
     private final FakeDmaSpace space = FakeDmaSpace.open();
     private final ScratchModel model = new ScratchModel();
-    private final FakePciDevice dev = new FakePciDevice(PciAddress.parse("0000:00:04.0"), space, model, 0x1b36, 0x0010,
-            0x010802, 4);
+    private final FakePciDevice dev =
+            new FakePciDevice(PciAddress.parse("0000:00:04.0"), space, model, 0x1b36, 0x0010, 0x010802, 4);
 
     @AfterEach
     void close() {
@@ -71,8 +71,9 @@ class FakePciDeviceTest {
 
     @Test
     void theModelDmasThroughTheIommuAndRaisesAnMsixVector() {
-        try (DmaBuffer b = DmaBuffer.allocate(4096); DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL);
-             Interrupts irq = dev.enableInterrupts(IrqType.MSIX, 2)) {
+        try (DmaBuffer b = DmaBuffer.allocate(4096);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL);
+                Interrupts irq = dev.enableInterrupts(IrqType.MSIX, 2)) {
             Bar bar = dev.bar(0);
             bar.write64(0x10, m.iova().value());
             bar.write64(0x18, 256);
@@ -111,7 +112,9 @@ class FakePciDeviceTest {
         dev.bar(0).write64(0x08, 42);
         dev.reset();
         assertEquals(0, dev.bar(0).read64(0x08));
-        assertEquals(PciDevice.COMMAND_MEMORY | PciDevice.COMMAND_MASTER, dev.configRead(PciDevice.COMMAND, 2),
+        assertEquals(
+                PciDevice.COMMAND_MEMORY | PciDevice.COMMAND_MASTER,
+                dev.configRead(PciDevice.COMMAND, 2),
                 "the kernel restores config space around a VFIO reset; the fake does the same");
     }
 

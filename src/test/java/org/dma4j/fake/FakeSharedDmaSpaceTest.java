@@ -18,7 +18,8 @@ class FakeSharedDmaSpaceTest extends NvmeSharedSpaceContract {
 
     @Override
     protected List<PciDevice> openDevices(DmaSpace space) {
-        return List.of(FakeNvme.device(PciAddress.parse("0000:00:04.0"), fake, new FakeNvme(FakeNvme.Config.defaults())),
+        return List.of(
+                FakeNvme.device(PciAddress.parse("0000:00:04.0"), fake, new FakeNvme(FakeNvme.Config.defaults())),
                 FakeNvme.device(PciAddress.parse("0000:00:05.0"), fake, new FakeNvme(FakeNvme.Config.defaults())));
     }
 }

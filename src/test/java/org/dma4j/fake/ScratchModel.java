@@ -42,7 +42,7 @@ final class ScratchModel implements DeviceModel {
             case 0x10 -> address = value;
             case 0x18 -> length = value;
             case 0x20 -> doorbell(value);
-            default -> { } // read-only or unused: ignored, as hardware does
+            default -> {} // read-only or unused: ignored, as hardware does
         }
     }
 

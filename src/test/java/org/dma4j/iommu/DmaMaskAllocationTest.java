@@ -63,8 +63,8 @@ class DmaMaskAllocationTest {
                     assertTrue(e.getMessage().contains("under the " + mask), e.getMessage());
                     long fit = firstFit(used, ranges, len, align, mask);
                     if (fit >= 0) {
-                        fail("seed " + seed + " step " + step + ": exhausted, but 0x" + Long.toHexString(fit) + " +" + len
-                                + " aligned 0x" + Long.toHexString(align) + " was free under the " + mask);
+                        fail("seed " + seed + " step " + step + ": exhausted, but 0x" + Long.toHexString(fit) + " +"
+                                + len + " aligned 0x" + Long.toHexString(align) + " was free under the " + mask);
                     }
                     continue;
                 }

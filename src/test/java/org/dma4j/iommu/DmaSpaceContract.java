@@ -57,7 +57,10 @@ public abstract class DmaSpaceContract {
     protected static long lockedKb() {
         try {
             return Long.parseLong(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).stream()
-                    .filter(l -> l.startsWith("VmLck:")).findFirst().orElseThrow().replaceAll("\\D", ""));
+                    .filter(l -> l.startsWith("VmLck:"))
+                    .findFirst()
+                    .orElseThrow()
+                    .replaceAll("\\D", ""));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -86,11 +89,14 @@ public abstract class DmaSpaceContract {
     @SuppressWarnings("try") // closes the mapping inside its try on purpose, twice
     @Test
     void mapsABufferAtAnAlignedValidIova() {
-        try (DmaBuffer b = buffer(3 * 4096); DmaMapping m = space.map(b, 0, 3 * 4096, DmaDirection.BIDIRECTIONAL, null)) {
+        try (DmaBuffer b = buffer(3 * 4096);
+                DmaMapping m = space.map(b, 0, 3 * 4096, DmaDirection.BIDIRECTIONAL, null)) {
             assertTrue(m.isLive());
             assertEquals(3 * 4096, m.length());
             assertEquals(0, m.iova().value() % 4096, "page aligned: " + m.iova());
-            assertTrue(space.iovaRanges().stream().anyMatch(r -> r.contains(m.iova(), m.length())), m + " in " + space.iovaRanges());
+            assertTrue(
+                    space.iovaRanges().stream().anyMatch(r -> r.contains(m.iova(), m.length())),
+                    m + " in " + space.iovaRanges());
             assertEquals(List.of(m), space.mappings());
             assertEquals(m.iova().plus(4096), m.iova(4096));
             m.close();
@@ -102,8 +108,9 @@ public abstract class DmaSpaceContract {
 
     @Test
     void distinctMappingsGetDistinctIovasAndFreedOnesAreReused() {
-        try (DmaBuffer a = buffer(4096); DmaBuffer b = buffer(4096);
-             DmaMapping mb = space.map(b, DmaDirection.FROM_DEVICE)) {
+        try (DmaBuffer a = buffer(4096);
+                DmaBuffer b = buffer(4096);
+                DmaMapping mb = space.map(b, DmaDirection.FROM_DEVICE)) {
             DmaMapping ma = space.map(a, DmaDirection.TO_DEVICE);
             assertNotEquals(ma.iova(), mb.iova());
             Iova old = ma.iova();
@@ -120,12 +127,16 @@ public abstract class DmaSpaceContract {
     void mapsAtAFixedIovaAndRefusesAnOverlap() {
         org.junit.jupiter.api.Assumptions.assumeTrue(choosesIovas(), "no-IOMMU: the IOVA is the physical address");
         Iova fixed = Iova.of(0x4000_0000L);
-        try (DmaBuffer a = buffer(2 * 4096); DmaBuffer b = buffer(4096);
-             DmaMapping m = space.mapAt(a, fixed, DmaDirection.BIDIRECTIONAL)) {
+        try (DmaBuffer a = buffer(2 * 4096);
+                DmaBuffer b = buffer(4096);
+                DmaMapping m = space.mapAt(a, fixed, DmaDirection.BIDIRECTIONAL)) {
             assertEquals(fixed, m.iova());
-            var e = assertThrows(DmaMapException.IovaConflict.class, () -> space.mapAt(b, fixed.plus(4096), DmaDirection.TO_DEVICE));
+            var e = assertThrows(
+                    DmaMapException.IovaConflict.class, () -> space.mapAt(b, fixed.plus(4096), DmaDirection.TO_DEVICE));
             assertTrue(e.getMessage().contains("overlaps"), e.getMessage());
-            assertThrows(DmaMapException.InvalidRequest.class, () -> space.mapAt(b, Iova.of(0x4000_0800L), DmaDirection.TO_DEVICE),
+            assertThrows(
+                    DmaMapException.InvalidRequest.class,
+                    () -> space.mapAt(b, Iova.of(0x4000_0800L), DmaDirection.TO_DEVICE),
                     "an unaligned IOVA");
         }
     }
@@ -133,14 +144,18 @@ public abstract class DmaSpaceContract {
     @Test
     void refusesBadRequestsWithTypedErrors() {
         try (DmaBuffer b = buffer(2 * 4096)) {
-            var zero = assertThrows(DmaMapException.InvalidRequest.class, () -> space.map(b, 0, 0, DmaDirection.TO_DEVICE, null));
+            var zero = assertThrows(
+                    DmaMapException.InvalidRequest.class, () -> space.map(b, 0, 0, DmaDirection.TO_DEVICE, null));
             assertTrue(zero.getMessage().contains("length must be positive"), zero.getMessage());
-            var unaligned = assertThrows(DmaMapException.InvalidRequest.class,
-                    () -> space.map(b, 100, 4096, DmaDirection.TO_DEVICE, null));
+            var unaligned = assertThrows(
+                    DmaMapException.InvalidRequest.class, () -> space.map(b, 100, 4096, DmaDirection.TO_DEVICE, null));
             assertTrue(unaligned.getMessage().contains("4 KiB aligned"), unaligned.getMessage());
-            assertThrows(DmaMapException.InvalidRequest.class, () -> space.map(b, 4096, b.byteSize(), DmaDirection.TO_DEVICE, null),
+            assertThrows(
+                    DmaMapException.InvalidRequest.class,
+                    () -> space.map(b, 4096, b.byteSize(), DmaDirection.TO_DEVICE, null),
                     "past the buffer's end");
-            var mmioAttr = assertThrows(DmaMapException.InvalidRequest.class, () -> space.map(b, DmaDirection.TO_DEVICE, DmaAttr.MMIO));
+            var mmioAttr = assertThrows(
+                    DmaMapException.InvalidRequest.class, () -> space.map(b, DmaDirection.TO_DEVICE, DmaAttr.MMIO));
             assertTrue(mmioAttr.getMessage().contains("for device MMIO only"), mmioAttr.getMessage());
         }
         DmaBuffer closed = DmaBuffer.allocate(4096);
@@ -153,7 +168,8 @@ public abstract class DmaSpaceContract {
         try (DmaBuffer ram = DmaBuffer.allocate(4096)) {
             DmaBuffer bar = DmaBuffer.ofMmio(ram.segment(), "a stand-in BAR");
             assertEquals(MemoryKind.MMIO, bar.kind());
-            var e = assertThrows(DmaMapException.InvalidRequest.class, () -> space.map(bar, DmaDirection.BIDIRECTIONAL));
+            var e = assertThrows(
+                    DmaMapException.InvalidRequest.class, () -> space.map(bar, DmaDirection.BIDIRECTIONAL));
             assertTrue(e.getMessage().contains("is device MMIO; map it with DmaAttr.MMIO"), e.getMessage());
         }
     }
@@ -191,7 +207,8 @@ public abstract class DmaSpaceContract {
 
     @Test
     void unmapAllAndCloseUndoEverything() {
-        try (DmaBuffer a = buffer(4096); DmaBuffer b = buffer(4096)) {
+        try (DmaBuffer a = buffer(4096);
+                DmaBuffer b = buffer(4096)) {
             DmaMapping ma = space.map(a, DmaDirection.BIDIRECTIONAL);
             DmaMapping mb = space.map(b, DmaDirection.BIDIRECTIONAL);
             space.unmapAll();
@@ -255,7 +272,8 @@ public abstract class DmaSpaceContract {
                 space.unmap(second.iova(), 4096);
                 assertFalse(second.isLive());
             } else {
-                var e = assertThrows(DmaMapException.IovaConflict.class,
+                var e = assertThrows(
+                        DmaMapException.IovaConflict.class,
                         () -> space.map(b, 0, 4096, DmaDirection.FROM_DEVICE, null));
                 assertTrue(e.getMessage().contains("overlaps " + first), e.getMessage());
                 assertEquals(List.of(first), space.mappings(), "the first mapping is still the one recorded");
@@ -269,8 +287,10 @@ public abstract class DmaSpaceContract {
 
     @Test
     void aDeviceAccessOutsideEveryMappingIsReported() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(choosesIovas(), "no-IOMMU: nothing stands between device and memory");
-        try (DmaBuffer b = buffer(4096); DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                choosesIovas(), "no-IOMMU: nothing stands between device and memory");
+        try (DmaBuffer b = buffer(4096);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             deviceAccessOutsideMappingsIsReported(m.iova().plus(64L << 20));
         }
     }

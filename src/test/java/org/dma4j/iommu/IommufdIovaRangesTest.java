@@ -61,7 +61,8 @@ class IommufdIovaRangesTest {
     void asksForTheCountThenReadsEveryRange() {
         Kernel k = new Kernel();
         k.perCall.add(X86);
-        assertEquals(List.of(IovaRange.of(0, 0xfedf_ffffL), IovaRange.of(0xfef0_0000L, 0xffff_ffff_ffffL)),
+        assertEquals(
+                List.of(IovaRange.of(0, 0xfedf_ffffL), IovaRange.of(0xfef0_0000L, 0xffff_ffff_ffffL)),
                 IommufdSpace.iovaRanges(IOAS, k::ioctl));
         assertEquals(List.of(0, 2), k.capacities, "first with no room (EMSGSIZE), then with room for both");
     }
@@ -97,15 +98,20 @@ class IommufdIovaRangesTest {
         var e = assertThrows(ErrnoException.class, () -> IommufdSpace.iovaRanges(IOAS, k::ioctl));
         assertEquals(Errno.EMSGSIZE, e.errno());
         assertEquals(IommufdSpace.IOVA_RANGES_ATTEMPTS, k.calls);
-        assertTrue(e.getMessage().endsWith("the IOAS's ranges changed on each of 5 attempts to read them"), e.getMessage());
+        assertTrue(
+                e.getMessage().endsWith("the IOAS's ranges changed on each of 5 attempts to read them"),
+                e.getMessage());
     }
 
     @Test
     void otherErrorsPassThroughUntouched() {
-        ErrnoException enoent = Syscalls.failure("ioctl IOMMU_IOAS_IOVA_RANGES on /dev/iommu", Errno.ENOENT.value(), null);
-        var e = assertThrows(ErrnoException.class, () -> IommufdSpace.iovaRanges(IOAS, s -> {
-            throw enoent;
-        }));
+        ErrnoException enoent =
+                Syscalls.failure("ioctl IOMMU_IOAS_IOVA_RANGES on /dev/iommu", Errno.ENOENT.value(), null);
+        var e = assertThrows(
+                ErrnoException.class,
+                () -> IommufdSpace.iovaRanges(IOAS, s -> {
+                    throw enoent;
+                }));
         assertSame(enoent, e);
     }
 

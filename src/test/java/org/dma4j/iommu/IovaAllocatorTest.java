@@ -64,7 +64,8 @@ class IovaAllocatorTest {
                 a.free(taken[i], 3 * 4096);
             }
         }
-        assertEquals(IovaAllocator.LOW_GUARD, a.allocate(1023 * MB, 4096).value(), "everything merged back into one run");
+        assertEquals(
+                IovaAllocator.LOW_GUARD, a.allocate(1023 * MB, 4096).value(), "everything merged back into one run");
     }
 
     @Test
@@ -72,7 +73,8 @@ class IovaAllocatorTest {
         IovaAllocator a = new IovaAllocator(List.of(IovaRange.of(0, 2 * MB - 1)));
         Iova x = a.allocate(MB / 2, 4096);
         Iova y = a.allocate(MB / 2, 4096);
-        assertThrows(DmaMapException.IovaExhausted.class, () -> a.allocate(4096, 4096), "the 1 MiB above the guard is used");
+        assertThrows(
+                DmaMapException.IovaExhausted.class, () -> a.allocate(4096, 4096), "the 1 MiB above the guard is used");
         a.free(x, MB / 2);
         a.free(y, MB / 2);
         assertEquals(x, a.allocate(MB, 4096), "both halves merged into one free run");
@@ -82,13 +84,16 @@ class IovaAllocatorTest {
     void exhaustionSaysWhatWasAskedAndWhere() {
         IovaAllocator a = new IovaAllocator(List.of(IovaRange.of(0, 2 * MB - 1)));
         var e = assertThrows(DmaMapException.IovaExhausted.class, () -> a.allocate(4 * MB, 4096));
-        assertTrue(e.getMessage().contains("no free IOVA range of 4194304 bytes") && e.getMessage().contains("0x0-0x1fffff"),
+        assertTrue(
+                e.getMessage().contains("no free IOVA range of 4194304 bytes")
+                        && e.getMessage().contains("0x0-0x1fffff"),
                 e.getMessage());
     }
 
     @Test
     void fixedReservationsAreCheckedAgainstRangesAndLiveOnes() {
-        IovaAllocator a = new IovaAllocator(List.of(IovaRange.of(0, 0xfedf_ffffL), IovaRange.of(0xfef0_0000L, (1L << 48) - 1)));
+        IovaAllocator a =
+                new IovaAllocator(List.of(IovaRange.of(0, 0xfedf_ffffL), IovaRange.of(0xfef0_0000L, (1L << 48) - 1)));
         a.reserve(Iova.of(0x200000), 8192);
         var overlap = assertThrows(DmaMapException.IovaConflict.class, () -> a.reserve(Iova.of(0x201000), 4096));
         assertTrue(overlap.getMessage().contains("overlaps a live mapping"), overlap.getMessage());

@@ -50,21 +50,36 @@ class NoIommuSpaceTest {
     @Test
     void theIovaIsThePhysicalAddressAndMustBeContiguous() {
         FakeMemory scattered = new FakeMemory(true);
-        try (DmaBuffer b = DmaBuffer.allocate(2 * 4096); NoIommuSpace s = space(scattered)) {
-            var e = assertThrows(DmaMapException.InvalidRequest.class,
+        try (DmaBuffer b = DmaBuffer.allocate(2 * 4096);
+                NoIommuSpace s = space(scattered)) {
+            var e = assertThrows(
+                    DmaMapException.InvalidRequest.class,
                     () -> s.map(b.segment(), MemoryKind.HUGEPAGE_RAM, DmaDirection.TO_DEVICE, null));
-            assertTrue(e.getMessage().startsWith("no-IOMMU: the device sees physical addresses and these 8192 bytes are not"
-                    + " physically contiguous (page 1 breaks the run)"), e.getMessage());
-            try (DmaMapping one = s.map(b.segment().asSlice(4096), MemoryKind.HUGEPAGE_RAM, DmaDirection.TO_DEVICE, null)) {
-                assertEquals(scattered.resolve(b.segment().asSlice(4096)).value(), one.iova().value(), "one page maps at its PA");
-                var fixed = assertThrows(DmaMapException.InvalidRequest.class,
-                        () -> s.map(b.segment().asSlice(0, 4096), MemoryKind.HUGEPAGE_RAM, DmaDirection.TO_DEVICE, Iova.of(0x100000)));
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("no-IOMMU: the device sees physical addresses and these 8192 bytes are not"
+                                    + " physically contiguous (page 1 breaks the run)"),
+                    e.getMessage());
+            try (DmaMapping one =
+                    s.map(b.segment().asSlice(4096), MemoryKind.HUGEPAGE_RAM, DmaDirection.TO_DEVICE, null)) {
+                assertEquals(
+                        scattered.resolve(b.segment().asSlice(4096)).value(),
+                        one.iova().value(),
+                        "one page maps at its PA");
+                var fixed = assertThrows(
+                        DmaMapException.InvalidRequest.class,
+                        () -> s.map(
+                                b.segment().asSlice(0, 4096),
+                                MemoryKind.HUGEPAGE_RAM,
+                                DmaDirection.TO_DEVICE,
+                                Iova.of(0x100000)));
                 assertTrue(fixed.getMessage().contains("the IOVA is the physical address"), fixed.getMessage());
             }
         }
         FakeMemory contiguous = new FakeMemory(false);
-        try (DmaBuffer b = DmaBuffer.allocate(4 * 4096); NoIommuSpace s = space(contiguous);
-             DmaMapping m = s.map(b.segment(), MemoryKind.HUGEPAGE_RAM, DmaDirection.BIDIRECTIONAL, null)) {
+        try (DmaBuffer b = DmaBuffer.allocate(4 * 4096);
+                NoIommuSpace s = space(contiguous);
+                DmaMapping m = s.map(b.segment(), MemoryKind.HUGEPAGE_RAM, DmaDirection.BIDIRECTIONAL, null)) {
             assertEquals(contiguous.resolve(b.segment()).value(), m.iova().value());
             assertEquals(java.util.List.of(7), s.groups());
         }
@@ -74,15 +89,22 @@ class NoIommuSpaceTest {
     @Test
     void refusesOrdinaryRamAndSaysWhyAndWhatToUse() {
         FakeMemory memory = new FakeMemory(false);
-        try (DmaBuffer b = DmaBuffer.allocate(4096); NoIommuSpace s = space(memory)) {
+        try (DmaBuffer b = DmaBuffer.allocate(4096);
+                NoIommuSpace s = space(memory)) {
             var e = assertThrows(DmaMapException.InvalidRequest.class, () -> s.map(b, DmaDirection.BIDIRECTIONAL));
             assertTrue(e.getMessage().startsWith("no-IOMMU refuses 4 KiB RAM (0x"), e.getMessage());
-            assertTrue(e.getMessage().contains("the kernel may migrate even mlocked 4 KiB pages (compaction)"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("the kernel may migrate even mlocked 4 KiB pages (compaction)"),
+                    e.getMessage());
             assertTrue(e.getMessage().contains("use hugepage memory: space.allocate(bytes)"), e.getMessage());
-            assertThrows(DmaMapException.InvalidRequest.class,
-                    () -> s.map(b.segment(), MemoryKind.RAM, DmaDirection.BIDIRECTIONAL, null), "a segment declared RAM too");
+            assertThrows(
+                    DmaMapException.InvalidRequest.class,
+                    () -> s.map(b.segment(), MemoryKind.RAM, DmaDirection.BIDIRECTIONAL, null),
+                    "a segment declared RAM too");
             try (DmaBuffer forIommu = DmaBuffer.allocateForIommu(4096)) {
-                assertThrows(DmaMapException.InvalidRequest.class, () -> s.map(forIommu, DmaDirection.BIDIRECTIONAL),
+                assertThrows(
+                        DmaMapException.InvalidRequest.class,
+                        () -> s.map(forIommu, DmaDirection.BIDIRECTIONAL),
                         "nor memory that waits for an IOMMU to pin it");
             }
             assertTrue(s.mappings().isEmpty());
@@ -94,9 +116,11 @@ class NoIommuSpaceTest {
     @Test
     void refusesMmioBeforeResolvingIt() {
         OneFrame resolver = new OneFrame();
-        try (DmaBuffer ram = DmaBuffer.allocate(4096); NoIommuSpace s = space(resolver)) {
+        try (DmaBuffer ram = DmaBuffer.allocate(4096);
+                NoIommuSpace s = space(resolver)) {
             DmaBuffer bar = DmaBuffer.ofMmio(ram.segment(), "a stand-in BAR");
-            var e = assertThrows(DmaMapException.Unsupported.class, () -> s.map(bar, DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO));
+            var e = assertThrows(
+                    DmaMapException.Unsupported.class, () -> s.map(bar, DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO));
             assertTrue(e.getMessage().startsWith("no-IOMMU cannot map MMIO (0x"), e.getMessage());
             assertEquals(List.of(), resolver.asked, "the BAR was never resolved");
         }
@@ -109,12 +133,16 @@ class NoIommuSpaceTest {
     @Test
     void onePhysicalRangeIsMappedOnceAtATime() {
         OneFrame resolver = new OneFrame(); // two different virtual pages, one frame: as two views of one page
-        try (DmaBuffer a = DmaBuffer.allocate(4096); DmaBuffer b = DmaBuffer.allocate(2 * 4096); NoIommuSpace s = space(resolver)) {
+        try (DmaBuffer a = DmaBuffer.allocate(4096);
+                DmaBuffer b = DmaBuffer.allocate(2 * 4096);
+                NoIommuSpace s = space(resolver)) {
             DmaMapping first = s.map(a.segment(), MemoryKind.HUGEPAGE_RAM, DmaDirection.TO_DEVICE, null);
-            var e = assertThrows(DmaMapException.IovaConflict.class,
+            var e = assertThrows(
+                    DmaMapException.IovaConflict.class,
                     () -> s.map(b.segment(), MemoryKind.HUGEPAGE_RAM, DmaDirection.FROM_DEVICE, null));
-            assertEquals("noiommu: " + first.iova() + " +8192 overlaps " + first + "; no-IOMMU: the IOVA is the physical"
-                    + " address, so memory can be mapped once at a time; use that mapping (or a slice of it) or unmap it first",
+            assertEquals(
+                    "noiommu: " + first.iova() + " +8192 overlaps " + first + "; no-IOMMU: the IOVA is the physical"
+                            + " address, so memory can be mapped once at a time; use that mapping (or a slice of it) or unmap it first",
                     e.getMessage());
             assertEquals(List.of(first), s.mappings());
             assertTrue(first.isLive());
@@ -132,10 +160,17 @@ class NoIommuSpaceTest {
         try (NoIommuSpace s = space(new FakeMemory(false))) {
             // 1 TiB of hugepages: more than any machine running this has reserved.
             var e = assertThrows(HugepagesUnavailableException.class, () -> s.allocate(1L << 40));
-            assertTrue(e.getMessage().startsWith("no-IOMMU DMA memory must be hugepages (the device sees physical addresses,"
-                    + " and only hugepages stay where they are): allocating 1024 GiB of 2 MiB hugepages failed: "), e.getMessage());
-            assertTrue(e.getMessage().contains("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages (as root), or boot with"
-                    + " hugepagesz=2M hugepages="), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .startsWith(
+                                    "no-IOMMU DMA memory must be hugepages (the device sees physical addresses,"
+                                            + " and only hugepages stay where they are): allocating 1024 GiB of 2 MiB hugepages failed: "),
+                    e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .contains("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages (as root), or boot with"
+                                    + " hugepagesz=2M hugepages="),
+                    e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> s.allocate(0));
         }
     }
@@ -143,7 +178,9 @@ class NoIommuSpaceTest {
     @SuppressWarnings("try") // the hugepage reservation h is held for its scope
     @Test
     void allocateGivesOneContiguousHugepage() {
-        try (Hugepages h = Hugepages.reserve(1); NoIommuSpace s = space(new FakeMemory(false)); DmaBuffer b = s.allocate(5000)) {
+        try (Hugepages h = Hugepages.reserve(1);
+                NoIommuSpace s = space(new FakeMemory(false));
+                DmaBuffer b = s.allocate(5000)) {
             assertEquals(MemoryKind.HUGEPAGE_RAM, b.kind());
             assertEquals(DmaBuffer.Pinning.HUGETLB, b.pinning());
             assertEquals(2 << 20, b.byteSize(), "rounded up to one 2 MiB hugepage");
@@ -156,13 +193,18 @@ class NoIommuSpaceTest {
     @Test
     void memoryAboveTheDeviceMaskIsRefusedNamingMaskAndFix() {
         FakeMemory memory = new FakeMemory(false); // frames from physical 4 GiB up
-        try (DmaBuffer b = DmaBuffer.allocate(4096); NoIommuSpace s = space(memory)) {
+        try (DmaBuffer b = DmaBuffer.allocate(4096);
+                NoIommuSpace s = space(memory)) {
             s.setDmaMask("0000:00:05.0", DmaMask.bits(32));
-            var e = assertThrows(DmaMapException.AboveDmaMask.class,
+            var e = assertThrows(
+                    DmaMapException.AboveDmaMask.class,
                     () -> s.map(b.segment(), MemoryKind.HUGEPAGE_RAM, DmaDirection.TO_DEVICE, null));
-            assertTrue(e.getMessage().startsWith("no-IOMMU: the device sees physical addresses, and this memory is at physical"
-                    + " 0x100001000 +4096, above the 32-bit DMA mask 0xffffffff of 0000:00:05.0, which cannot reach it; use"
-                    + " memory below 0x100000000"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("no-IOMMU: the device sees physical addresses, and this memory is at physical"
+                                    + " 0x100001000 +4096, above the 32-bit DMA mask 0xffffffff of 0000:00:05.0, which cannot reach it; use"
+                                    + " memory below 0x100000000"),
+                    e.getMessage());
             assertTrue(e.getMessage().contains("or an IOMMU backend (type1, iommufd)"), e.getMessage());
             s.setDmaMask("0000:00:05.0", DmaMask.bits(33));
             try (DmaMapping m = s.map(b.segment(), MemoryKind.HUGEPAGE_RAM, DmaDirection.TO_DEVICE, null)) {

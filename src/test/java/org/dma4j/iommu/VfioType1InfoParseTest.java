@@ -65,9 +65,13 @@ class VfioType1InfoParseTest {
 
         VfioType1Space.Info info = VfioType1Space.parse(s);
 
-        assertEquals(new VfioType1Space.Info(PGSIZES_4K_2M_1G, 65533,
-                List.of(IovaRange.of(0, 0xfedf_ffffL), IovaRange.of(0xfef0_0000L, 0x7f_ffff_ffffL)),
-                Set.of(PageSize.SIZE_4K, PageSize.SIZE_2M, PageSize.SIZE_1G)), info);
+        assertEquals(
+                new VfioType1Space.Info(
+                        PGSIZES_4K_2M_1G,
+                        65533,
+                        List.of(IovaRange.of(0, 0xfedf_ffffL), IovaRange.of(0xfef0_0000L, 0x7f_ffff_ffffL)),
+                        Set.of(PageSize.SIZE_4K, PageSize.SIZE_2M, PageSize.SIZE_1G)),
+                info);
     }
 
     @Test
@@ -102,7 +106,9 @@ class VfioType1InfoParseTest {
         iovaRanges(s, INFO, 0, 0, 0xffff);
         s.set(JAVA_INT, INFO + 8, 3); // nr_iovas
         var e = assertThrows(Dma4jException.class, () -> VfioType1Space.parse(s));
-        assertTrue(e.getMessage().startsWith("VFIO_IOMMU_GET_INFO (3 IOVA ranges): capability 1 needs 64 bytes but has 32"),
+        assertTrue(
+                e.getMessage()
+                        .startsWith("VFIO_IOMMU_GET_INFO (3 IOVA ranges): capability 1 needs 64 bytes but has 32"),
                 e.getMessage());
     }
 
@@ -111,7 +117,9 @@ class VfioType1InfoParseTest {
         MemorySegment s = info(INFO + 8, FLAG_CAPS, 0x1000, INFO);
         header(s, INFO, CAP_DMA_AVAIL, 1, 0);
         var e = assertThrows(Dma4jException.class, () -> VfioType1Space.parse(s));
-        assertTrue(e.getMessage().startsWith("VFIO_IOMMU_GET_INFO: capability 3 needs 12 bytes but has 8"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("VFIO_IOMMU_GET_INFO: capability 3 needs 12 bytes but has 8"),
+                e.getMessage());
     }
 
     @Test
@@ -120,7 +128,10 @@ class VfioType1InfoParseTest {
         header(s, INFO, CAP_MIGRATION, 1, 0);
         header(s, INFO + 32, CAP_MIGRATION, 1, INFO); // the second points at the first
         var e = assertThrows(Dma4jException.class, () -> VfioType1Space.parse(s));
-        assertTrue(e.getMessage().startsWith("VFIO_IOMMU_GET_INFO returned a malformed capability chain: a capability"
-                + " at offset 24 of a 64-byte buffer"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("VFIO_IOMMU_GET_INFO returned a malformed capability chain: a capability"
+                                + " at offset 24 of a 64-byte buffer"),
+                e.getMessage());
     }
 }

@@ -72,8 +72,9 @@ class AbiConformanceTest {
                 mismatches.add(e.key() + ": C says " + v + ", Java says " + e.java());
             }
         }
-        assertTrue(mismatches.isEmpty(), mismatches.size() + " ABI mismatches against " + include + ":\n  "
-                + String.join("\n  ", mismatches));
+        assertTrue(
+                mismatches.isEmpty(),
+                mismatches.size() + " ABI mismatches against " + include + ":\n  " + String.join("\n  ", mismatches));
         // The lists are read by reflection; make sure they were not silently empty.
         assertTrue(structs >= 30, "only " + structs + " structs found");
         assertTrue(constants >= 250, "only " + constants + " constants found");
@@ -110,7 +111,8 @@ class AbiConformanceTest {
 
     private static List<Class<?>> generatedClasses(String pkg) throws IOException, URISyntaxException {
         String path = "org/dma4j/linux/gen/" + pkg;
-        Path dir = Path.of(AbiConformanceTest.class.getClassLoader().getResource(path).toURI());
+        Path dir = Path.of(
+                AbiConformanceTest.class.getClassLoader().getResource(path).toURI());
         List<Class<?>> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.sorted().toList()) {
@@ -131,10 +133,16 @@ class AbiConformanceTest {
         int n = 0;
         for (Method m : header.getMethods()) {
             Class<?> t = m.getReturnType();
-            if (Modifier.isStatic(m.getModifiers()) && m.getParameterCount() == 0 && !m.getName().contains("$")
+            if (Modifier.isStatic(m.getModifiers())
+                    && m.getParameterCount() == 0
+                    && !m.getName().contains("$")
                     && (t == int.class || t == long.class)) {
                 long v = ((Number) m.invoke(null)).longValue();
-                out.add(new Expect(header.getSimpleName() + "." + m.getName(), "(long long)(" + m.getName() + ")", v, t == int.class));
+                out.add(new Expect(
+                        header.getSimpleName() + "." + m.getName(),
+                        "(long long)(" + m.getName() + ")",
+                        v,
+                        t == int.class));
                 n++;
             }
         }
@@ -200,15 +208,32 @@ class AbiConformanceTest {
                 int main(void) {
                 """);
         for (Expect e : expects) {
-            src.append("    printf(\"%s\\t%lld\\n\", \"").append(e.key()).append("\", (long long)(")
-                    .append(e.cExpression()).append("));\n");
+            src.append("    printf(\"%s\\t%lld\\n\", \"")
+                    .append(e.key())
+                    .append("\", (long long)(")
+                    .append(e.cExpression())
+                    .append("));\n");
         }
         src.append("    return 0;\n}\n");
         Path c = dir.resolve("abi.c");
         Path exe = dir.resolve("abi");
         Files.writeString(c, src);
-        run(List.of(gcc, "-std=gnu11", "-Wall", "-Werror", "-I", headers.toString(), "-I", include.toString(),
-                "-I", include.resolve("x86_64-linux-gnu").toString(), "-o", exe.toString(), c.toString()), "compile " + c);
+        run(
+                List.of(
+                        gcc,
+                        "-std=gnu11",
+                        "-Wall",
+                        "-Werror",
+                        "-I",
+                        headers.toString(),
+                        "-I",
+                        include.toString(),
+                        "-I",
+                        include.resolve("x86_64-linux-gnu").toString(),
+                        "-o",
+                        exe.toString(),
+                        c.toString()),
+                "compile " + c);
         String output = run(List.of(exe.toString()), "run " + exe);
         Map<String, Long> values = new HashMap<>();
         output.lines().forEach(l -> {

@@ -18,7 +18,9 @@ class ErrnoTest {
     private static Map<String, Integer> libc() throws ReflectiveOperationException {
         Map<String, Integer> out = new TreeMap<>();
         for (Method m : libc_h.class.getMethods()) {
-            if (Modifier.isStatic(m.getModifiers()) && m.getParameterCount() == 0 && m.getReturnType() == int.class
+            if (Modifier.isStatic(m.getModifiers())
+                    && m.getParameterCount() == 0
+                    && m.getReturnType() == int.class
                     && m.getName().matches("E[A-Z0-9]+")) {
                 out.put(m.getName(), (int) m.invoke(null));
             }

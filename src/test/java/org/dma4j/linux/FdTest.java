@@ -36,17 +36,25 @@ class FdTest {
     void preadReadsAtOffset(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path f = dir.resolve("data");
         Files.writeString(f, "0123456789");
-        try (Fd fd = Fd.open(f.toString(), O_RDONLY()); Arena a = Arena.ofConfined()) {
+        try (Fd fd = Fd.open(f.toString(), O_RDONLY());
+                Arena a = Arena.ofConfined()) {
             var buf = a.allocate(4);
             assertEquals(4, fd.pread(buf, 3));
             assertEquals("3456", new String(buf.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
             assertEquals(0, fd.pread(buf, 100));
         }
-        try (Fd fd = Fd.open(f.toString(), org.dma4j.linux.gen.libc.libc_h.O_RDWR()); Arena a = Arena.ofConfined()) {
-            assertEquals(3, fd.pwrite(a.allocateFrom("abc", java.nio.charset.StandardCharsets.US_ASCII).asSlice(0, 3), 8));
+        try (Fd fd = Fd.open(f.toString(), org.dma4j.linux.gen.libc.libc_h.O_RDWR());
+                Arena a = Arena.ofConfined()) {
+            assertEquals(
+                    3,
+                    fd.pwrite(
+                            a.allocateFrom("abc", java.nio.charset.StandardCharsets.US_ASCII)
+                                    .asSlice(0, 3),
+                            8));
         }
         assertEquals("01234567abc", Files.readString(f));
-        try (Fd ro = Fd.open(f.toString(), O_RDONLY()); Arena a = Arena.ofConfined()) {
+        try (Fd ro = Fd.open(f.toString(), O_RDONLY());
+                Arena a = Arena.ofConfined()) {
             var e = assertThrows(ErrnoException.class, () -> ro.pwrite(a.allocate(1), 0));
             assertEquals(Errno.EBADF, e.errno());
         }

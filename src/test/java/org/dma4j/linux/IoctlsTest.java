@@ -14,11 +14,14 @@ import org.junit.jupiter.api.Test;
 class IoctlsTest {
     @Test
     void javaMacrosMatchTheGeneratedNumbers() {
-        // VFIO_GET_API_VERSION is _IO(VFIO_TYPE, VFIO_BASE + 0); IOMMU_IOAS_ALLOC is _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC).
+        // VFIO_GET_API_VERSION is _IO(VFIO_TYPE, VFIO_BASE + 0); IOMMU_IOAS_ALLOC is _IO(IOMMUFD_TYPE,
+        // IOMMUFD_CMD_IOAS_ALLOC).
         assertEquals(Ioctls.VFIO_GET_API_VERSION.number(), Ioc.io(vfio_h.VFIO_TYPE(), vfio_h.VFIO_BASE()));
         assertEquals(Ioctls.VFIO_IOMMU_MAP_DMA.number(), Ioc.io(vfio_h.VFIO_TYPE(), vfio_h.VFIO_BASE() + 13));
-        assertEquals(Ioctls.IOMMU_IOAS_ALLOC.number(), Ioc.io(iommufd_h.IOMMUFD_TYPE(), iommufd_h.IOMMUFD_CMD_IOAS_ALLOC()));
-        assertEquals(Ioctls.IOMMU_IOAS_MAP.number(), Ioc.io(iommufd_h.IOMMUFD_TYPE(), iommufd_h.IOMMUFD_CMD_IOAS_MAP()));
+        assertEquals(
+                Ioctls.IOMMU_IOAS_ALLOC.number(), Ioc.io(iommufd_h.IOMMUFD_TYPE(), iommufd_h.IOMMUFD_CMD_IOAS_ALLOC()));
+        assertEquals(
+                Ioctls.IOMMU_IOAS_MAP.number(), Ioc.io(iommufd_h.IOMMUFD_TYPE(), iommufd_h.IOMMUFD_CMD_IOAS_MAP()));
     }
 
     @Test

@@ -1,8 +1,8 @@
 package org.dma4j.linux;
 
+import static org.dma4j.linux.gen.libc.libc_h.MADV_DONTFORK;
 import static org.dma4j.linux.gen.libc.libc_h.MAP_ANONYMOUS;
 import static org.dma4j.linux.gen.libc.libc_h.MAP_PRIVATE;
-import static org.dma4j.linux.gen.libc.libc_h.MADV_DONTFORK;
 import static org.dma4j.linux.gen.libc.libc_h.O_RDONLY;
 import static org.dma4j.linux.gen.libc.libc_h.O_RDWR;
 import static org.dma4j.linux.gen.libc.libc_h.PROT_READ;
@@ -28,7 +28,8 @@ class SyscallsTest {
         assertEquals(Errno.valueOf(name).value(), e.errnoValue());
         assertEquals(Syscalls.strerror(e.errnoValue()), e.description());
         assertTrue(e.operation().contains(operationPart), e.operation());
-        assertTrue(e.getMessage().startsWith("failed to " + e.operation() + ": " + e.description() + " (" + name + ")"),
+        assertTrue(
+                e.getMessage().startsWith("failed to " + e.operation() + ": " + e.description() + " (" + name + ")"),
                 e.getMessage());
     }
 
@@ -41,8 +42,7 @@ class SyscallsTest {
 
     @Test
     void ioctlOnBadFdIsEBADF() {
-        var e = assertThrows(ErrnoException.class,
-                () -> Syscalls.ioctl(-1, "fd -1", Ioctls.VFIO_GET_API_VERSION, 0L));
+        var e = assertThrows(ErrnoException.class, () -> Syscalls.ioctl(-1, "fd -1", Ioctls.VFIO_GET_API_VERSION, 0L));
         assertErrno(e, "EBADF", "ioctl VFIO_GET_API_VERSION on fd -1");
     }
 
@@ -64,7 +64,8 @@ class SyscallsTest {
         long page = Syscalls.pageSize();
         MemorySegment gone;
         try (Arena a = Arena.ofConfined()) {
-            gone = Syscalls.mmap(page, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0, a, "a test page");
+            gone = Syscalls.mmap(
+                    page, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0, a, "a test page");
         } // unmapped here
         MemorySegment unmapped = Syscalls.ofAddress(gone.address(), page);
         try (Fd zero = Fd.open("/dev/zero", O_RDONLY())) {
@@ -81,10 +82,12 @@ class SyscallsTest {
     @Test
     void mmapWithoutSharingTypeIsEINVAL() {
         try (Arena a = Arena.ofConfined()) {
-            var e = assertThrows(ErrnoException.class,
+            var e = assertThrows(
+                    ErrnoException.class,
                     () -> Syscalls.mmap(4096, PROT_READ(), MAP_ANONYMOUS(), -1, 0, a, "a bad mapping"));
             assertErrno(e, "EINVAL", "map 4096 bytes of a bad mapping");
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> Syscalls.mmap(0, PROT_READ(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0, a, "nothing"));
         }
     }
@@ -101,7 +104,8 @@ class SyscallsTest {
         assertEquals(0, page & (page - 1), "page size is a power of two");
         assertTrue(page >= 4096);
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment m = Syscalls.mmap(2 * page, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0, a, "two pages");
+            MemorySegment m = Syscalls.mmap(
+                    2 * page, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0, a, "two pages");
             assertEquals(2 * page, m.byteSize());
             Syscalls.mlock(m);
             m.set(ValueLayout.JAVA_LONG, page, 0x1234_5678_9abc_def0L);
@@ -112,7 +116,8 @@ class SyscallsTest {
 
     @Test
     void eventfdCountsWrites() {
-        try (Fd efd = Fd.adopt(Syscalls.eventfd(0, 0), "eventfd"); Arena a = Arena.ofConfined()) {
+        try (Fd efd = Fd.adopt(Syscalls.eventfd(0, 0), "eventfd");
+                Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(ValueLayout.JAVA_LONG);
             v.set(ValueLayout.JAVA_LONG, 0, 3);
             assertEquals(8, Syscalls.write(efd.raw(), v, efd.name()));
@@ -128,7 +133,8 @@ class SyscallsTest {
 
     @Test
     void memfdIsAFile() {
-        try (Fd fd = Fd.adopt(Syscalls.memfdCreate("dma4j-test", 0), "memfd"); Arena a = Arena.ofConfined()) {
+        try (Fd fd = Fd.adopt(Syscalls.memfdCreate("dma4j-test", 0), "memfd");
+                Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(16);
             assertEquals(0, fd.pread(buf, 0), "a new memfd is empty");
         }
@@ -140,7 +146,10 @@ class SyscallsTest {
         assertEquals("EBUSY", Errno.nameOf(16));
         assertEquals("EAGAIN", Errno.nameOf(Errno.EAGAIN.value()), "the canonical name wins over EWOULDBLOCK");
         assertEquals("errno 9999", Errno.nameOf(9999));
-        assertEquals(Errno.UNKNOWN, Syscalls.failure("ioctl X on /dev/null", 524, null).errno(), "ENOTSUPP is kernel-internal");
+        assertEquals(
+                Errno.UNKNOWN,
+                Syscalls.failure("ioctl X on /dev/null", 524, null).errno(),
+                "ENOTSUPP is kernel-internal");
         assertEquals(524, Syscalls.failure("ioctl X on /dev/null", 524, null).errnoValue());
     }
 

@@ -27,7 +27,10 @@ class DmaBufferTest {
                 assertEquals(0, b.segment().get(ValueLayout.JAVA_BYTE, i));
             }
             long locked = Long.parseLong(Files.readAllLines(Path.of("/proc/self/status")).stream()
-                    .filter(l -> l.startsWith("VmLck:")).findFirst().orElseThrow().replaceAll("\\D", ""));
+                    .filter(l -> l.startsWith("VmLck:"))
+                    .findFirst()
+                    .orElseThrow()
+                    .replaceAll("\\D", ""));
             assertTrue(locked >= 8, "the pages are locked: VmLck " + locked + " kB");
         }
     }
@@ -59,7 +62,10 @@ class DmaBufferTest {
 
     static long lockedKb() throws java.io.IOException {
         return Long.parseLong(Files.readAllLines(Path.of("/proc/self/status")).stream()
-                .filter(l -> l.startsWith("VmLck:")).findFirst().orElseThrow().replaceAll("\\D", ""));
+                .filter(l -> l.startsWith("VmLck:"))
+                .findFirst()
+                .orElseThrow()
+                .replaceAll("\\D", ""));
     }
 
     @Test
@@ -83,7 +89,7 @@ class DmaBufferTest {
         assertFalse(b.isOpen());
         var e = assertThrows(AlreadyClosedException.class, b::segment);
         assertTrue(e.getMessage().endsWith("closed] is already closed"), e.getMessage());
-        assertThrows(AlreadyClosedException.class, () -> b.onClose(() -> { }));
+        assertThrows(AlreadyClosedException.class, () -> b.onClose(() -> {}));
     }
 
     @Test
@@ -99,14 +105,17 @@ class DmaBufferTest {
     @SuppressWarnings("try") // the hugepage reservation h is held for its scope
     @Test
     void hugepagesWhenReserved() {
-        try (Hugepages h = Hugepages.reserve(2); DmaBuffer b = DmaBuffer.allocate(3 << 20, PageSize.SIZE_2M)) {
+        try (Hugepages h = Hugepages.reserve(2);
+                DmaBuffer b = DmaBuffer.allocate(3 << 20, PageSize.SIZE_2M)) {
             assertEquals(4L << 20, b.byteSize(), "rounded up to whole 2 MiB pages");
             assertEquals(MemoryKind.HUGEPAGE_RAM, b.kind());
             assertEquals(0, b.segment().address() % (2 << 20), "2 MiB aligned");
             try (Pagemap p = Pagemap.open()) {
                 var pages = p.resolvePages(b.segment(), PageSize.SIZE_2M);
                 assertEquals(2, pages.size());
-                assertTrue(p.isContiguous(b.segment().asSlice(0, 2 << 20), PageSize.SIZE_4K), "one hugepage is physically contiguous");
+                assertTrue(
+                        p.isContiguous(b.segment().asSlice(0, 2 << 20), PageSize.SIZE_4K),
+                        "one hugepage is physically contiguous");
                 assertEquals(0, pages.get(0).value() % (2 << 20), "and 2 MiB aligned physically");
             }
         }
@@ -117,8 +126,12 @@ class DmaBufferTest {
         // No 1 GiB pages are reserved on our machines (they can only be reserved at boot).
         var e = assertThrows(HugepagesUnavailableException.class, () -> DmaBuffer.allocate(1 << 20, PageSize.SIZE_1G));
         assertTrue(e.getMessage().startsWith("allocating 1 GiB of 1 GiB hugepages failed: "), e.getMessage());
-        assertTrue(e.getMessage().matches(".*reserve 1 more with: echo \\d+ > /sys/kernel/mm/hugepages/hugepages-1048576kB/"
-                + "nr_hugepages \\(as root\\), or boot with hugepagesz=1G hugepages=\\d+ on the kernel command line"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .matches(
+                                ".*reserve 1 more with: echo \\d+ > /sys/kernel/mm/hugepages/hugepages-1048576kB/"
+                                        + "nr_hugepages \\(as root\\), or boot with hugepagesz=1G hugepages=\\d+ on the kernel command line"),
+                e.getMessage());
         try (DmaBuffer fallback = DmaBuffer.allocatePreferring(1 << 20, PageSize.SIZE_1G)) {
             assertEquals(MemoryKind.RAM, fallback.kind(), "falls back to locked 4 KiB pages");
             assertEquals(1 << 20, fallback.byteSize());

@@ -24,7 +24,8 @@ public final class Hugepages implements AutoCloseable {
             Hugepages h = new Hugepages(before);
             if (free < pages) {
                 h.close();
-                Assumptions.abort("the kernel reserved only " + free + " of " + pages + " 2 MiB hugepages (memory too fragmented)");
+                Assumptions.abort("the kernel reserved only " + free + " of " + pages
+                        + " 2 MiB hugepages (memory too fragmented)");
             }
             return h;
         } catch (IOException e) {

@@ -32,7 +32,8 @@ class PagemapTest {
     @Test
     void resolvesEveryPageOfABufferInOneGo() throws Exception {
         Assumptions.assumeTrue(root(), "physical addresses need CAP_SYS_ADMIN; run the tests as root");
-        try (DmaBuffer b = DmaBuffer.allocate(64 * 4096); Pagemap p = Pagemap.open()) {
+        try (DmaBuffer b = DmaBuffer.allocate(64 * 4096);
+                Pagemap p = Pagemap.open()) {
             List<PhysAddr> pages = p.resolvePages(b.segment(), PageSize.SIZE_4K);
             assertEquals(64, pages.size());
             assertEquals(64, new HashSet<>(pages).size(), "distinct frames");
@@ -53,9 +54,10 @@ class PagemapTest {
     void aBatchCostsAboutEightBytesPerPage() throws Exception {
         Assumptions.assumeTrue(root(), "physical addresses need CAP_SYS_ADMIN; run the tests as root");
         int pages = 4096;
-        try (Arena a = Arena.ofConfined(); Pagemap p = Pagemap.open()) {
-            MemorySegment m = Syscalls.mmap(pages * 4096L, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0, a,
-                    "zero pages");
+        try (Arena a = Arena.ofConfined();
+                Pagemap p = Pagemap.open()) {
+            MemorySegment m = Syscalls.mmap(
+                    pages * 4096L, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0, a, "zero pages");
             for (long i = 0; i < pages; i++) {
                 assertEquals(0, m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i * 4096));
             }
@@ -65,7 +67,9 @@ class PagemapTest {
             frames = p.resolvePages(m, PageSize.SIZE_4K);
             long bytes = mx.getCurrentThreadAllocatedBytes() - before;
             assertEquals(pages, frames.size());
-            assertTrue(frames.get(pages - 1).value() > 0 && frames.get(0).value() % 4096 == 0, frames.get(0).toString());
+            assertTrue(
+                    frames.get(pages - 1).value() > 0 && frames.get(0).value() % 4096 == 0,
+                    frames.get(0).toString());
             assertTrue(bytes < pages * 10L, bytes + " bytes for " + pages + " pages");
         }
     }
@@ -76,13 +80,26 @@ class PagemapTest {
      */
     @Test
     void aPageNotPresentIsRefusedAndLeftUntouched() {
-        try (Arena a = Arena.ofConfined(); Pagemap p = Pagemap.open()) {
-            MemorySegment untouched = Syscalls.mmap(4096, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0, a,
+        try (Arena a = Arena.ofConfined();
+                Pagemap p = Pagemap.open()) {
+            MemorySegment untouched = Syscalls.mmap(
+                    4096,
+                    PROT_READ() | PROT_WRITE(),
+                    MAP_PRIVATE() | MAP_ANONYMOUS(),
+                    -1,
+                    0,
+                    a,
                     "a page never touched");
             var e = assertThrows(PagemapException.class, () -> p.resolve(untouched));
-            assertTrue(e.getMessage().startsWith("page at 0x" + Long.toHexString(untouched.address()) + " is not present in memory;"),
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("page at 0x" + Long.toHexString(untouched.address())
+                                    + " is not present in memory;"),
                     e.getMessage());
-            assertThrows(PagemapException.class, () -> p.resolvePages(untouched, PageSize.SIZE_4K), "still not present: not touched");
+            assertThrows(
+                    PagemapException.class,
+                    () -> p.resolvePages(untouched, PageSize.SIZE_4K),
+                    "still not present: not touched");
         }
     }
 
@@ -93,18 +110,35 @@ class PagemapTest {
      */
     @Test
     void withoutCapabilitiesBothFailClearly() throws Exception {
-        Assumptions.assumeTrue(root() && new File("/usr/bin/setpriv").canExecute() && new File("/usr/bin/prlimit").canExecute(),
+        Assumptions.assumeTrue(
+                root() && new File("/usr/bin/setpriv").canExecute() && new File("/usr/bin/prlimit").canExecute(),
                 "needs root, setpriv and prlimit to drop capabilities for a child process");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("/usr/bin/setpriv", "--bounding-set=-sys_admin,-ipc_lock",
-                "--inh-caps=-sys_admin,-ipc_lock", "--", "/usr/bin/prlimit", "--memlock=65536:65536", "--",
-                java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                PrivilegeProbe.class.getName()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "/usr/bin/setpriv",
+                        "--bounding-set=-sys_admin,-ipc_lock",
+                        "--inh-caps=-sys_admin,-ipc_lock",
+                        "--",
+                        "/usr/bin/prlimit",
+                        "--memlock=65536:65536",
+                        "--",
+                        java,
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        PrivilegeProbe.class.getName())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertTrue(out.contains("MEMLOCK pinning 1 MiB failed: RLIMIT_MEMLOCK is 64 KiB and "), out);
         assertTrue(out.contains("raise it (ulimit -l"), out);
-        assertTrue(out.contains("FOR-IOMMU 1 MiB, VmLck: 0 kB"), "memory for an IOMMU is not charged to RLIMIT_MEMLOCK: " + out);
-        assertTrue(out.contains("PAGEMAP physical addresses read as 0 from /proc/self/pagemap: reading them needs CAP_SYS_ADMIN"), out);
+        assertTrue(
+                out.contains("FOR-IOMMU 1 MiB, VmLck: 0 kB"),
+                "memory for an IOMMU is not charged to RLIMIT_MEMLOCK: " + out);
+        assertTrue(
+                out.contains(
+                        "PAGEMAP physical addresses read as 0 from /proc/self/pagemap: reading them needs CAP_SYS_ADMIN"),
+                out);
     }
 }

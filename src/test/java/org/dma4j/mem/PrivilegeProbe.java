@@ -13,11 +13,15 @@ public final class PrivilegeProbe {
         try (DmaBuffer b = DmaBuffer.allocateForIommu(1 << 20)) {
             System.out.println("FOR-IOMMU " + org.dma4j.linux.Syscalls.Rlimit.describe(b.byteSize()) + ", "
                     + java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).stream()
-                    .filter(l -> l.startsWith("VmLck:")).findFirst().orElseThrow().replaceAll("\\s+", " "));
+                            .filter(l -> l.startsWith("VmLck:"))
+                            .findFirst()
+                            .orElseThrow()
+                            .replaceAll("\\s+", " "));
         } catch (java.io.IOException | RuntimeException e) {
             System.out.println("FOR-IOMMU failed: " + e);
         }
-        try (DmaBuffer b = DmaBuffer.allocate(4096); Pagemap p = Pagemap.open()) {
+        try (DmaBuffer b = DmaBuffer.allocate(4096);
+                Pagemap p = Pagemap.open()) {
             System.out.println("RESOLVED " + p.resolve(b.segment()));
         } catch (PagemapException e) {
             System.out.println("PAGEMAP " + e.getMessage());

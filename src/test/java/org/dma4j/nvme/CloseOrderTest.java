@@ -42,7 +42,8 @@ class CloseOrderTest {
         FakePciDevice dev = device(space);
         NvmeController c = NvmeController.open(dev, SHORT, 32, 1);
         IoQueue q = c.createIoQueue(4);
-        try (DmaBuffer a = space.allocate(4096); DmaBuffer b = space.allocate(4096)) {
+        try (DmaBuffer a = space.allocate(4096);
+                DmaBuffer b = space.allocate(4096)) {
             DmaMapping older = space.map(a, DmaDirection.FROM_DEVICE);
             DmaMapping newer = space.map(b, DmaDirection.FROM_DEVICE);
             space.close();
@@ -50,7 +51,10 @@ class CloseOrderTest {
             assertFalse(older.isLive() || newer.isLive());
             assertEquals("its space's close", newer.unmappedBy());
             String leak = space.faults().getFirst().getMessage();
-            assertTrue(leak.indexOf(newer.iova().toString()) < leak.indexOf(older.iova().toString()), "newest first: " + leak);
+            assertTrue(
+                    leak.indexOf(newer.iova().toString())
+                            < leak.indexOf(older.iova().toString()),
+                    "newest first: " + leak);
             // The driver, then the device, close after their space: no command, no DMA, no error.
             q.close();
             c.close();
@@ -73,9 +77,14 @@ class CloseOrderTest {
         }
         m.close(); // harmless
         space.unmap(m);
-        assertEquals(List.of(DmaDebugFault.Kind.BUFFER_CLOSED_WHILE_MAPPED, DmaDebugFault.Kind.UNMAPPED_ACCESS,
-                DmaDebugFault.Kind.DOUBLE_UNMAP), kinds(space));
-        assertTrue(space.faults().getLast().getMessage().contains("unmapped already, by its buffer's close"),
+        assertEquals(
+                List.of(
+                        DmaDebugFault.Kind.BUFFER_CLOSED_WHILE_MAPPED,
+                        DmaDebugFault.Kind.UNMAPPED_ACCESS,
+                        DmaDebugFault.Kind.DOUBLE_UNMAP),
+                kinds(space));
+        assertTrue(
+                space.faults().getLast().getMessage().contains("unmapped already, by its buffer's close"),
                 space.faults().getLast().getMessage());
         space.close();
     }
@@ -109,7 +118,8 @@ class CloseOrderTest {
 
     @Test
     void aControllerOnACallersDeviceLeavesItOpen() {
-        try (FakeDmaSpace space = FakeDmaSpace.open(); FakePciDevice dev = device(space)) {
+        try (FakeDmaSpace space = FakeDmaSpace.open();
+                FakePciDevice dev = device(space)) {
             NvmeController.open(dev).close();
             assertTrue(dev.isOpen());
         }
@@ -117,7 +127,8 @@ class CloseOrderTest {
 
     @Test
     void closingAMappingTwiceIsHarmless() {
-        try (FakeDmaSpace space = FakeDmaSpace.open(); DmaBuffer b = space.allocate(4096)) {
+        try (FakeDmaSpace space = FakeDmaSpace.open();
+                DmaBuffer b = space.allocate(4096)) {
             DmaMapping m = space.map(b, DmaDirection.TO_DEVICE);
             m.close();
             m.close();
@@ -129,7 +140,8 @@ class CloseOrderTest {
 
     @Test
     void unmapAfterCloseIsATypedErrorNamingTheClose() {
-        try (FakeDmaSpace space = FakeDmaSpace.open(); DmaBuffer b = space.allocate(4096)) {
+        try (FakeDmaSpace space = FakeDmaSpace.open();
+                DmaBuffer b = space.allocate(4096)) {
             DmaMapping m = space.map(b, DmaDirection.TO_DEVICE);
             m.close();
             var e = assertThrows(DmaDebugFault.class, () -> space.unmap(m));
@@ -142,8 +154,10 @@ class CloseOrderTest {
     void theReadmeOrderReportsNothing() {
         // space, device, buffer, mapping: closed mapping, buffer, device, space.
         FakeDmaSpace space = FakeDmaSpace.open();
-        try (space; FakePciDevice dev = device(space); DmaBuffer buf = space.allocate(4096);
-             DmaMapping m = space.map(buf, DmaDirection.FROM_DEVICE)) {
+        try (space;
+                FakePciDevice dev = device(space);
+                DmaBuffer buf = space.allocate(4096);
+                DmaMapping m = space.map(buf, DmaDirection.FROM_DEVICE)) {
             MemorySegment s = buf.segment();
             s.fill((byte) 1);
             assertTrue(dev.isOpen() && m.isLive());

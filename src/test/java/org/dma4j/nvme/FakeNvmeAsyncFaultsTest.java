@@ -44,8 +44,9 @@ class FakeNvmeAsyncFaultsTest {
     void completionsArriveLaterAndAFullQueueSaysSo() {
         open(FakeNvme.Config.defaults().asynchronous(Duration.ofMillis(100)));
         Namespace ns = ctrl.namespaces().get(0);
-        try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = DmaBuffer.allocate(7 * 4096);
-             DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q = ctrl.createIoQueue(8);
+                DmaBuffer b = DmaBuffer.allocate(7 * 4096);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             long t0 = System.nanoTime();
             int[] cids = new int[7];
             for (int i = 0; i < 7; i++) {
@@ -75,8 +76,9 @@ class FakeNvmeAsyncFaultsTest {
     void deletingAnSqAbortsWhatItHolds() {
         open(FakeNvme.Config.defaults().asynchronous(Duration.ofSeconds(30)));
         Namespace ns = ctrl.namespaces().get(0);
-        try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = DmaBuffer.allocate(4096);
-             DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q = ctrl.createIoQueue(8);
+                DmaBuffer b = DmaBuffer.allocate(4096);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             int[] cids = {q.submitRead(ns, 0, 1, m, 0), q.submitRead(ns, 1, 1, m, 0), q.submitRead(ns, 2, 1, m, 0)};
             ctrl.adminCommand((s, at, cid) -> AdminCommands.deleteIoSq(s, at, cid, q.qid()));
             assertEquals(3, q.poll());
@@ -85,14 +87,18 @@ class FakeNvmeAsyncFaultsTest {
                 assertEquals(new NvmeStatus(0, 0x08, false), e.status());
                 assertTrue(e.getMessage().contains("Command Aborted due to SQ Deletion"), e.getMessage());
             }
-            ctrl.adminCommand((s, at, cid) -> AdminCommands.createIoSq(s, at, cid, q.qid(), 8, q.pair().sqIova(), true, q.qid()));
+            ctrl.adminCommand((s, at, cid) ->
+                    AdminCommands.createIoSq(s, at, cid, q.qid(), 8, q.pair().sqIova(), true, q.qid()));
         }
     }
 
     @Test
     void aControllerWhosePagesAreLargerThan4KiBIsRefusedClearly() {
-        var e = assertThrows(NvmeException.class, () -> open(FakeNvme.Config.defaults().withMpsMin(1)));
-        assertTrue(e.getMessage().endsWith("needs memory pages of at least 8192 bytes (CAP.MPSMIN); dma4j drives 4 KiB pages"),
+        var e = assertThrows(
+                NvmeException.class, () -> open(FakeNvme.Config.defaults().withMpsMin(1)));
+        assertTrue(
+                e.getMessage()
+                        .endsWith("needs memory pages of at least 8192 bytes (CAP.MPSMIN); dma4j drives 4 KiB pages"),
                 e.getMessage());
     }
 }

@@ -27,11 +27,15 @@ import org.junit.jupiter.api.Test;
  * MPTR = 0) is a reported fault or driver bug on the fake, never silent.
  */
 class FakeNvmeMetadataBugsTest {
-    private final FakeDmaSpace space = FakeDmaSpace.open(FakeDmaSpace.Config.defaults().withMode(FakeDmaSpace.Mode.RECORD));
-    private final FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults().withMdts(2).withNamespaces(
-            FakeNamespace.of(4096, 512).withMetadata(8, true), FakeNamespace.of(4096, 512).withMetadata(8, false),
-            FakeNamespace.of(4096, 512).withMetadata(8, false).withProtection(1, false),
-            FakeNamespace.of(4096, 512).withMetadata(16, false).withProtection(1, true)));
+    private final FakeDmaSpace space =
+            FakeDmaSpace.open(FakeDmaSpace.Config.defaults().withMode(FakeDmaSpace.Mode.RECORD));
+    private final FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults()
+            .withMdts(2)
+            .withNamespaces(
+                    FakeNamespace.of(4096, 512).withMetadata(8, true),
+                    FakeNamespace.of(4096, 512).withMetadata(8, false),
+                    FakeNamespace.of(4096, 512).withMetadata(8, false).withProtection(1, false),
+                    FakeNamespace.of(4096, 512).withMetadata(16, false).withProtection(1, true)));
     private final FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:07.0"), space, nvme);
     private NvmeController ctrl;
     private IoQueue q;
@@ -59,7 +63,8 @@ class FakeNvmeMetadataBugsTest {
     /** What a driver that ignores metadata believes namespace {@code nsid} is: 512 B blocks, nothing else. */
     private Namespace blind(int nsid) {
         Namespace real = ctrl.namespace(nsid);
-        return new Namespace(nsid, real.blocks(), real.capacity(), List.of(new LbaFormat(512, 0, 0)), 0, false, 0, 0, "");
+        return new Namespace(
+                nsid, real.blocks(), real.capacity(), List.of(new LbaFormat(512, 0, 0)), 0, false, 0, 0, "");
     }
 
     @Test
@@ -83,7 +88,9 @@ class FakeNvmeMetadataBugsTest {
         var e = assertThrows(FakeNvme.DriverBug.class, () -> q.write(blind(2), 0, 1, map, 0));
         assertEquals(Bug.BAD_METADATA_POINTER, e.bug());
         assertTrue(e.getMessage().contains("MPTR 0x0"), e.getMessage());
-        assertEquals(List.of(Bug.BAD_METADATA_POINTER), nvme.bugs().stream().map(FakeNvme.DriverBug::bug).toList());
+        assertEquals(
+                List.of(Bug.BAD_METADATA_POINTER),
+                nvme.bugs().stream().map(FakeNvme.DriverBug::bug).toList());
     }
 
     @Test
@@ -104,7 +111,8 @@ class FakeNvmeMetadataBugsTest {
         q.read(ns, 20, 2, map, 0, map, 8192); // PRCHK guard and reference tag pass on what the controller made
         var be32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
         for (int i = 0; i < 2; i++) {
-            assertEquals(0, buf.segment().get(java.lang.foreign.ValueLayout.JAVA_SHORT, 8192 + 16L * i), "guard of zeroes");
+            assertEquals(
+                    0, buf.segment().get(java.lang.foreign.ValueLayout.JAVA_SHORT, 8192 + 16L * i), "guard of zeroes");
             assertEquals(20 + i, buf.segment().get(be32, 8192 + 16L * i + 4), "reference tag: the LBA");
         }
         assertTrue(nvme.bugs().isEmpty());
@@ -113,12 +121,23 @@ class FakeNvmeMetadataBugsTest {
     @Test
     void aFormatDma4jCannotDriveIsRefusedBeforeSubmission() {
         Namespace real = ctrl.namespace(3);
-        Namespace reserved = new Namespace(3, real.blocks(), real.capacity(), real.formats(), real.formatIndex(), false, 3, 6,
+        Namespace reserved = new Namespace(
+                3,
+                real.blocks(),
+                real.capacity(),
+                real.formats(),
+                real.formatIndex(),
+                false,
+                3,
+                6,
                 " of " + dev.address());
         int free = q.free();
         var e = assertThrows(NvmeException.UnsupportedFormat.class, () -> q.write(reserved, 0, 1, map, 0));
-        assertTrue(e.getMessage().startsWith("namespace 3 of 0000:00:07.0 has LBA format 1 (512+8, separate metadata,"
-                + " protection information type 6"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("namespace 3 of 0000:00:07.0 has LBA format 1 (512+8, separate metadata,"
+                                + " protection information type 6"),
+                e.getMessage());
         assertEquals(free, q.free(), "nothing was submitted");
         assertTrue(nvme.bugs().isEmpty());
     }
@@ -139,7 +158,8 @@ class FakeNvmeMetadataBugsTest {
         int free = q.free();
         var e = assertThrows(IllegalArgumentException.class, () -> q.write(ns, 0, 1, map, 0, map, 4098));
         assertTrue(e.getMessage().contains("metadata (8 bytes) at offset 4098"), e.getMessage());
-        var none = assertThrows(IllegalArgumentException.class, () -> q.write(ctrl.namespace(1), 0, 1, map, 0, map, 4096));
+        var none =
+                assertThrows(IllegalArgumentException.class, () -> q.write(ctrl.namespace(1), 0, 1, map, 0, map, 4096));
         assertTrue(none.getMessage().contains("no metadata travels separately"), none.getMessage());
         assertEquals(free, q.free());
         assertTrue(nvme.bugs().isEmpty());

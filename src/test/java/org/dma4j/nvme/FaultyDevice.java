@@ -283,10 +283,12 @@ final class FaultyDevice implements PciDevice {
         }
 
         @Override
-        public DmaMapping map(DmaBuffer buffer, long offset, long length, DmaDirection direction, Iova iova, DmaAttr... attrs) {
+        public DmaMapping map(
+                DmaBuffer buffer, long offset, long length, DmaDirection direction, Iova iova, DmaAttr... attrs) {
             step("map " + length + " bytes");
             long huge = PageSize.SIZE_2M.bytes();
-            if (physical && (buffer.kind() != MemoryKind.HUGEPAGE_RAM || offset / huge != (offset + length - 1) / huge)) {
+            if (physical
+                    && (buffer.kind() != MemoryKind.HUGEPAGE_RAM || offset / huge != (offset + length - 1) / huge)) {
                 throw new DmaMapException.InvalidRequest("physical addressing: " + length + " bytes at offset " + offset
                         + " of " + buffer + " are not inside one hugepage");
             }
@@ -294,7 +296,8 @@ final class FaultyDevice implements PciDevice {
         }
 
         @Override
-        public DmaMapping map(MemorySegment memory, MemoryKind kind, DmaDirection direction, Iova iova, DmaAttr... attrs) {
+        public DmaMapping map(
+                MemorySegment memory, MemoryKind kind, DmaDirection direction, Iova iova, DmaAttr... attrs) {
             step("map " + memory.byteSize() + " bytes");
             return fakeSpace.map(memory, kind, direction, iova, attrs);
         }

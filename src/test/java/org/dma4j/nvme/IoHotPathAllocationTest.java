@@ -38,8 +38,9 @@ class IoHotPathAllocationTest {
                 Class<?> factory = Class.forName("java.lang.management.ManagementFactory");
                 Class<?> iface = Class.forName("com.sun.management.ThreadMXBean");
                 bean = factory.getMethod("getThreadMXBean").invoke(null);
-                get = MethodHandles.publicLookup().findVirtual(iface, "getCurrentThreadAllocatedBytes",
-                        MethodType.methodType(long.class)).asType(MethodType.methodType(long.class, Object.class));
+                get = MethodHandles.publicLookup()
+                        .findVirtual(iface, "getCurrentThreadAllocatedBytes", MethodType.methodType(long.class))
+                        .asType(MethodType.methodType(long.class, Object.class));
             } catch (ReflectiveOperationException e) {
                 throw new AssertionError("the JDK's com.sun.management.ThreadMXBean is needed to count allocations", e);
             }
@@ -58,17 +59,21 @@ class IoHotPathAllocationTest {
     void submitPollAndFinishAllocateNothing() {
         AllocatedBytes threads = new AllocatedBytes();
         FakeDmaSpace space = FakeDmaSpace.open();
-        FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults().withNamespaces(FakeNamespace.nul(1 << 20, 512))
-                .asynchronous(Duration.ZERO)); // the device works on its own thread: only the driver's allocations count
+        FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults()
+                .withNamespaces(FakeNamespace.nul(1 << 20, 512))
+                .asynchronous(
+                        Duration.ZERO)); // the device works on its own thread: only the driver's allocations count
         FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:0c.0"), space, nvme);
-        try (NvmeController c = NvmeController.open(dev, Duration.ofSeconds(10), 8, 1); IoQueue q = c.createIoQueue(32);
-             DmaBuffer b = DmaBuffer.allocate(64 * 1024); DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (NvmeController c = NvmeController.open(dev, Duration.ofSeconds(10), 8, 1);
+                IoQueue q = c.createIoQueue(32);
+                DmaBuffer b = DmaBuffer.allocate(64 * 1024);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             Namespace ns = c.namespaces().get(0);
             long least = Long.MAX_VALUE;
             for (int round = 0; round < ROUNDS && least > 0; round++) {
                 long before = threads.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < PER_ROUND; i++) {
-                    int w = q.submitWrite(ns, i & 1023, 8, m, 0);   // 4 KiB: PRP1 only
+                    int w = q.submitWrite(ns, i & 1023, 8, m, 0); // 4 KiB: PRP1 only
                     int r = q.submitRead(ns, i & 1023, 16, m, 512); // 8 KiB from an offset: PRP1 and a PRP list
                     while (!q.isDone(w) || !q.isDone(r)) {
                         q.poll();
@@ -78,8 +83,11 @@ class IoHotPathAllocationTest {
                 }
                 least = Math.min(least, threads.getCurrentThreadAllocatedBytes() - before);
             }
-            assertEquals(0, least, "bytes allocated by " + PER_ROUND + " writes and reads in the least allocating of up to "
-                    + ROUNDS + " rounds");
+            assertEquals(
+                    0,
+                    least,
+                    "bytes allocated by " + PER_ROUND + " writes and reads in the least allocating of up to " + ROUNDS
+                            + " rounds");
         } finally {
             dev.close();
             space.close();

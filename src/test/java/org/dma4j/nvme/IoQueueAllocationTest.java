@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * is the driver's own allocation, measured with the JVM's per-thread allocation counter.
  */
 class IoQueueAllocationTest {
-    private static final com.sun.management.ThreadMXBean MX = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.ThreadMXBean MX =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     /** A device model that counts the bytes its delegate allocates on the calling thread. */
     static final class Metered implements DeviceModel {
@@ -101,16 +102,24 @@ class IoQueueAllocationTest {
 
     @Test
     void submitAndPollAllocateNothing() {
-        assertTrue(MX.isThreadAllocatedMemorySupported() && MX.isThreadAllocatedMemoryEnabled(), "the JVM counts allocation per thread");
+        assertTrue(
+                MX.isThreadAllocatedMemorySupported() && MX.isThreadAllocatedMemoryEnabled(),
+                "the JVM counts allocation per thread");
         FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults());
         Metered model = new Metered(nvme);
         try (FakeDmaSpace space = FakeDmaSpace.open();
-             FakePciDevice dev = new FakePciDevice(PciAddress.parse("0000:00:0d.0"), space, model, FakeNvme.VENDOR, FakeNvme.DEVICE,
-                     FakeNvme.CLASS, FakeNvme.MSIX_VECTORS);
-             NvmeController ctrl = NvmeController.open(dev, Duration.ofSeconds(5), 16, 2);
-             DmaBuffer buf = DmaBuffer.allocate(4096);
-             DmaMapping m = space.map(buf, DmaDirection.BIDIRECTIONAL);
-             IoQueue q = ctrl.createIoQueue(32)) {
+                FakePciDevice dev = new FakePciDevice(
+                        PciAddress.parse("0000:00:0d.0"),
+                        space,
+                        model,
+                        FakeNvme.VENDOR,
+                        FakeNvme.DEVICE,
+                        FakeNvme.CLASS,
+                        FakeNvme.MSIX_VECTORS);
+                NvmeController ctrl = NvmeController.open(dev, Duration.ofSeconds(5), 16, 2);
+                DmaBuffer buf = DmaBuffer.allocate(4096);
+                DmaMapping m = space.map(buf, DmaDirection.BIDIRECTIONAL);
+                IoQueue q = ctrl.createIoQueue(32)) {
             queue = q;
             ns = ctrl.namespace(1);
             mapping = m;
@@ -121,8 +130,11 @@ class IoQueueAllocationTest {
             long fakeBefore = model.bytes;
             long total = run(200_000);
             long fake = model.bytes - fakeBefore;
-            assertEquals(0, total - fake, "bytes the driver allocated in 200 000 submit + poll(handler) round trips (the fake's "
-                    + fake + " bytes taken out of " + total + ")");
+            assertEquals(
+                    0,
+                    total - fake,
+                    "bytes the driver allocated in 200 000 submit + poll(handler) round trips (the fake's " + fake
+                            + " bytes taken out of " + total + ")");
             assertTrue(nvme.bugs().isEmpty(), nvme.bugs().toString());
         }
     }

@@ -42,6 +42,7 @@ class IoQueueCompletionTest {
     private final DmaMapping m = space.map(buf, DmaDirection.BIDIRECTIONAL);
     /** What handlers saw: {cid, status, result} per completion. */
     private final List<int[]> seen = new ArrayList<>();
+
     private final CompletionHandler record = (cid, status, result) -> seen.add(new int[] {cid, status, result});
 
     @AfterEach
@@ -127,7 +128,9 @@ class IoQueueCompletionTest {
     void dwordZeroIsHandedOverAsPosted() {
         try (IoQueue q = ctrl.createIoQueue(8)) {
             int cid = q.submitRead(ns, 0, 1, m, 0);
-            q.pair().cqMemory().set(ValueLayout.JAVA_INT, 0, 0x1234_5678); // the entry at CQ head 0, posted at the doorbell
+            q.pair()
+                    .cqMemory()
+                    .set(ValueLayout.JAVA_INT, 0, 0x1234_5678); // the entry at CQ head 0, posted at the doorbell
             assertEquals(1, q.poll(record));
             assertEquals(cid, seen.get(0)[0]);
             assertEquals(0x1234_5678, seen.get(0)[2]);
@@ -249,7 +252,8 @@ class IoQueueCompletionTest {
         assertEquals(1, seen.size(), "the valid entry after the bogus one was handed over");
         assertEquals(second, seen.get(0)[0]);
         assertEquals(1, q.unexpectedCompletions());
-        assertEquals(1, q.pair().isOutstanding(first) ? 1 : 0, "the command the bogus entry named is still outstanding");
+        assertEquals(
+                1, q.pair().isOutstanding(first) ? 1 : 0, "the command the bogus entry named is still outstanding");
         return e;
     }
 

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 public abstract class MetadataContract {
     /** Bytes per namespace image: QEMU's NSZE is this over (data + metadata). */
     public static final long SIZE = 16L << 20;
+
     protected PciDevice device;
     protected NvmeController ctrl;
     private IoQueue q;
@@ -71,11 +72,16 @@ public abstract class MetadataContract {
     void theDeviceReportsTheFormatsTheRigAskedFor() {
         List<Namespace> all = ctrl.namespaces();
         assertEquals(8, all.size());
-        String[] expected = {"512", "512+8, extended LBA", "512+8, separate metadata",
+        String[] expected = {
+            "512",
+            "512+8, extended LBA",
+            "512+8, separate metadata",
             "512+8, separate metadata, protection information type 1 (last 8 bytes)",
-            "512+8, extended LBA, protection information type 1 (last 8 bytes)", "4096+64, extended LBA",
+            "512+8, extended LBA, protection information type 1 (last 8 bytes)",
+            "4096+64, extended LBA",
             "512+16, separate metadata, protection information type 1 (first 8 bytes)",
-            "512+16, extended LBA, protection information type 3 (last 8 bytes)"};
+            "512+16, extended LBA, protection information type 3 (last 8 bytes)"
+        };
         int[] blockSize = {512, 520, 512, 512, 512, 4160, 512, 528};
         int[] separate = {0, 0, 8, 0, 0, 0, 16, 0};
         for (int i = 0; i < all.size(); i++) {
@@ -99,7 +105,7 @@ public abstract class MetadataContract {
         int faults = faults();
         byte[] pattern = random(nsid, n * bs);
         try (DmaBuffer buf = DmaBuffer.allocate((long) 3 * n * bs + 8192);
-             DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
+                DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
             MemorySegment s = buf.segment();
             s.asSlice(4, pattern.length).copyFrom(MemorySegment.ofArray(pattern));
             q.write(ns, 10, n, m, 4); // more than one MDTS (16 KiB): split, each piece n * (data + metadata)
@@ -108,13 +114,18 @@ public abstract class MetadataContract {
             q.read(ns, 10, n, m, in);
             assertArrayEquals(pattern, s.asSlice(in, pattern.length).toArray(ValueLayout.JAVA_BYTE));
             for (long i = 0; i < 512; i++) {
-                assertEquals((byte) 0x5a, s.get(ValueLayout.JAVA_BYTE, in + pattern.length + i), "nothing past the transfer");
+                assertEquals(
+                        (byte) 0x5a,
+                        s.get(ValueLayout.JAVA_BYTE, in + pattern.length + i),
+                        "nothing past the transfer");
             }
             long one = 2L * n * bs + 4096;
             for (int b = 0; b < n; b += 7) { // block by block, the same bytes: the layout is per block
                 q.read(ns, 10 + b, 1, m, one);
-                assertArrayEquals(java.util.Arrays.copyOfRange(pattern, b * bs, (b + 1) * bs),
-                        s.asSlice(one, bs).toArray(ValueLayout.JAVA_BYTE), "block " + b);
+                assertArrayEquals(
+                        java.util.Arrays.copyOfRange(pattern, b * bs, (b + 1) * bs),
+                        s.asSlice(one, bs).toArray(ValueLayout.JAVA_BYTE),
+                        "block " + b);
             }
             q.writeZeroes(ns, 10, 1); // QEMU zeroes the metadata too: all of the block's bytes read as 0
             s.asSlice(one, bs).fill((byte) 1);
@@ -141,9 +152,10 @@ public abstract class MetadataContract {
         int faults = faults();
         byte[] data = random(3, n * 512);
         byte[] meta = random(33, n * 8);
-        try (DmaBuffer db = DmaBuffer.allocate(2L * n * 512); DmaBuffer mb = DmaBuffer.allocate(4096);
-             DmaMapping dm = ctrl.device().dmaSpace().map(db, DmaDirection.BIDIRECTIONAL);
-             DmaMapping mm = ctrl.device().dmaSpace().map(mb, DmaDirection.BIDIRECTIONAL)) {
+        try (DmaBuffer db = DmaBuffer.allocate(2L * n * 512);
+                DmaBuffer mb = DmaBuffer.allocate(4096);
+                DmaMapping dm = ctrl.device().dmaSpace().map(db, DmaDirection.BIDIRECTIONAL);
+                DmaMapping mm = ctrl.device().dmaSpace().map(mb, DmaDirection.BIDIRECTIONAL)) {
             db.segment().asSlice(0, data.length).copyFrom(MemorySegment.ofArray(data));
             mb.segment().asSlice(8, meta.length).copyFrom(MemorySegment.ofArray(meta));
             q.write(ns, 5, n, dm, 0, mm, 8);
@@ -165,7 +177,9 @@ public abstract class MetadataContract {
                 q.poll();
             }
             q.finish(r);
-            assertArrayEquals(java.util.Arrays.copyOf(meta, 16), mb.segment().asSlice(64, 16).toArray(ValueLayout.JAVA_BYTE));
+            assertArrayEquals(
+                    java.util.Arrays.copyOf(meta, 16),
+                    mb.segment().asSlice(64, 16).toArray(ValueLayout.JAVA_BYTE));
             mb.segment().set(ValueLayout.JAVA_LONG, 0, 0x1122_3344_5566_7788L);
             q.write(ns, 200, 1, dm, 0, mm, 0);
             q.read(ns, 200, 1, dm, 4096, mm, 64);
@@ -173,7 +187,8 @@ public abstract class MetadataContract {
 
             int free = q.free();
             var refused = assertThrows(IllegalArgumentException.class, () -> q.read(ns, 5, 1, dm, 0));
-            assertTrue(refused.getMessage().contains("namespace 3 (512+8, separate metadata) needs a metadata buffer"),
+            assertTrue(
+                    refused.getMessage().contains("namespace 3 (512+8, separate metadata) needs a metadata buffer"),
                     refused.getMessage());
             assertEquals(free, q.free(), "nothing was submitted");
         }
@@ -187,11 +202,13 @@ public abstract class MetadataContract {
             Namespace ns = ctrl.namespace(nsid);
             byte[] data = random(nsid, 40 * 512);
             try (DmaBuffer b = DmaBuffer.allocate(2 * 40 * 512);
-                 DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
+                    DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
                 b.segment().asSlice(0, data.length).copyFrom(MemorySegment.ofArray(data));
                 q.write(ns, 1000, 40, m, 0); // PRACT: QEMU generates guard and reference tag
                 q.read(ns, 1000, 40, m, data.length); // PRCHK guard + reference tag: QEMU checks what it made
-                assertArrayEquals(data, b.segment().asSlice(data.length, data.length).toArray(ValueLayout.JAVA_BYTE),
+                assertArrayEquals(
+                        data,
+                        b.segment().asSlice(data.length, data.length).toArray(ValueLayout.JAVA_BYTE),
                         ns.describe());
             }
         }
@@ -208,9 +225,10 @@ public abstract class MetadataContract {
         Namespace sep = ctrl.namespace(7);
         byte[] data = random(7, n * 512);
         byte[] meta = random(77, n * 16);
-        try (DmaBuffer db = DmaBuffer.allocate(n * 512); DmaBuffer mb = DmaBuffer.allocate(4096);
-             DmaMapping dm = ctrl.device().dmaSpace().map(db, DmaDirection.BIDIRECTIONAL);
-             DmaMapping mm = ctrl.device().dmaSpace().map(mb, DmaDirection.BIDIRECTIONAL)) {
+        try (DmaBuffer db = DmaBuffer.allocate(n * 512);
+                DmaBuffer mb = DmaBuffer.allocate(4096);
+                DmaMapping dm = ctrl.device().dmaSpace().map(db, DmaDirection.BIDIRECTIONAL);
+                DmaMapping mm = ctrl.device().dmaSpace().map(mb, DmaDirection.BIDIRECTIONAL)) {
             db.segment().copyFrom(MemorySegment.ofArray(data));
             mb.segment().asSlice(0, meta.length).copyFrom(MemorySegment.ofArray(meta));
             q.write(sep, 300, n, dm, 0, mm, 0);
@@ -220,26 +238,36 @@ public abstract class MetadataContract {
             assertArrayEquals(data, db.segment().asSlice(0, data.length).toArray(ValueLayout.JAVA_BYTE));
             for (int i = 0; i < n; i++) {
                 MemorySegment t = mb.segment().asSlice(16L * i, 16);
-                assertEquals(crc16(MemorySegment.ofArray(data).asSlice(512L * i, 512)), Short.toUnsignedInt(t.get(be16, 0)),
+                assertEquals(
+                        crc16(MemorySegment.ofArray(data).asSlice(512L * i, 512)),
+                        Short.toUnsignedInt(t.get(be16, 0)),
                         "QEMU's guard is CRC-16 T10-DIF of block " + i);
                 assertEquals(300 + i, t.get(be32, 4), "type 1 reference tag: the LBA");
-                assertArrayEquals(java.util.Arrays.copyOfRange(meta, 16 * i + 8, 16 * i + 16),
-                        t.asSlice(8, 8).toArray(ValueLayout.JAVA_BYTE), "the host's metadata after the PI");
+                assertArrayEquals(
+                        java.util.Arrays.copyOfRange(meta, 16 * i + 8, 16 * i + 16),
+                        t.asSlice(8, 8).toArray(ValueLayout.JAVA_BYTE),
+                        "the host's metadata after the PI");
             }
         }
         Namespace ext = ctrl.namespace(8);
         byte[] blocks = random(8, n * 528);
-        try (DmaBuffer b = DmaBuffer.allocate(n * 528); DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (DmaBuffer b = DmaBuffer.allocate(n * 528);
+                DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
             b.segment().copyFrom(MemorySegment.ofArray(blocks));
             q.write(ext, 40, n, m, 0);
             b.segment().fill((byte) 0);
             q.read(ext, 40, n, m, 0);
             for (int i = 0; i < n; i++) {
                 MemorySegment blk = b.segment().asSlice(528L * i, 528);
-                assertArrayEquals(java.util.Arrays.copyOfRange(blocks, 528 * i, 528 * i + 520),
-                        blk.asSlice(0, 520).toArray(ValueLayout.JAVA_BYTE), "data and the host's 8 metadata bytes, block " + i);
+                assertArrayEquals(
+                        java.util.Arrays.copyOfRange(blocks, 528 * i, 528 * i + 520),
+                        blk.asSlice(0, 520).toArray(ValueLayout.JAVA_BYTE),
+                        "data and the host's 8 metadata bytes, block " + i);
                 // The guard covers the data and the metadata before the PI (here the host's 8 bytes).
-                assertEquals(crc16(blk.asSlice(0, 520)), Short.toUnsignedInt(blk.get(be16, 520)), "guard in the last 8 bytes");
+                assertEquals(
+                        crc16(blk.asSlice(0, 520)),
+                        Short.toUnsignedInt(blk.get(be16, 520)),
+                        "guard in the last 8 bytes");
             }
         }
         assertEquals(faults, faults(), "no DMA outside a mapping");
@@ -251,12 +279,14 @@ public abstract class MetadataContract {
         var be32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
         Namespace pi = ctrl.namespace(7); // 512+16 separate, type 1 PI in the first 8 bytes
         // The same namespace seen without protection information: writes carry the host's PI, unchecked.
-        Namespace raw = new Namespace(7, pi.blocks(), pi.capacity(), List.of(new LbaFormat(512, 16, 0)), 0, false, 3, 0, "");
+        Namespace raw =
+                new Namespace(7, pi.blocks(), pi.capacity(), List.of(new LbaFormat(512, 16, 0)), 0, false, 3, 0, "");
         int faults = faults();
         byte[] data = random(70, 3 * 512);
-        try (DmaBuffer db = DmaBuffer.allocate(4096); DmaBuffer mb = DmaBuffer.allocate(4096);
-             DmaMapping dm = ctrl.device().dmaSpace().map(db, DmaDirection.BIDIRECTIONAL);
-             DmaMapping mm = ctrl.device().dmaSpace().map(mb, DmaDirection.BIDIRECTIONAL)) {
+        try (DmaBuffer db = DmaBuffer.allocate(4096);
+                DmaBuffer mb = DmaBuffer.allocate(4096);
+                DmaMapping dm = ctrl.device().dmaSpace().map(db, DmaDirection.BIDIRECTIONAL);
+                DmaMapping mm = ctrl.device().dmaSpace().map(mb, DmaDirection.BIDIRECTIONAL)) {
             db.segment().asSlice(0, data.length).copyFrom(MemorySegment.ofArray(data));
             MemorySegment md = mb.segment();
             md.fill((byte) 0);
@@ -266,7 +296,8 @@ public abstract class MetadataContract {
             }
             q.write(raw, 500, 3, dm, 0, mm, 0);
             q.read(pi, 500, 1, dm, 2048, mm, 1024); // PRCHK guard + reference tag: what we computed is what QEMU checks
-            assertArrayEquals(java.util.Arrays.copyOfRange(data, 0, 512),
+            assertArrayEquals(
+                    java.util.Arrays.copyOfRange(data, 0, 512),
                     db.segment().asSlice(2048, 512).toArray(ValueLayout.JAVA_BYTE));
             var guard = assertThrows(NvmeException.class, () -> q.read(pi, 501, 1, dm, 2048, mm, 1024));
             assertEquals(2, guard.status().type(), guard.getMessage());

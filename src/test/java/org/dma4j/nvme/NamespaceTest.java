@@ -24,12 +24,17 @@ class NamespaceTest {
         d.set(ValueLayout.JAVA_BYTE, 27, (byte) 3);
         d.set(ValueLayout.JAVA_BYTE, 29, (byte) dps);
         for (int i = 0; i < formats.length; i++) {
-            d.set(ValueLayout.JAVA_INT, 128 + 4L * i, formats[i][1] | Integer.numberOfTrailingZeros(formats[i][0]) << 16 | 2 << 24);
+            d.set(
+                    ValueLayout.JAVA_INT,
+                    128 + 4L * i,
+                    formats[i][1] | Integer.numberOfTrailingZeros(formats[i][0]) << 16 | 2 << 24);
         }
         return d;
     }
 
-    private static final int[][] QEMU = {{512, 0}, {512, 8}, {512, 16}, {512, 64}, {4096, 0}, {4096, 8}, {4096, 16}, {4096, 64}};
+    private static final int[][] QEMU = {
+        {512, 0}, {512, 8}, {512, 16}, {512, 64}, {4096, 0}, {4096, 8}, {4096, 16}, {4096, 64}
+    };
 
     @Test
     void theFormatInUseWithItsMetadata() {
@@ -78,26 +83,38 @@ class NamespaceTest {
             }
             seventeen[i] = new int[] {512, i};
         }
-        assertEquals(15, Namespace.parse(1, identify(sixteen, 15 | 3 << 5, 0), "").formatIndex(), "16 formats: bits 6:5 ignored");
-        assertEquals(16, Namespace.parse(1, identify(seventeen, 1 << 5, 0), "").formatIndex(), "17 formats: bits 6:5 count");
+        assertEquals(
+                15,
+                Namespace.parse(1, identify(sixteen, 15 | 3 << 5, 0), "").formatIndex(),
+                "16 formats: bits 6:5 ignored");
+        assertEquals(
+                16, Namespace.parse(1, identify(seventeen, 1 << 5, 0), "").formatIndex(), "17 formats: bits 6:5 count");
         var e = assertThrows(NvmeException.class, () -> Namespace.parse(1, identify(seventeen, 1 | 1 << 5, 0), ""));
-        assertTrue(e.getMessage().contains("uses LBA format 17") && e.getMessage().contains("only 17 formats"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("uses LBA format 17") && e.getMessage().contains("only 17 formats"),
+                e.getMessage());
         int[][] max = new int[64][];
         java.util.Arrays.fill(max, new int[] {512, 0});
         assertEquals(64, Namespace.parse(1, identify(max, 0, 0), "").formats().size());
         MemorySegment tooMany = identify(max, 0, 0);
         tooMany.set(ValueLayout.JAVA_BYTE, 25, (byte) 64);
-        assertTrue(assertThrows(NvmeException.class, () -> Namespace.parse(1, tooMany, "")).getMessage().contains("65 LBA formats"));
+        assertTrue(assertThrows(NvmeException.class, () -> Namespace.parse(1, tooMany, ""))
+                .getMessage()
+                .contains("65 LBA formats"));
     }
 
     @Test
     void blockSizesFrom512BytesTo2MiB() {
-        assertTrue(Namespace.parse(1, identify(new int[][] {{512, 0}}, 0, 0), "").isSupported());
-        assertTrue(Namespace.parse(1, identify(new int[][] {{2 << 20, 0}}, 0, 0), "").isSupported());
+        assertTrue(Namespace.parse(1, identify(new int[][] {{512, 0}}, 0, 0), "")
+                .isSupported());
+        assertTrue(Namespace.parse(1, identify(new int[][] {{2 << 20, 0}}, 0, 0), "")
+                .isSupported());
         Namespace small = Namespace.parse(1, identify(new int[][] {{256, 0}}, 0, 0), "");
-        assertTrue(assertThrows(NvmeException.UnsupportedFormat.class, small::checkSupported).getMessage()
+        assertTrue(assertThrows(NvmeException.UnsupportedFormat.class, small::checkSupported)
+                .getMessage()
                 .contains("LBA data size 256 is outside 512 B to 2 MiB"));
-        assertFalse(Namespace.parse(1, identify(new int[][] {{4 << 20, 0}}, 0, 0), "").isSupported());
+        assertFalse(Namespace.parse(1, identify(new int[][] {{4 << 20, 0}}, 0, 0), "")
+                .isSupported());
         MemorySegment bogus = identify(new int[][] {{512, 0}, {512, 0}}, 0, 0);
         bogus.set(ValueLayout.JAVA_INT, 132, 31 << 16); // LBADS 31 in an unused format: no size, no overflow
         assertEquals(0, Namespace.parse(1, bogus, "").formats().get(1).dataSize());
@@ -160,12 +177,16 @@ class NamespaceTest {
         Namespace reserved = Namespace.parse(5, identify(QEMU, 1, 5), " of 0000:00:04.0");
         assertFalse(reserved.isSupported());
         var e = assertThrows(NvmeException.UnsupportedFormat.class, reserved::checkSupported);
-        assertTrue(e.getMessage().startsWith("namespace 5 of 0000:00:04.0 has LBA format 1 (512+8, separate metadata,"
-                + " protection information type 5"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("namespace 5 of 0000:00:04.0 has LBA format 1 (512+8, separate metadata,"
+                                + " protection information type 5"),
+                e.getMessage());
         assertTrue(e.getMessage().contains("reserved protection information type 5"), e.getMessage());
         assertTrue(e.getMessage().contains("dma4j drives formats without metadata, extended LBAs"), e.getMessage());
         Namespace tooSmall = Namespace.parse(6, identify(new int[][] {{512, 4}}, 0, 1), "");
-        assertTrue(assertThrows(NvmeException.UnsupportedFormat.class, tooSmall::checkSupported).getMessage()
+        assertTrue(assertThrows(NvmeException.UnsupportedFormat.class, tooSmall::checkSupported)
+                .getMessage()
                 .contains("protection information needs 8 bytes of metadata, and it has 4"));
     }
 }

@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class NvmeBringUpUnwindTest {
     private static NvmeController open(FaultyDevice d, boolean interrupts) {
-        return interrupts ? NvmeController.openWithInterrupts(d, Duration.ofSeconds(2), 8, 2)
+        return interrupts
+                ? NvmeController.openWithInterrupts(d, Duration.ofSeconds(2), 8, 2)
                 : NvmeController.open(d, Duration.ofSeconds(2), 8, 2);
     }
 
@@ -45,8 +46,10 @@ class NvmeBringUpUnwindTest {
                     c.createIoQueue(8).close();
                 } catch (FaultyDevice.Injected e) {
                     assertSame(d.thrown, e, "the first failure surfaces");
-                    assertEquals(afterOpen, d.fakeSpace.mappings().size(), "the failed I/O queue left mappings: "
-                            + d.fakeSpace.mappings());
+                    assertEquals(
+                            afterOpen,
+                            d.fakeSpace.mappings().size(),
+                            "the failed I/O queue left mappings: " + d.fakeSpace.mappings());
                 }
                 if (d.thrown == null) {
                     allSteps = n - 1;
@@ -80,7 +83,9 @@ class NvmeBringUpUnwindTest {
 
     /** An admin command failing with an NVMe status: that status surfaces, and nothing is left behind. */
     @ParameterizedTest(name = "opcode {0}")
-    @EnumSource(value = AdminOpcode.class, names = {"IDENTIFY", "SET_FEATURES"})
+    @EnumSource(
+            value = AdminOpcode.class,
+            names = {"IDENTIFY", "SET_FEATURES"})
     void anNvmeStatusDuringBringUpSurfaces(AdminOpcode opcode) {
         FaultyDevice d = new FaultyDevice();
         d.nvme.failNext(opcode.value(), true, 0, 0x06);
@@ -95,7 +100,9 @@ class NvmeBringUpUnwindTest {
 
     /** Create I/O CQ or SQ failing: the status surfaces, the queue's memory is gone, and the qid can be created again. */
     @ParameterizedTest(name = "opcode {0}")
-    @EnumSource(value = AdminOpcode.class, names = {"CREATE_IO_CQ", "CREATE_IO_SQ"})
+    @EnumSource(
+            value = AdminOpcode.class,
+            names = {"CREATE_IO_CQ", "CREATE_IO_SQ"})
     void aFailedQueueCreationIsUndone(AdminOpcode opcode) {
         FakeDmaSpace space = FakeDmaSpace.open();
         FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults());

@@ -44,7 +44,8 @@ public abstract class NvmeDriverContract {
     @BeforeEach
     void bringUp() {
         device = openDevice();
-        ctrl = interrupts() ? NvmeController.openWithInterrupts(device, java.time.Duration.ofSeconds(10), 32, 8)
+        ctrl = interrupts()
+                ? NvmeController.openWithInterrupts(device, java.time.Duration.ofSeconds(10), 32, 8)
                 : NvmeController.open(device);
         assertEquals(interrupts(), ctrl.usesInterrupts());
         ns = ctrl.namespaces().get(0);
@@ -83,7 +84,10 @@ public abstract class NvmeDriverContract {
         assertTrue(ctrl.ioQueuesGranted() >= 1);
         assertTrue(ctrl.version().compareTo("1.2") >= 0, ctrl.version());
         assertTrue(ns.blockSize() == 512 || ns.blockSize() == 4096, "block size " + ns.blockSize());
-        assertTrue(ns.formats().contains(new LbaFormat(ns.blockSize(), 0, ns.format().relativePerformance())), ns.formats() + "");
+        assertTrue(
+                ns.formats()
+                        .contains(new LbaFormat(ns.blockSize(), 0, ns.format().relativePerformance())),
+                ns.formats() + "");
         assertEquals(0, ns.metadataSize());
         assertTrue(ns.isSupported());
         assertTrue(ns.blocks() > 0);
@@ -93,19 +97,30 @@ public abstract class NvmeDriverContract {
     @Test
     void writeThenReadBackEverySize() {
         long mdts = ctrl.maxTransferBytes();
-        int[] blocks = {1, 2, 7, 8, 9, (int) (mdts / ns.blockSize()), (int) (mdts / ns.blockSize()) + 3, (int) (3 * mdts / ns.blockSize())};
+        int[] blocks = {
+            1,
+            2,
+            7,
+            8,
+            9,
+            (int) (mdts / ns.blockSize()),
+            (int) (mdts / ns.blockSize()) + 3,
+            (int) (3 * mdts / ns.blockSize())
+        };
         try (IoQueue q = ctrl.createIoQueue(64)) {
             long lba = 0;
             for (int n : blocks) {
                 int bytes = n * ns.blockSize();
                 byte[] pattern = random(n, bytes);
-                try (DmaBuffer out = allocate(bytes); DmaBuffer in = allocate(bytes);
-                     DmaMapping mo = ctrl.device().dmaSpace().map(out, DmaDirection.TO_DEVICE);
-                     DmaMapping mi = ctrl.device().dmaSpace().map(in, DmaDirection.FROM_DEVICE)) {
+                try (DmaBuffer out = allocate(bytes);
+                        DmaBuffer in = allocate(bytes);
+                        DmaMapping mo = ctrl.device().dmaSpace().map(out, DmaDirection.TO_DEVICE);
+                        DmaMapping mi = ctrl.device().dmaSpace().map(in, DmaDirection.FROM_DEVICE)) {
                     out.segment().copyFrom(java.lang.foreign.MemorySegment.ofArray(pattern));
                     q.write(ns, lba, n, mo, 0);
                     q.read(ns, lba, n, mi, 0);
-                    assertArrayEquals(pattern, in.segment().asSlice(0, bytes).toArray(ValueLayout.JAVA_BYTE), n + " blocks");
+                    assertArrayEquals(
+                            pattern, in.segment().asSlice(0, bytes).toArray(ValueLayout.JAVA_BYTE), n + " blocks");
                 }
                 lba += n;
             }
@@ -114,23 +129,26 @@ public abstract class NvmeDriverContract {
 
     @Test
     void prpListsFromAnUnalignedOffset() {
-        try (IoQueue q = ctrl.createIoQueue(16); DmaBuffer buf = allocate(64 * 1024);
-             DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q = ctrl.createIoQueue(16);
+                DmaBuffer buf = allocate(64 * 1024);
+                DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
             int n = 16 * 1024 / ns.blockSize() + 1; // crosses five pages from offset 512: a PRP list
             byte[] pattern = random(99, n * ns.blockSize());
             buf.segment().asSlice(512, pattern.length).copyFrom(java.lang.foreign.MemorySegment.ofArray(pattern));
             q.write(ns, 100, n, m, 512);
             buf.segment().fill((byte) 0);
             q.read(ns, 100, n, m, 1024);
-            assertArrayEquals(pattern, buf.segment().asSlice(1024, pattern.length).toArray(ValueLayout.JAVA_BYTE));
+            assertArrayEquals(
+                    pattern, buf.segment().asSlice(1024, pattern.length).toArray(ValueLayout.JAVA_BYTE));
         }
     }
 
     @Test
     void queueDepthWithSubmitAndPoll() {
         int depth = 16;
-        try (IoQueue q = ctrl.createIoQueue(depth + 1); DmaBuffer buf = allocate((long) depth * ns.blockSize());
-             DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q = ctrl.createIoQueue(depth + 1);
+                DmaBuffer buf = allocate((long) depth * ns.blockSize());
+                DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
             int[] cids = new int[depth];
             for (int i = 0; i < depth; i++) {
                 cids[i] = q.submitRead(ns, i, 1, m, (long) i * ns.blockSize());
@@ -157,10 +175,11 @@ public abstract class NvmeDriverContract {
         int depth = 8;
         int total = 200;
         int bs = ns.blockSize();
-        try (IoQueue q = ctrl.createIoQueue(depth + 1); DmaBuffer buf = allocate((long) depth * bs);
-             DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL);
-             DmaBuffer src = allocate((long) depth * bs);
-             DmaMapping w = ctrl.device().dmaSpace().map(src, DmaDirection.TO_DEVICE)) {
+        try (IoQueue q = ctrl.createIoQueue(depth + 1);
+                DmaBuffer buf = allocate((long) depth * bs);
+                DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL);
+                DmaBuffer src = allocate((long) depth * bs);
+                DmaMapping w = ctrl.device().dmaSpace().map(src, DmaDirection.TO_DEVICE)) {
             for (int i = 0; i < depth; i++) { // block i holds its number in its first dword
                 src.segment().set(ValueLayout.JAVA_INT, (long) i * bs, 0x5eed0000 + i);
             }
@@ -170,7 +189,9 @@ public abstract class NvmeDriverContract {
             int[] submitted = {0};
             CompletionHandler check = (cid, status, result) -> {
                 assertEquals(0, status, "status of CID " + cid);
-                assertEquals(0x5eed0000 + (int) lbaOf[cid], buf.segment().get(ValueLayout.JAVA_INT, lbaOf[cid] * bs),
+                assertEquals(
+                        0x5eed0000 + (int) lbaOf[cid],
+                        buf.segment().get(ValueLayout.JAVA_INT, lbaOf[cid] * bs),
                         "data of CID " + cid);
                 completions[0]++;
                 if (submitted[0] < total) {
@@ -196,8 +217,9 @@ public abstract class NvmeDriverContract {
 
     @Test
     void futuresCompleteWhenTheOwnerPolls() {
-        try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer buf = allocate(2L * ns.blockSize());
-             DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q = ctrl.createIoQueue(8);
+                DmaBuffer buf = allocate(2L * ns.blockSize());
+                DmaMapping m = ctrl.device().dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
             buf.segment().fill((byte) 0x3c);
             var written = q.writeAsync(ns, 5, 1, m, 0);
             long deadline = System.nanoTime() + 10_000_000_000L;
@@ -226,15 +248,20 @@ public abstract class NvmeDriverContract {
                 long base = 1000L + t * 100;
                 int seed = t;
                 results.add(pool.submit(() -> {
-                    try (q; DmaBuffer b = allocate(8L * ns.blockSize());
-                         DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
+                    try (q;
+                            DmaBuffer b = allocate(8L * ns.blockSize());
+                            DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
                         for (int i = 0; i < 20; i++) {
                             byte[] p = random(seed * 100 + i, 8 * ns.blockSize());
                             b.segment().copyFrom(java.lang.foreign.MemorySegment.ofArray(p));
                             q.write(ns, base, 8, m, 0);
                             b.segment().fill((byte) 0);
                             q.read(ns, base, 8, m, 0);
-                            assertArrayEquals(p, b.segment().asSlice(0, p.length).toArray(ValueLayout.JAVA_BYTE)); // the buffer may be larger (a hugepage)
+                            assertArrayEquals(
+                                    p,
+                                    b.segment()
+                                            .asSlice(0, p.length)
+                                            .toArray(ValueLayout.JAVA_BYTE)); // the buffer may be larger (a hugepage)
                         }
                     }
                     return null;
@@ -250,8 +277,9 @@ public abstract class NvmeDriverContract {
 
     @Test
     void flushAndWriteZeroes() {
-        try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = allocate(4L * ns.blockSize());
-             DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q = ctrl.createIoQueue(8);
+                DmaBuffer b = allocate(4L * ns.blockSize());
+                DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
             b.segment().fill((byte) 0x77);
             q.write(ns, 200, 4, m, 0);
             q.flush(ns);
@@ -259,7 +287,9 @@ public abstract class NvmeDriverContract {
                 q.writeZeroes(ns, 200, 4);
                 b.segment().fill((byte) 0x55);
                 q.read(ns, 200, 4, m, 0);
-                for (long i = 0; i < 4L * ns.blockSize(); i += 64) { // the buffer is page-rounded: check the 4 blocks only
+                for (long i = 0;
+                        i < 4L * ns.blockSize();
+                        i += 64) { // the buffer is page-rounded: check the 4 blocks only
                     assertEquals(0, b.segment().get(ValueLayout.JAVA_BYTE, i));
                 }
             }
@@ -271,8 +301,9 @@ public abstract class NvmeDriverContract {
 
     @Test
     void errorsAreNamedAndTheControllerStaysUsable() {
-        try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = allocate(4096);
-             DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q = ctrl.createIoQueue(8);
+                DmaBuffer b = allocate(4096);
+                DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
             var outside = assertThrows(IllegalArgumentException.class, () -> q.read(ns, ns.blocks(), 1, m, 0));
             assertTrue(outside.getMessage().contains("is outside namespace"), outside.getMessage());
             Namespace bogus = ns.withNsid(0x7fff);
@@ -283,7 +314,8 @@ public abstract class NvmeDriverContract {
             q.read(ns, 0, 1, m, 0); // still works
         }
         var noNs = assertThrows(NvmeException.class, () -> ctrl.namespace(0x7fff));
-        assertTrue(noNs.getMessage().contains("not active") || noNs.getMessage().contains("Invalid"), noNs.getMessage());
+        assertTrue(
+                noNs.getMessage().contains("not active") || noNs.getMessage().contains("Invalid"), noNs.getMessage());
     }
 
     @Test
@@ -297,8 +329,9 @@ public abstract class NvmeDriverContract {
 
     @Test
     void resetReCreatesTheIoQueuesAndFailsWhatWasOutstanding() {
-        try (IoQueue q = ctrl.createIoQueue(16); DmaBuffer b = allocate(2L * ns.blockSize());
-             DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q = ctrl.createIoQueue(16);
+                DmaBuffer b = allocate(2L * ns.blockSize());
+                DmaMapping m = ctrl.device().dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
             byte[] p = random(5, ns.blockSize());
             b.segment().copyFrom(java.lang.foreign.MemorySegment.ofArray(p));
             q.write(ns, 300, 1, m, 0);
@@ -307,7 +340,9 @@ public abstract class NvmeDriverContract {
             assertEquals(1, ctrl.resets());
             assertEquals(1, q.poll(), "the reset finished the outstanding read");
             var e = assertThrows(NvmeException.Reset.class, () -> q.finish(cid));
-            assertTrue(e.getMessage().endsWith("was outstanding when the controller was reset; it may or may not have run"),
+            assertTrue(
+                    e.getMessage()
+                            .endsWith("was outstanding when the controller was reset; it may or may not have run"),
                     e.getMessage());
             assertEquals(15, q.free(), "re-created with its size, every identifier free");
             b.segment().fill((byte) 0);

@@ -26,8 +26,9 @@ class NvmeOnPhysicalAddressesTest {
         try (Hugepages h = Hugepages.reserve(8)) {
             FaultyDevice d = new FaultyDevice(true);
             try (NvmeController c = NvmeController.open(d, Duration.ofSeconds(5), 32, 2);
-                 IoQueue q = c.createIoQueue(1024); DmaBuffer b = d.dmaSpace().allocate(64 * 1024);
-                 DmaMapping m = d.dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
+                    IoQueue q = c.createIoQueue(1024);
+                    DmaBuffer b = d.dmaSpace().allocate(64 * 1024);
+                    DmaMapping m = d.dmaSpace().map(b, DmaDirection.BIDIRECTIONAL)) {
                 Namespace ns = c.namespace(1);
                 int blocks = 16 * 1024 / ns.blockSize() + 1; // five pages from offset 512: a PRP list
                 byte[] data = new byte[blocks * ns.blockSize()];
@@ -48,7 +49,8 @@ class NvmeOnPhysicalAddressesTest {
                 b.segment().fill((byte) 0);
                 q.read(ns, 1022L * blocks, blocks, m, 1024);
                 assertArrayEquals(data, b.segment().asSlice(1024, data.length).toArray(ValueLayout.JAVA_BYTE));
-                assertTrue(d.fakeSpace.mappings().size() > 8, "PRP pages mapped per hugepage: " + d.fakeSpace.mappings());
+                assertTrue(
+                        d.fakeSpace.mappings().size() > 8, "PRP pages mapped per hugepage: " + d.fakeSpace.mappings());
             }
             assertEquals(0, d.fakeSpace.mappings().size());
             assertEquals(0, d.openBuffers());

@@ -69,8 +69,10 @@ public abstract class NvmeQueueRulesContract {
         return (s, at, cid) -> AdminCommands.createIoSq(s, at, cid, 1, 8, base, contiguous, 1);
     }
 
-    private static final NvmeController.AdminCommand DELETE_SQ_1 = (s, at, cid) -> AdminCommands.deleteIoSq(s, at, cid, 1);
-    private static final NvmeController.AdminCommand DELETE_CQ_1 = (s, at, cid) -> AdminCommands.deleteIoCq(s, at, cid, 1);
+    private static final NvmeController.AdminCommand DELETE_SQ_1 =
+            (s, at, cid) -> AdminCommands.deleteIoSq(s, at, cid, 1);
+    private static final NvmeController.AdminCommand DELETE_CQ_1 =
+            (s, at, cid) -> AdminCommands.deleteIoCq(s, at, cid, 1);
 
     private void createCq() {
         ctrl.adminCommand(cq(cq, true, false, 0));
@@ -98,8 +100,7 @@ public abstract class NvmeQueueRulesContract {
     void queuesMustBePageAligned() {
         assertEquals(new NvmeStatus(0, 0x13, true), fails(cq(cq + 512, true, false, 0)), "CQ off a page");
         createCq();
-        assertEquals(new NvmeStatus(0, 0x13, true), fails(sq(sq + 64, true)),
-                "SQ off a page");
+        assertEquals(new NvmeStatus(0, 0x13, true), fails(sq(sq + 64, true)), "SQ off a page");
         createSq();
         deleteBoth();
     }
@@ -117,7 +118,9 @@ public abstract class NvmeQueueRulesContract {
     @Test
     void aCqVectorMustExist() {
         int vectors = device.interruptCount(IrqType.MSIX);
-        assertEquals(new NvmeStatus(1, 0x08, true), fails(cq(cq, true, true, vectors)),
+        assertEquals(
+                new NvmeStatus(1, 0x08, true),
+                fails(cq(cq, true, true, vectors)),
                 "vector " + vectors + " of " + vectors);
     }
 }

@@ -63,12 +63,16 @@ class NvmeRecoveryTest {
     @Test
     void anIoCommandCompletingAfterTheAbortIsTakenAsItsOwnCompletion() {
         Namespace ns = open(8);
-        try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = space.allocate(4096);
-             DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q = ctrl.createIoQueue(8);
+                DmaBuffer b = space.allocate(4096);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             b.segment().fill((byte) 0x5a);
             q.write(ns, 3, 1, m, 0);
             b.segment().fill((byte) 0);
-            nvme.delayNext(NvmOpcode.READ.value(), false, TIMEOUT.multipliedBy(3).dividedBy(2)); // past the timeout, inside the grace
+            nvme.delayNext(
+                    NvmOpcode.READ.value(),
+                    false,
+                    TIMEOUT.multipliedBy(3).dividedBy(2)); // past the timeout, inside the grace
             q.read(ns, 3, 1, m, 0);
             assertEquals(0x5a, b.segment().get(ValueLayout.JAVA_BYTE, 511), "the late read's data");
             assertEquals(0, ctrl.resets(), "resolved by the abort window, no reset");
@@ -80,13 +84,17 @@ class NvmeRecoveryTest {
     @Test
     void aLateCompletionAfterTheResetNeverCompletesANewerCommand() throws Exception {
         Namespace ns = open(8);
-        try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = space.allocate(8 * 4096);
-             DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q = ctrl.createIoQueue(8);
+                DmaBuffer b = space.allocate(8 * 4096);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             nvme.delayNext(NvmOpcode.READ.value(), false, TIMEOUT.multipliedBy(4)); // past the timeout and the grace
             long t0 = System.nanoTime();
             var e = assertThrows(NvmeException.Timeout.class, () -> q.read(ns, 0, 1, m, 0));
-            assertTrue(e.getMessage().endsWith("did not complete within 200 ms; the Abort did not resolve it, so the"
-                    + " controller was reset"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .endsWith("did not complete within 200 ms; the Abort did not resolve it, so the"
+                                    + " controller was reset"),
+                    e.getMessage());
             assertEquals(1, ctrl.resets());
             assertEquals(7, q.free(), "the reset resolved the command and freed its identifier");
             byte[] data = new byte[8 * 512];
@@ -114,7 +122,9 @@ class NvmeRecoveryTest {
         for (int i = 0; i < 3; i++) {
             nvme.dropCompletions(1);
             var e = assertThrows(NvmeException.Timeout.class, () -> ctrl.namespace(1));
-            assertTrue(e.getMessage().endsWith("did not complete within 200 ms; the controller was reset"), e.getMessage());
+            assertTrue(
+                    e.getMessage().endsWith("did not complete within 200 ms; the controller was reset"),
+                    e.getMessage());
             assertEquals(512, ctrl.namespace(1).blockSize(), "the admin queue works after the reset");
         }
         assertEquals(3, ctrl.resets());
@@ -133,12 +143,17 @@ class NvmeRecoveryTest {
     @Test
     void controllerFatalStatusResetsTheControllerAndReCreatesTheIoQueues() {
         Namespace ns = open(8);
-        try (IoQueue q1 = ctrl.createIoQueue(8); IoQueue q2 = ctrl.createIoQueue(16); DmaBuffer b = space.allocate(4096);
-             DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q1 = ctrl.createIoQueue(8);
+                IoQueue q2 = ctrl.createIoQueue(16);
+                DmaBuffer b = space.allocate(4096);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             nvme.fatal();
             var e = assertThrows(NvmeException.Reset.class, () -> ctrl.namespace(1));
-            assertTrue(e.getMessage().contains("controller fatal status (CSTS.CFS) during admin Identify; the controller"
-                    + " was reset"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .contains("controller fatal status (CSTS.CFS) during admin Identify; the controller"
+                                    + " was reset"),
+                    e.getMessage());
             assertEquals(1, ctrl.resets());
             q1.read(ns, 0, 1, m, 0);
             q2.read(ns, 0, 1, m, 0);
@@ -147,7 +162,8 @@ class NvmeRecoveryTest {
             assertEquals(15, q2.free(), "re-created with its size");
             nvme.fatal();
             var io = assertThrows(NvmeException.Reset.class, () -> q1.write(ns, 0, 1, m, 0));
-            assertTrue(io.getMessage().contains("controller fatal status (CSTS.CFS) during Write of 1 blocks at LBA 0"),
+            assertTrue(
+                    io.getMessage().contains("controller fatal status (CSTS.CFS) during Write of 1 blocks at LBA 0"),
                     io.getMessage());
             q1.write(ns, 0, 1, m, 0);
             assertEquals(2, ctrl.resets());
@@ -157,8 +173,9 @@ class NvmeRecoveryTest {
     @Test
     void resetFailsOutstandingCommandsWithATypedError() {
         Namespace ns = open(8);
-        try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer b = space.allocate(4096);
-             DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q = ctrl.createIoQueue(8);
+                DmaBuffer b = space.allocate(4096);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             nvme.dropCompletions(3);
             int[] cids = {q.submitRead(ns, 0, 1, m, 0), q.submitRead(ns, 1, 1, m, 0), q.submitRead(ns, 2, 1, m, 0)};
             assertEquals(0, q.poll());
@@ -173,7 +190,9 @@ class NvmeRecoveryTest {
             for (int cid : cids) {
                 assertTrue(q.isDone(cid));
                 var e = assertThrows(NvmeException.Reset.class, () -> q.finish(cid));
-                assertTrue(e.getMessage().endsWith("was outstanding when the controller was reset; it may or may not have run"),
+                assertTrue(
+                        e.getMessage()
+                                .endsWith("was outstanding when the controller was reset; it may or may not have run"),
                         e.getMessage());
             }
             assertEquals(7, q.free());

@@ -21,8 +21,9 @@ public abstract class NvmeSharedSpaceContract extends SharedDmaSpaceContract {
         NvmeController c = drivers.computeIfAbsent(device, NvmeController::open);
         Namespace ns = c.namespaces().getFirst();
         int blocks = Math.max(1, 512 / ns.blockSize());
-        try (IoQueue q = c.createIoQueue(4); DmaBuffer src = space.allocate(4096);
-             DmaMapping m = space.map(src, DmaDirection.TO_DEVICE)) {
+        try (IoQueue q = c.createIoQueue(4);
+                DmaBuffer src = space.allocate(4096);
+                DmaMapping m = space.map(src, DmaDirection.TO_DEVICE)) {
             src.segment().fill(value);
             q.write(ns, 0, blocks, m, 0);
             q.read(ns, 0, blocks, target, 0);

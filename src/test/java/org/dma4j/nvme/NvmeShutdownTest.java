@@ -54,8 +54,10 @@ class NvmeShutdownTest {
         c.setShutdownTimeout(Duration.ZERO);
         c.createIoQueue(8);
         var e = assertThrows(NvmeException.Timeout.class, c::close);
-        assertEquals("0000:00:0c.0: shutdown did not complete within 200 ms (CSTS.SHST is 1, not 2); the controller was"
-                + " disabled anyway, so data in a volatile write cache may be lost", e.getMessage());
+        assertEquals(
+                "0000:00:0c.0: shutdown did not complete within 200 ms (CSTS.SHST is 1, not 2); the controller was"
+                        + " disabled anyway, so data in a volatile write cache may be lost",
+                e.getMessage());
         assertEquals(0, space.mappings().size(), "admin and I/O queues unmapped");
         assertEquals(0, dev.bar(0).read32(NvmeRegs.CSTS) & NvmeRegs.CSTS_RDY, "disabled");
         c.close(); // closed: harmless

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Test;
 public abstract class P2pContract {
     /** Where in the BAR each test puts its blocks: apart, so that all of them can be checked at the end. */
     protected static final long READ_OFFSET = 0x10000;
+
     protected static final long WRITE_OFFSET = 0x40000;
     /** 16 KiB: four pages of the BAR, so the controller walks a PRP list into it. */
     private static final int BYTES = 16 * 1024;
@@ -145,14 +146,16 @@ public abstract class P2pContract {
 
     /** Writes {@code data} to the namespace at {@code lba} from RAM, through the controller. */
     private void writeBlocks(IoQueue q, long lba, byte[] data) {
-        try (DmaBuffer ram = nvmeSpace().allocate(data.length); DmaMapping m = nvmeSpace().map(ram, DmaDirection.TO_DEVICE)) {
+        try (DmaBuffer ram = nvmeSpace().allocate(data.length);
+                DmaMapping m = nvmeSpace().map(ram, DmaDirection.TO_DEVICE)) {
             ram.segment().copyFrom(MemorySegment.ofArray(data));
             q.write(ns, lba, data.length / ns.blockSize(), m, 0);
         }
     }
 
     private byte[] readBlocks(IoQueue q, long lba, int bytes) {
-        try (DmaBuffer ram = nvmeSpace().allocate(bytes); DmaMapping m = nvmeSpace().map(ram, DmaDirection.FROM_DEVICE)) {
+        try (DmaBuffer ram = nvmeSpace().allocate(bytes);
+                DmaMapping m = nvmeSpace().map(ram, DmaDirection.FROM_DEVICE)) {
             q.read(ns, lba, bytes / ns.blockSize(), m, 0);
             return ram.segment().asSlice(0, bytes).toArray(ValueLayout.JAVA_BYTE);
         }
@@ -199,7 +202,8 @@ public abstract class P2pContract {
     @Test
     void theBarIsRefusedWithoutTheMmioAttribute() {
         DmaBuffer bar = peer.barMemory(peerMemoryBar());
-        var e = assertThrows(DmaMapException.InvalidRequest.class, () -> nvmeSpace().map(bar, DmaDirection.FROM_DEVICE));
+        var e = assertThrows(
+                DmaMapException.InvalidRequest.class, () -> nvmeSpace().map(bar, DmaDirection.FROM_DEVICE));
         assertTrue(e.getMessage().contains("is device MMIO; map it with DmaAttr.MMIO"), e.getMessage());
         assertTrue(nvmeSpace().mappings().stream().noneMatch(m -> m.kind() == MemoryKind.MMIO), "nothing was mapped");
     }
@@ -207,7 +211,9 @@ public abstract class P2pContract {
     @Test
     void theBarIsOneBufferOfItsSize() {
         assertTrue(peer.barMemory(peerMemoryBar()) == peer.barMemory(peerMemoryBar()), "the same buffer each time");
-        assertEquals(peer.bar(peerMemoryBar()).size(), peer.barMemory(peerMemoryBar()).byteSize());
+        assertEquals(
+                peer.bar(peerMemoryBar()).size(),
+                peer.barMemory(peerMemoryBar()).byteSize());
     }
 
     @Test
@@ -220,7 +226,9 @@ public abstract class P2pContract {
         closePeerWhileMapped(p);
         assertFalse(m.isLive(), "closing the device unmapped its BAR from the NVMe space");
         assertFalse(bar.isOpen());
-        assertTrue(nvmeSpace().mappings().stream().noneMatch(x -> x.kind() == MemoryKind.MMIO), nvmeSpace().mappings() + "");
+        assertTrue(
+                nvmeSpace().mappings().stream().noneMatch(x -> x.kind() == MemoryKind.MMIO),
+                nvmeSpace().mappings() + "");
         try (IoQueue q = ctrl.createIoQueue(16)) {
             var e = assertThrows(DmaMapException.InvalidRequest.class, () -> q.read(ns, 0, 1, m, 0));
             assertTrue(e.getMessage().contains("is unmapped"), e.getMessage());

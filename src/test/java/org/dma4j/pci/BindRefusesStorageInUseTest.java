@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BindRefusesStorageInUseTest {
     @TempDir
     Path tmp;
+
     private Path ns;
     private static final PciAddress NVME = PciAddress.parse("0000:00:03.0");
 
@@ -32,8 +33,8 @@ class BindRefusesStorageInUseTest {
         blockDevice(ns, "259:0");
         blockDevice(ns.resolve("nvme0n1p1"), "259:1");
         Files.createDirectories(tmp.resolve("proc/self"));
-        Files.writeString(tmp.resolve("proc/self/mountinfo"),
-                "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n");
+        Files.writeString(
+                tmp.resolve("proc/self/mountinfo"), "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n");
         Files.writeString(tmp.resolve("proc/swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
     }
 
@@ -58,17 +59,23 @@ class BindRefusesStorageInUseTest {
 
     @Test
     void aMountedPartitionIsRefusedByName() throws Exception {
-        Files.writeString(tmp.resolve("proc/self/mountinfo"), "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
-                + "40 22 259:1 / /data rw,relatime shared:9 - xfs /dev/nvme0n1p1 rw\n");
+        Files.writeString(
+                tmp.resolve("proc/self/mountinfo"),
+                "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                        + "40 22 259:1 / /data rw,relatime shared:9 - xfs /dev/nvme0n1p1 rw\n");
         String m = refusal();
-        assertTrue(m.startsWith("refusing to bind 0000:00:03.0 to vfio-pci: it backs storage this system is using"
-                + " (/dev/nvme0n1p1 (259:1) is mounted at /data)"), m);
+        assertTrue(
+                m.startsWith("refusing to bind 0000:00:03.0 to vfio-pci: it backs storage this system is using"
+                        + " (/dev/nvme0n1p1 (259:1) is mounted at /data)"),
+                m);
         assertTrue(m.contains("unmount it"), m);
     }
 
     @Test
     void anActiveSwapAreaIsRefused() throws Exception {
-        Files.writeString(tmp.resolve("proc/swaps"), "Filename\tType\tSize\tUsed\tPriority\n/dev/nvme0n1\tpartition\t1048572\t0\t-2\n");
+        Files.writeString(
+                tmp.resolve("proc/swaps"),
+                "Filename\tType\tSize\tUsed\tPriority\n/dev/nvme0n1\tpartition\t1048572\t0\t-2\n");
         assertTrue(refusal().contains("/dev/nvme0n1 is an active swap area"));
     }
 

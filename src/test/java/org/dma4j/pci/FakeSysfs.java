@@ -31,7 +31,8 @@ final class FakeSysfs {
         Files.createSymbolicLink(root.resolve("sys/bus/pci/devices").resolve(bdf), d);
         if (driver != null) {
             driver(driver);
-            Files.createSymbolicLink(d.resolve("driver"), root.resolve("sys/bus/pci/drivers").resolve(driver));
+            Files.createSymbolicLink(
+                    d.resolve("driver"), root.resolve("sys/bus/pci/drivers").resolve(driver));
         }
         if (group != null) {
             Path g = root.resolve("sys/kernel/iommu_groups").resolve(group.toString());

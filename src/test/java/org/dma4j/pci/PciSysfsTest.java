@@ -47,7 +47,9 @@ class PciSysfsTest {
         assertTrue(all.get(3).boundToVfio());
         assertTrue(all.get(0).driver().isEmpty() && all.get(0).iommuGroup().isEmpty());
         assertEquals("Host bridge", all.get(0).className());
-        assertEquals(List.of(PciAddress.parse("0000:00:04.0"), PciAddress.parse("0000:00:04.1")), new PciSysfs(tmp).groupMembers(5));
+        assertEquals(
+                List.of(PciAddress.parse("0000:00:04.0"), PciAddress.parse("0000:00:04.1")),
+                new PciSysfs(tmp).groupMembers(5));
     }
 
     @Test
@@ -61,7 +63,8 @@ class PciSysfsTest {
         PciSysfs sysfs = new PciSysfs(tmp);
         // A fabricated tree does not rebind by itself: the check after drivers_probe must notice.
         var e = assertThrows(PciSetupException.class, () -> sysfs.bindVfio(PciAddress.parse("0000:00:03.0")));
-        assertEquals("binding 0000:00:03.0 to vfio-pci did not take: it is bound to nvme; the kernel log (dmesg) says why",
+        assertEquals(
+                "binding 0000:00:03.0 to vfio-pci did not take: it is bound to nvme; the kernel log (dmesg) says why",
                 e.getMessage());
         assertEquals("vfio-pci", m.read("0000:00:03.0", "driver_override"));
         assertEquals("0000:00:03.0", Files.readString(tmp.resolve("sys/bus/pci/drivers/nvme/unbind")));
@@ -76,15 +79,21 @@ class PciSysfsTest {
         FakeSysfs m = machineWithoutVfio();
         PciSysfs sysfs = new PciSysfs(tmp);
         var missing = assertThrows(PciSetupException.class, () -> sysfs.info(PciAddress.parse("0000:09:00.0")));
-        assertTrue(missing.getMessage().startsWith("no PCI device 0000:09:00.0") && missing.getMessage().endsWith("dma4j list shows the devices there are"));
+        assertTrue(missing.getMessage().startsWith("no PCI device 0000:09:00.0")
+                && missing.getMessage().endsWith("dma4j list shows the devices there are"));
         var noVfio = assertThrows(PciSetupException.class, () -> sysfs.bindVfio(PciAddress.parse("0000:00:03.0")));
-        assertEquals("vfio-pci is not loaded; run `modprobe vfio-pci`, then `dma4j bind 0000:00:03.0`", noVfio.getMessage());
+        assertEquals(
+                "vfio-pci is not loaded; run `modprobe vfio-pci`, then `dma4j bind 0000:00:03.0`", noVfio.getMessage());
         m.device("0000:00:04.1", 0x8086, 0x10d3, 0x020000, "vfio-pci", 5);
         var noGroup = assertThrows(PciSetupException.class, () -> sysfs.bindVfio(PciAddress.parse("0000:00:00.0")));
-        assertTrue(noGroup.getMessage().startsWith("0000:00:00.0 has no IOMMU group: no IOMMU is active"), noGroup.getMessage());
+        assertTrue(
+                noGroup.getMessage().startsWith("0000:00:00.0 has no IOMMU group: no IOMMU is active"),
+                noGroup.getMessage());
         var notViable = assertThrows(PciSetupException.class, () -> sysfs.bindVfio(PciAddress.parse("0000:00:04.1")));
-        assertEquals("IOMMU group 5 is not viable: 0000:00:04.0 is bound to e1000e; every device in the group must be on"
-                + " vfio-pci, pci-stub, pcieport (bridges) or no driver: run `dma4j bind 0000:00:04.0` too", notViable.getMessage());
+        assertEquals(
+                "IOMMU group 5 is not viable: 0000:00:04.0 is bound to e1000e; every device in the group must be on"
+                        + " vfio-pci, pci-stub, pcieport (bridges) or no driver: run `dma4j bind 0000:00:04.0` too",
+                notViable.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PciAddress.parse("00:1f"));
         assertEquals("0000:01:00.0", PciAddress.parse("01:00.0").toString());
     }
@@ -107,8 +116,11 @@ class PciSysfsTest {
         sysfs.bindVfio(nvme); // already bound: only the viability check
         m.device("0000:01:00.4", 0x8086, 0x10d3, 0x020000, "e1000e", 6);
         var e = assertThrows(PciSetupException.class, () -> sysfs.requireViable(sysfs.info(nvme)));
-        assertTrue(e.getMessage().startsWith("IOMMU group 6 is not viable: 0000:01:00.4 is bound to e1000e;"), e.getMessage());
-        assertTrue(PciSysfs.allowsVfio("pcieport") && PciSysfs.allowsVfio("pci-stub") && PciSysfs.allowsVfio("vfio-pci"));
+        assertTrue(
+                e.getMessage().startsWith("IOMMU group 6 is not viable: 0000:01:00.4 is bound to e1000e;"),
+                e.getMessage());
+        assertTrue(
+                PciSysfs.allowsVfio("pcieport") && PciSysfs.allowsVfio("pci-stub") && PciSysfs.allowsVfio("vfio-pci"));
         assertFalse(PciSysfs.allowsVfio("nvme") || PciSysfs.allowsVfio("shpchp"));
     }
 
@@ -119,14 +131,19 @@ class PciSysfsTest {
         PciSysfs sysfs = new PciSysfs(tmp);
         PciAddress disk = PciAddress.parse("0000:00:03.0");
         var e = assertThrows(PciSetupException.class, () -> sysfs.unbind(disk));
-        assertEquals("0000:00:03.0 is bound to nvme, not vfio-pci: dma4j unbind only gives back devices bound with"
-                + " dma4j bind; to detach it from nvme anyway (whatever uses it loses it), use dma4j unbind --force"
-                + " 0000:00:03.0", e.getMessage());
+        assertEquals(
+                "0000:00:03.0 is bound to nvme, not vfio-pci: dma4j unbind only gives back devices bound with"
+                        + " dma4j bind; to detach it from nvme anyway (whatever uses it loses it), use dma4j unbind --force"
+                        + " 0000:00:03.0",
+                e.getMessage());
         assertEquals("(null)\n", m.read("0000:00:03.0", "driver_override"), "nothing written");
         assertFalse(Files.exists(tmp.resolve("sys/bus/pci/drivers/nvme/unbind")), "not detached");
         assertEquals(Optional.of("nvme"), sysfs.unbind(disk, true), "forced (the fake tree does not detach by itself)");
         assertEquals("0000:00:03.0", Files.readString(tmp.resolve("sys/bus/pci/drivers/nvme/unbind")));
-        assertEquals(Optional.of("vfio-pci"), sysfs.unbind(PciAddress.parse("0000:00:04.1")), "a vfio-pci device needs no force");
+        assertEquals(
+                Optional.of("vfio-pci"),
+                sysfs.unbind(PciAddress.parse("0000:00:04.1")),
+                "a vfio-pci device needs no force");
         assertEquals("0000:00:04.1", Files.readString(tmp.resolve("sys/bus/pci/drivers/vfio-pci/unbind")));
         assertEquals(Optional.empty(), sysfs.unbind(PciAddress.parse("0000:00:00.0")), "nor one on no driver");
     }
@@ -134,16 +151,29 @@ class PciSysfsTest {
     /** Without CAP_DAC_OVERRIDE (as a non-root user is), writing sysfs is refused: the error must say root is needed. */
     @Test
     void withoutPrivilegeBindingSaysItNeedsRoot() throws Exception {
-        Assumptions.assumeTrue(Files.readAllLines(Path.of("/proc/self/status")).stream()
-                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0")) && Files.isExecutable(Path.of("/usr/bin/setpriv")),
+        Assumptions.assumeTrue(
+                Files.readAllLines(Path.of("/proc/self/status")).stream()
+                                .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0"))
+                        && Files.isExecutable(Path.of("/usr/bin/setpriv")),
                 "needs root and setpriv to drop CAP_DAC_OVERRIDE for a child process");
         machine().driver("vfio-pci");
         Path override = tmp.resolve("sys/devices/pci0000:00/0000:00:03.0/driver_override");
         assertTrue(override.toFile().setWritable(false, false));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("/usr/bin/setpriv", "--bounding-set=-dac_override", "--inh-caps=-dac_override", "--",
-                java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                BindProbe.class.getName(), tmp.toString(), "0000:00:03.0").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "/usr/bin/setpriv",
+                        "--bounding-set=-dac_override",
+                        "--inh-caps=-dac_override",
+                        "--",
+                        java,
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        BindProbe.class.getName(),
+                        tmp.toString(),
+                        "0000:00:03.0")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertTrue(out.contains("for 0000:00:03.0 was refused: binding drivers needs root"), out);

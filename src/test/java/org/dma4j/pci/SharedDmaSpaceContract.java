@@ -92,7 +92,8 @@ public abstract class SharedDmaSpaceContract {
             d.configRead(0, 2); // still open
             dmaInto(d, shared, (byte) 0x5a);
             assertEquals((byte) 0x5a, first());
-            try (DmaBuffer b = space.allocate(4096); DmaMapping m = space.map(b, DmaDirection.FROM_DEVICE)) {
+            try (DmaBuffer b = space.allocate(4096);
+                    DmaMapping m = space.map(b, DmaDirection.FROM_DEVICE)) {
                 dmaInto(d, m, (byte) 0x3c);
                 assertEquals((byte) 0x3c, b.segment().get(ValueLayout.JAVA_BYTE, 0), "a new mapping after the close");
             }
@@ -105,7 +106,8 @@ public abstract class SharedDmaSpaceContract {
             closeDevice(devices.removeLast());
         }
         assertTrue(shared.isLive());
-        try (DmaBuffer b = space.allocate(4096); DmaMapping m = space.map(b, DmaDirection.TO_DEVICE)) {
+        try (DmaBuffer b = space.allocate(4096);
+                DmaMapping m = space.map(b, DmaDirection.TO_DEVICE)) {
             assertTrue(m.isLive(), "the space maps after its devices are gone");
         }
     }

@@ -71,9 +71,15 @@ class VfioRegionParseTest {
 
         VfioRegion r = VfioRegion.parse(s, 2);
 
-        assertEquals(new VfioRegion(2, READ | WRITE | MMAP | CAPS, 0x4000, BAR2_OFFSET,
-                List.of(new VfioRegion.Area(0, 0x1000), new VfioRegion.Area(0x3000, 0x1000)),
-                List.of(CAP_SPARSE_MMAP, CAP_MSIX_MAPPABLE, CAP_TYPE)), r);
+        assertEquals(
+                new VfioRegion(
+                        2,
+                        READ | WRITE | MMAP | CAPS,
+                        0x4000,
+                        BAR2_OFFSET,
+                        List.of(new VfioRegion.Area(0, 0x1000), new VfioRegion.Area(0x3000, 0x1000)),
+                        List.of(CAP_SPARSE_MMAP, CAP_MSIX_MAPPABLE, CAP_TYPE)),
+                r);
         assertTrue(r.readable() && r.writable() && r.mmappable());
     }
 
@@ -100,10 +106,13 @@ class VfioRegionParseTest {
         MemorySegment s = info(INFO + 16, READ | CAPS, 1, INFO, 0x1000, 1L << 40);
         header(s, INFO, CAP_MSIX_MAPPABLE, 1, INFO + 8);
         header(s, INFO + 8, CAP_MSIX_MAPPABLE, 1, INFO); // points back at the first
-        var e = assertTimeoutPreemptively(Duration.ofSeconds(10),
-                () -> assertThrows(Dma4jException.class, () -> VfioRegion.parse(s, 1)));
-        assertTrue(e.getMessage().startsWith("VFIO_DEVICE_GET_REGION_INFO for region 1 returned a malformed capability"
-                + " chain: a capability at offset 32 of a 48-byte buffer"), e.getMessage());
+        var e = assertTimeoutPreemptively(
+                Duration.ofSeconds(10), () -> assertThrows(Dma4jException.class, () -> VfioRegion.parse(s, 1)));
+        assertTrue(
+                e.getMessage()
+                        .startsWith("VFIO_DEVICE_GET_REGION_INFO for region 1 returned a malformed capability"
+                                + " chain: a capability at offset 32 of a 48-byte buffer"),
+                e.getMessage());
     }
 
     @Test
@@ -126,7 +135,9 @@ class VfioRegionParseTest {
         sparse(s, INFO, 0, 0, 0x1000);
         s.set(JAVA_INT, INFO + 8, 1000); // nr_areas
         var e = assertThrows(Dma4jException.class, () -> VfioRegion.parse(s, 0));
-        assertEquals("VFIO_DEVICE_GET_REGION_INFO for region 0 (1000 sparse mmap areas): capability 1 needs 16016 bytes"
-                + " but has 32 before the next one or the buffer's end", e.getMessage());
+        assertEquals(
+                "VFIO_DEVICE_GET_REGION_INFO for region 0 (1000 sparse mmap areas): capability 1 needs 16016 bytes"
+                        + " but has 32 before the next one or the buffer's end",
+                e.getMessage());
     }
 }

@@ -31,8 +31,10 @@ import org.junit.jupiter.api.Test;
  */
 class ConcurrentLifecycleTest {
     private final FakeDmaSpace space = FakeDmaSpace.open();
-    private final FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults().withMaxIoQueues(16)
-            .withNamespaces(FakeNamespace.of(1 << 16, 512)).asynchronous(Duration.ofNanos(10_000)));
+    private final FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults()
+            .withMaxIoQueues(16)
+            .withNamespaces(FakeNamespace.of(1 << 16, 512))
+            .asynchronous(Duration.ofNanos(10_000)));
     private final FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:04.0"), space, nvme);
 
     @Test
@@ -60,8 +62,9 @@ class ConcurrentLifecycleTest {
             ends.add(end);
             boolean polled = t % 2 == 0;
             threads.add(Thread.ofPlatform().start(() -> {
-                try (IoQueue q = c.createIoQueue(8); DmaBuffer b = space.allocate(4096);
-                     DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+                try (IoQueue q = c.createIoQueue(8);
+                        DmaBuffer b = space.allocate(4096);
+                        DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
                     running.countDown();
                     while (true) {
                         if (polled) {
@@ -95,7 +98,8 @@ class ConcurrentLifecycleTest {
         }
         for (AtomicReference<Throwable> end : ends) {
             Throwable e = end.get();
-            assertTrue(e instanceof Dma4jException, "ended with " + e + (e == null ? "" : " at " + e.getStackTrace()[0]));
+            assertTrue(
+                    e instanceof Dma4jException, "ended with " + e + (e == null ? "" : " at " + e.getStackTrace()[0]));
         }
         assertTrue(ios.get() > 0);
         dev.close();

@@ -31,8 +31,8 @@ public final class FailNth {
     public record Coverage(String operation, int points, int reported, int absorbed) {
         @Override
         public String toString() {
-            return operation + ": " + points + " injection points (" + reported + " failed with a typed error, " + absorbed
-                    + " release failures absorbed and logged)";
+            return operation + ": " + points + " injection points (" + reported + " failed with a typed error, "
+                    + absorbed + " release failures absorbed and logged)";
         }
     }
 
@@ -46,7 +46,8 @@ public final class FailNth {
      * names what the operation left behind in its own bookkeeping (empty: nothing); it runs
      * before the leak check and may release what is still tracked (a mapping whose unmap failed).
      */
-    public static Coverage sweep(String name, Set<SyscallFaults.Kind> kinds, Operation op, Supplier<List<String>> leftovers)
+    public static Coverage sweep(
+            String name, Set<SyscallFaults.Kind> kinds, Operation op, Supplier<List<String>> leftovers)
             throws Exception {
         op.run(); // warm: class loading and caches open their files once, before the baseline
         Leaks before = Leaks.now();
@@ -72,8 +73,11 @@ public final class FailNth {
             String where = name + " with system call " + i + " of " + n + " (" + failed + ") failing";
             assertTrue(failed != null, where + ": the call was never made (the operation is not deterministic)");
             if (thrown == null) {
-                assertTrue(failed == SyscallFaults.Kind.CLOSE || failed == SyscallFaults.Kind.MUNMAP
-                        || failed == SyscallFaults.Kind.MUNLOCK, where + ": succeeded although an acquiring call failed");
+                assertTrue(
+                        failed == SyscallFaults.Kind.CLOSE
+                                || failed == SyscallFaults.Kind.MUNMAP
+                                || failed == SyscallFaults.Kind.MUNLOCK,
+                        where + ": succeeded although an acquiring call failed");
                 absorbed++;
             } else {
                 if (!(thrown instanceof Dma4jException)) {

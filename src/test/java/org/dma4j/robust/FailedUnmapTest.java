@@ -24,8 +24,10 @@ import org.junit.jupiter.api.Test;
 class FailedUnmapTest {
     @Test
     void aFailedUnmapKeepsTheMappingLiveAndItsIovaTaken() {
-        try (FakeDmaSpace space = FakeDmaSpace.open(FakeDmaSpace.Config.defaults().withMode(FakeDmaSpace.Mode.RECORD));
-             DmaBuffer b = space.allocate(4096); DmaBuffer other = space.allocate(4096)) {
+        try (FakeDmaSpace space =
+                        FakeDmaSpace.open(FakeDmaSpace.Config.defaults().withMode(FakeDmaSpace.Mode.RECORD));
+                DmaBuffer b = space.allocate(4096);
+                DmaBuffer other = space.allocate(4096)) {
             DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL);
             space.failUnmaps(1);
             assertThrows(Dma4jException.class, () -> space.unmap(m));
@@ -44,7 +46,8 @@ class FailedUnmapTest {
     @Test
     void closeGoesOnPastAFailedUnmapAndReportsIt() {
         FakeDmaSpace space = FakeDmaSpace.open(FakeDmaSpace.Config.defaults().withMode(FakeDmaSpace.Mode.RECORD));
-        try (DmaBuffer a = space.allocate(4096); DmaBuffer b = space.allocate(4096)) {
+        try (DmaBuffer a = space.allocate(4096);
+                DmaBuffer b = space.allocate(4096)) {
             DmaMapping ma = space.map(a, DmaDirection.BIDIRECTIONAL);
             DmaMapping mb = space.map(b, DmaDirection.BIDIRECTIONAL);
             space.failUnmaps(1);

@@ -24,13 +24,16 @@ class FakeSoakTest {
     void soak() throws Exception {
         long seconds = Long.getLong("dma4j.soak.seconds", 60);
         long seed = Long.getLong("dma4j.soak.seed", System.nanoTime());
-        System.out.println("FakeSoakTest: seed " + seed + ", " + seconds + " s (replay: -Ddma4j.soak.seed=" + seed + ")");
+        System.out.println(
+                "FakeSoakTest: seed " + seed + ", " + seconds + " s (replay: -Ddma4j.soak.seed=" + seed + ")");
         Leaks before = Leaks.now();
-        FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults().withNamespaces(FakeNamespace.of(1 << 17, 512))
+        FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults()
+                .withNamespaces(FakeNamespace.of(1 << 17, 512))
                 .asynchronous(Duration.ofNanos(20_000)));
         Soak.Result r;
-        try (FakeDmaSpace space = FakeDmaSpace.open(); FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:04.0"), space, nvme);
-             NvmeController c = NvmeController.open(dev, Duration.ofSeconds(10), 16, 4)) {
+        try (FakeDmaSpace space = FakeDmaSpace.open();
+                FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:04.0"), space, nvme);
+                NvmeController c = NvmeController.open(dev, Duration.ofSeconds(10), 16, 4)) {
             r = Soak.run(c, space, c.namespaces().get(0), 4, seconds, seed);
             System.out.println("FakeSoakTest: " + r);
             c.close();

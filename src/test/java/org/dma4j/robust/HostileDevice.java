@@ -80,16 +80,28 @@ record HostileDevice(List<Corruption> corruptions) {
         List<Corruption> out = new ArrayList<>();
         int n = 1 + r.nextInt(3);
         for (int i = 0; i < n; i++) {
-            out.add(switch (r.nextInt(8)) {
-                case 7 -> new Register(0x04, r.nextInt(16) | 1 << 5 | (r.nextInt(4) == 0 ? 0xf << 20 : 0)); // DSTRD, CSS=NVM, MPSMAX
-                case 0 -> new Register(REGISTERS[r.nextInt(REGISTERS.length)], interesting(r));
-                case 1 -> new Register(0x00, capLow(r));
-                case 2 -> new IdentifyByte(1, CONTROLLER_BYTES[r.nextInt(CONTROLLER_BYTES.length)], interestingByte(r));
-                case 3 -> new IdentifyByte(0, NAMESPACE_BYTES[r.nextInt(NAMESPACE_BYTES.length)], interestingByte(r));
-                case 4 -> new IdentifyByte(r.nextInt(3), r.nextInt(4096), r.nextInt(256));
-                case 5 -> new IdentifyByte(2, r.nextInt(16), interestingByte(r));
-                default -> new Completion(FakeNvme.CqeField.values()[r.nextInt(FakeNvme.CqeField.values().length)], interesting(r));
-            });
+            out.add(
+                    switch (r.nextInt(8)) {
+                        case 7 ->
+                            new Register(
+                                    0x04,
+                                    r.nextInt(16)
+                                            | 1 << 5
+                                            | (r.nextInt(4) == 0 ? 0xf << 20 : 0)); // DSTRD, CSS=NVM, MPSMAX
+                        case 0 -> new Register(REGISTERS[r.nextInt(REGISTERS.length)], interesting(r));
+                        case 1 -> new Register(0x00, capLow(r));
+                        case 2 ->
+                            new IdentifyByte(
+                                    1, CONTROLLER_BYTES[r.nextInt(CONTROLLER_BYTES.length)], interestingByte(r));
+                        case 3 ->
+                            new IdentifyByte(0, NAMESPACE_BYTES[r.nextInt(NAMESPACE_BYTES.length)], interestingByte(r));
+                        case 4 -> new IdentifyByte(r.nextInt(3), r.nextInt(4096), r.nextInt(256));
+                        case 5 -> new IdentifyByte(2, r.nextInt(16), interestingByte(r));
+                        default ->
+                            new Completion(
+                                    FakeNvme.CqeField.values()[r.nextInt(FakeNvme.CqeField.values().length)],
+                                    interesting(r));
+                    });
         }
         return new HostileDevice(out);
     }
@@ -133,8 +145,9 @@ record HostileDevice(List<Corruption> corruptions) {
      */
     void run() {
         FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults().withNamespaces(FakeNamespace.of(4096, 512)));
-        try (FakeDmaSpace space = FakeDmaSpace.open(FakeDmaSpace.Config.defaults().withMode(FakeDmaSpace.Mode.RECORD));
-             FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:04.0"), space, nvme)) {
+        try (FakeDmaSpace space =
+                        FakeDmaSpace.open(FakeDmaSpace.Config.defaults().withMode(FakeDmaSpace.Mode.RECORD));
+                FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:04.0"), space, nvme)) {
             corruptions.forEach(c -> c.apply(nvme));
             NvmeController c;
             try {
@@ -158,8 +171,9 @@ record HostileDevice(List<Corruption> corruptions) {
                 continue;
             }
             long bytes = ns.blockSize() * 2L;
-            try (IoQueue q = c.createIoQueue(4); DmaBuffer b = space.allocate(bytes);
-                 DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+            try (IoQueue q = c.createIoQueue(4);
+                    DmaBuffer b = space.allocate(bytes);
+                    DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
                 var seg = b.segment();
                 for (long i = 0; i < bytes; i += 8) {
                     seg.set(ValueLayout.JAVA_LONG, i, i * 0x9e3779b97f4a7c15L);

@@ -1,10 +1,10 @@
 package org.dma4j.robust;
 
 import static org.dma4j.robust.HostileDeviceTest.check;
+import static org.dma4j.robust.HostileDeviceTest.of;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.dma4j.robust.HostileDeviceTest.of;
 
 import java.time.Duration;
 import java.util.List;
@@ -34,10 +34,12 @@ class HostileDeviceRegressionTest {
     /** Bring-up on a device with {@code c} fails at once with an NvmeException whose message contains {@code words}. */
     private static void refusedAtBringUp(HostileDevice.Corruption c, String words) {
         FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults());
-        try (FakeDmaSpace space = FakeDmaSpace.open(); FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:04.0"), space, nvme)) {
+        try (FakeDmaSpace space = FakeDmaSpace.open();
+                FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:04.0"), space, nvme)) {
             c.apply(nvme);
             long t0 = System.nanoTime();
-            NvmeException e = assertThrows(NvmeException.class, () -> NvmeController.open(dev, Duration.ofSeconds(5), 8, 2));
+            NvmeException e =
+                    assertThrows(NvmeException.class, () -> NvmeController.open(dev, Duration.ofSeconds(5), 8, 2));
             assertTrue(e.getMessage().contains(words), e.getMessage());
             assertTrue(System.nanoTime() - t0 < 500_000_000L, "refused at once, not after a wait");
             assertEquals(List.of(), space.mappings());

@@ -21,7 +21,8 @@ class HostileDeviceTest {
 
     @Test
     void theDriverSurvivesRandomHostileDevices() {
-        System.out.println("HostileDeviceTest: seed " + SEED + ", " + CASES + " cases (replay: -Ddma4j.hostile.seed=" + SEED + ")");
+        System.out.println("HostileDeviceTest: seed " + SEED + ", " + CASES + " cases (replay: -Ddma4j.hostile.seed="
+                + SEED + ")");
         int corruptions = 0;
         for (int i = 0; i < CASES; i++) {
             long seed = SEED + i;
@@ -29,12 +30,14 @@ class HostileDeviceTest {
             corruptions += d.corruptions().size();
             check(d, "seed " + seed);
         }
-        System.out.println("HostileDeviceTest: " + CASES + " hostile devices, " + corruptions + " hostile values, all survived");
+        System.out.println(
+                "HostileDeviceTest: " + CASES + " hostile devices, " + corruptions + " hostile values, all survived");
     }
 
     static void check(HostileDevice d, String name) {
         try {
-            assertTimeoutPreemptively(Duration.ofSeconds(20), d::run, name + ": the driver did not finish within 20 s on " + d);
+            assertTimeoutPreemptively(
+                    Duration.ofSeconds(20), d::run, name + ": the driver did not finish within 20 s on " + d);
         } catch (AssertionError e) {
             throw e;
         } catch (Throwable t) {

@@ -28,8 +28,8 @@ final class Soak {
     record Result(long seed, int queues, long ios, long bytesVerified, long mismatches) {
         @Override
         public String toString() {
-            return "soak seed " + seed + ": " + queues + " queues, " + ios + " I/Os, " + bytesVerified + " bytes read and verified, "
-                    + mismatches + " mismatches";
+            return "soak seed " + seed + ": " + queues + " queues, " + ios + " I/Os, " + bytesVerified
+                    + " bytes read and verified, " + mismatches + " mismatches";
         }
     }
 
@@ -37,7 +37,8 @@ final class Soak {
 
     private Soak() {}
 
-    static Result run(NvmeController c, DmaSpace space, Namespace ns, int queues, long seconds, long seed) throws Exception {
+    static Result run(NvmeController c, DmaSpace space, Namespace ns, int queues, long seconds, long seed)
+            throws Exception {
         long region = Math.min(ns.blocks() / queues, 4096); // blocks per queue
         if (region < MAX_BLOCKS * 8) {
             throw new IllegalArgumentException(ns + " is too small for " + queues + " soak queues");
@@ -51,7 +52,16 @@ final class Soak {
             int index = t;
             threads.add(Thread.ofPlatform().name("soak-" + t).start(() -> {
                 try {
-                    worker(c, space, ns, index * region, region, new Random(seed * 31 + index), deadline, ios, verified);
+                    worker(
+                            c,
+                            space,
+                            ns,
+                            index * region,
+                            region,
+                            new Random(seed * 31 + index),
+                            deadline,
+                            ios,
+                            verified);
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
                 }
@@ -61,19 +71,29 @@ final class Soak {
             t.join();
         }
         if (failure.get() != null) {
-            throw new AssertionError("soak seed " + seed + " failed (replay: -Ddma4j.soak.seed=" + seed + "): " + failure.get(),
+            throw new AssertionError(
+                    "soak seed " + seed + " failed (replay: -Ddma4j.soak.seed=" + seed + "): " + failure.get(),
                     failure.get());
         }
         return new Result(seed, queues, ios.get(), verified.get(), 0);
     }
 
-    private static void worker(NvmeController c, DmaSpace space, Namespace ns, long first, long blocks, Random r, long deadline,
-                               AtomicLong ios, AtomicLong verified) {
+    private static void worker(
+            NvmeController c,
+            DmaSpace space,
+            Namespace ns,
+            long first,
+            long blocks,
+            Random r,
+            long deadline,
+            AtomicLong ios,
+            AtomicLong verified) {
         int bs = ns.blockSize();
         byte[] model = new byte[(int) (blocks * bs)];
         long slot = (long) MAX_BLOCKS * bs;
-        try (IoQueue q = c.createIoQueue(16); DmaBuffer b = space.allocate(8 * slot);
-             DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (IoQueue q = c.createIoQueue(16);
+                DmaBuffer b = space.allocate(8 * slot);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             MemorySegment mem = b.segment();
             // Start from a known state: the whole region written once.
             for (long lba = 0; lba < blocks; lba += MAX_BLOCKS) {
@@ -119,8 +139,17 @@ final class Soak {
     }
 
     /** Up to 8 Writes and Reads in flight at once, each on its own slot of the buffer and its own 64-block stripe. */
-    private static void batch(IoQueue q, Namespace ns, DmaMapping m, MemorySegment mem, long first, long blocks, byte[] model,
-                              Random r, AtomicLong ios, AtomicLong verified) {
+    private static void batch(
+            IoQueue q,
+            Namespace ns,
+            DmaMapping m,
+            MemorySegment mem,
+            long first,
+            long blocks,
+            byte[] model,
+            Random r,
+            AtomicLong ios,
+            AtomicLong verified) {
         int bs = ns.blockSize();
         int k = 1 + r.nextInt(8);
         long stripes = blocks / MAX_BLOCKS;
@@ -151,7 +180,14 @@ final class Soak {
             }
             q.finish(cids[i]);
             if (!write[i]) {
-                verify(mem, (long) i * MAX_BLOCKS * bs, count[i] * bs, model, (int) (lbas[i] * bs), first + lbas[i], verified);
+                verify(
+                        mem,
+                        (long) i * MAX_BLOCKS * bs,
+                        count[i] * bs,
+                        model,
+                        (int) (lbas[i] * bs),
+                        first + lbas[i],
+                        verified);
             }
             ios.incrementAndGet();
         }
@@ -167,8 +203,10 @@ final class Soak {
         }
     }
 
-    private static void verify(MemorySegment mem, long off, int bytes, byte[] model, int at, long lba, AtomicLong verified) {
-        long mismatch = mem.asSlice(off, bytes).mismatch(MemorySegment.ofArray(model).asSlice(at, bytes));
+    private static void verify(
+            MemorySegment mem, long off, int bytes, byte[] model, int at, long lba, AtomicLong verified) {
+        long mismatch =
+                mem.asSlice(off, bytes).mismatch(MemorySegment.ofArray(model).asSlice(at, bytes));
         if (mismatch >= 0) {
             throw new AssertionError("byte " + mismatch + " of a read at LBA " + lba + " is 0x"
                     + Integer.toHexString(mem.get(ValueLayout.JAVA_BYTE, off + mismatch) & 0xff) + ", the model says 0x"

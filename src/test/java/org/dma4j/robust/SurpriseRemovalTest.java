@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
 class SurpriseRemovalTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(3); // longer than any wait the driver should make here
     private final FakeDmaSpace space = FakeDmaSpace.open();
-    private final FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults().withNamespaces(FakeNamespace.of(4096, 512))
+    private final FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults()
+            .withNamespaces(FakeNamespace.of(4096, 512))
             .asynchronous(Duration.ofMillis(20)));
     private final FakePciDevice dev = FakeNvme.device(PciAddress.parse("0000:00:04.0"), space, nvme);
 
@@ -93,8 +94,9 @@ class SurpriseRemovalTest {
         AtomicReference<Throwable> seen = new AtomicReference<>();
         CountDownLatch submitted = new CountDownLatch(1);
         Thread io = Thread.ofPlatform().start(() -> {
-            try (IoQueue q = c.createIoQueue(8); DmaBuffer b = space.allocate(4096);
-                 DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+            try (IoQueue q = c.createIoQueue(8);
+                    DmaBuffer b = space.allocate(4096);
+                    DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
                 submitted.countDown();
                 q.read(ns, 0, 1, m, 0);
             } catch (Throwable t) {

@@ -51,12 +51,15 @@ class SyscallFailNthHostTest {
 
     @Test
     void theSwitchFailsTheNthCallOfItsKindOnItsThreadOnly() throws Exception {
-        try (SyscallFaults.Session s = SyscallFaults.failNth(2, FailNth.ENOMEM, java.util.Set.of(SyscallFaults.Kind.MMAP))) {
+        try (SyscallFaults.Session s =
+                SyscallFaults.failNth(2, FailNth.ENOMEM, java.util.Set.of(SyscallFaults.Kind.MMAP))) {
             DmaBuffer.allocateForIommu(4096).close(); // mmap 1 passes
-            Thread other = Thread.ofPlatform().start(() -> DmaBuffer.allocateForIommu(4096).close());
+            Thread other = Thread.ofPlatform()
+                    .start(() -> DmaBuffer.allocateForIommu(4096).close());
             other.join(); // another thread's calls are not counted
             var e = assertThrows(ErrnoException.class, () -> DmaBuffer.allocateForIommu(4096));
-            assertEquals("failed to map 4096 bytes of a 4 KiB page buffer for an IOMMU: Cannot allocate memory (ENOMEM)",
+            assertEquals(
+                    "failed to map 4096 bytes of a 4 KiB page buffer for an IOMMU: Cannot allocate memory (ENOMEM)",
                     e.getMessage());
             assertEquals(SyscallFaults.Kind.MMAP, s.failed());
             assertEquals(2, s.calls());
@@ -67,12 +70,26 @@ class SyscallFailNthHostTest {
 
     @Test
     void theSweepCatchesAnOperationThatLeaksWhenAStepFails() {
-        AssertionError e = assertThrows(AssertionError.class, () -> FailNth.sweep("a leaky allocation", SyscallFaults.ALL, () -> {
-            java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
-            var m = Syscalls.mmap(4096, 3, 0x22, -1, 0, arena, "a leaky page"); // PROT_READ|WRITE, MAP_PRIVATE|ANONYMOUS
-            Syscalls.madvise(m, 10, "MADV_DONTFORK"); // on failure the arena is never closed: the mapping leaks
-            arena.close();
-        }, List::of));
+        AssertionError e = assertThrows(
+                AssertionError.class,
+                () -> FailNth.sweep(
+                        "a leaky allocation",
+                        SyscallFaults.ALL,
+                        () -> {
+                            java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+                            var m = Syscalls.mmap(
+                                    4096,
+                                    3,
+                                    0x22,
+                                    -1,
+                                    0,
+                                    arena,
+                                    "a leaky page"); // PROT_READ|WRITE, MAP_PRIVATE|ANONYMOUS
+                            Syscalls.madvise(
+                                    m, 10, "MADV_DONTFORK"); // on failure the arena is never closed: the mapping leaks
+                            arena.close();
+                        },
+                        List::of));
         assertTrue(e.getMessage().contains("mmapped"), e.getMessage());
     }
 
@@ -87,50 +104,75 @@ class SyscallFailNthHostTest {
 
     @Test
     void lockedBuffer() throws Exception {
-        FailNth.sweep("DmaBuffer.allocate (mlocked)", SyscallFaults.ALL, () -> DmaBuffer.allocate(3 * 4096).close(),
+        FailNth.sweep(
+                "DmaBuffer.allocate (mlocked)",
+                SyscallFaults.ALL,
+                () -> DmaBuffer.allocate(3 * 4096).close(),
                 this::leftovers);
     }
 
     @Test
     void iommuBuffer() throws Exception {
-        FailNth.sweep("DmaBuffer.allocateForIommu", SyscallFaults.ALL, () -> DmaBuffer.allocateForIommu(3 * 4096).close(),
+        FailNth.sweep(
+                "DmaBuffer.allocateForIommu",
+                SyscallFaults.ALL,
+                () -> DmaBuffer.allocateForIommu(3 * 4096).close(),
                 this::leftovers);
     }
 
     @Test
     void pagemap() throws Exception {
-        FailNth.sweep("Pagemap open and resolve", SyscallFaults.ALL, () -> {
-            try (DmaBuffer b = DmaBuffer.allocate(2 * 4096); Pagemap p = Pagemap.open()) {
-                assertEquals(2, p.resolvePages(b.segment(), PageSize.SIZE_4K).size());
-            }
-        }, this::leftovers);
+        FailNth.sweep(
+                "Pagemap open and resolve",
+                SyscallFaults.ALL,
+                () -> {
+                    try (DmaBuffer b = DmaBuffer.allocate(2 * 4096);
+                            Pagemap p = Pagemap.open()) {
+                        assertEquals(
+                                2, p.resolvePages(b.segment(), PageSize.SIZE_4K).size());
+                    }
+                },
+                this::leftovers);
     }
 
     @Test
     void mapAndUnmapOnTheFakeSpace() throws Exception {
-        FailNth.sweep("allocate, map and unmap on the fake DMA space", SyscallFaults.ALL, () -> {
-            try (DmaBuffer b = space.allocate(8192); DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
-                assertTrue(m.iova().value() >= 0);
-            }
-        }, this::leftovers);
+        FailNth.sweep(
+                "allocate, map and unmap on the fake DMA space",
+                SyscallFaults.ALL,
+                () -> {
+                    try (DmaBuffer b = space.allocate(8192);
+                            DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+                        assertTrue(m.iova().value() >= 0);
+                    }
+                },
+                this::leftovers);
     }
 
     @Test
     void controllerBringUpAndClose() throws Exception {
-        FailNth.sweep("NVMe controller bring-up and close", SyscallFaults.ALL, () -> {
-            try (NvmeController c = NvmeController.open(dev, Duration.ofSeconds(5), 16, 2)) {
-                assertEquals(2, c.ioQueuesGranted());
-            }
-        }, this::leftovers);
+        FailNth.sweep(
+                "NVMe controller bring-up and close",
+                SyscallFaults.ALL,
+                () -> {
+                    try (NvmeController c = NvmeController.open(dev, Duration.ofSeconds(5), 16, 2)) {
+                        assertEquals(2, c.ioQueuesGranted());
+                    }
+                },
+                this::leftovers);
     }
 
     @Test
     void controllerBringUpWithInterrupts() throws Exception {
-        FailNth.sweep("NVMe controller bring-up with MSI-X and close", SyscallFaults.ALL, () -> {
-            try (NvmeController c = NvmeController.openWithInterrupts(dev, Duration.ofSeconds(5), 16, 2)) {
-                assertTrue(c.usesInterrupts());
-            }
-        }, this::leftovers);
+        FailNth.sweep(
+                "NVMe controller bring-up with MSI-X and close",
+                SyscallFaults.ALL,
+                () -> {
+                    try (NvmeController c = NvmeController.openWithInterrupts(dev, Duration.ofSeconds(5), 16, 2)) {
+                        assertTrue(c.usesInterrupts());
+                    }
+                },
+                this::leftovers);
     }
 
     @Test
@@ -138,18 +180,24 @@ class SyscallFailNthHostTest {
         try (NvmeController c = NvmeController.open(dev, Duration.ofSeconds(5), 16, 2)) {
             var ns = c.namespaces().get(0);
             int adminMappings = space.mappings().size();
-            FailNth.sweep("I/O queue creation, a read, deletion", SyscallFaults.ALL, () -> {
-                try (IoQueue q = c.createIoQueue(8); DmaBuffer b = space.allocate(4096);
-                     DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
-                    q.read(ns, 0, 1, m, 0);
-                }
-            }, () -> {
-                List<String> out = new ArrayList<>(nvme.bugs().stream().map(Throwable::getMessage).toList());
-                if (space.mappings().size() != adminMappings) { // the admin queues' stay
-                    out.add(space.mappings().size() + " DMA mappings, not the admin queues' " + adminMappings);
-                }
-                return out;
-            });
+            FailNth.sweep(
+                    "I/O queue creation, a read, deletion",
+                    SyscallFaults.ALL,
+                    () -> {
+                        try (IoQueue q = c.createIoQueue(8);
+                                DmaBuffer b = space.allocate(4096);
+                                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+                            q.read(ns, 0, 1, m, 0);
+                        }
+                    },
+                    () -> {
+                        List<String> out = new ArrayList<>(
+                                nvme.bugs().stream().map(Throwable::getMessage).toList());
+                        if (space.mappings().size() != adminMappings) { // the admin queues' stay
+                            out.add(space.mappings().size() + " DMA mappings, not the admin queues' " + adminMappings);
+                        }
+                        return out;
+                    });
             assertEquals(0, c.resets(), "a failed system call is no reason to reset the controller");
         }
     }

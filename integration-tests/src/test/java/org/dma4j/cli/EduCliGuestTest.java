@@ -22,14 +22,26 @@ class EduCliGuestTest {
         Guest.require(variant.isEmpty() ? "type1" : variant);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        List<String> args = List.of("edu", "selftest", "--device", Guest.eduBdfs().get(0), "--iommu", variant,
-                "--dma-mask", variant.equals("noiommu") ? "0xffffffff" : "0xfffffff");
-        int rc = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
-                StandardCharsets.UTF_8));
+        List<String> args = List.of(
+                "edu",
+                "selftest",
+                "--device",
+                Guest.eduBdfs().get(0),
+                "--iommu",
+                variant,
+                "--dma-mask",
+                variant.equals("noiommu") ? "0xffffffff" : "0xfffffff");
+        int rc = Main.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         String o = out.toString(StandardCharsets.UTF_8);
         System.out.print(o);
         assertEquals(0, rc, o + err.toString(StandardCharsets.UTF_8));
-        assertTrue(o.contains("identify       ok      edu 1.0 at " + Guest.eduBdfs().get(0) + " (" + variant), o);
+        assertTrue(
+                o.contains(
+                        "identify       ok      edu 1.0 at " + Guest.eduBdfs().get(0) + " (" + variant),
+                o);
         assertTrue(o.contains("interrupt MSI  ok"), o);
         assertTrue(o.contains("interrupt INTX ok"), o);
         assertTrue(o.endsWith("selftest: all checks passed\n"), o);

@@ -45,7 +45,8 @@ class EduDmaLimitGuestTest {
         edu.toDevice(m, 0, 0, data.length);
         m.memory().asSlice(0, data.length).fill((byte) 0);
         edu.fromDevice(0, m, 0, data.length);
-        assertArrayEquals(data, m.memory().asSlice(0, data.length).toArray(ValueLayout.JAVA_BYTE), "round trip through " + m);
+        assertArrayEquals(
+                data, m.memory().asSlice(0, data.length).toArray(ValueLayout.JAVA_BYTE), "round trip through " + m);
     }
 
     @Test
@@ -69,7 +70,8 @@ class EduDmaLimitGuestTest {
                         assertTrue(e.getMessage().contains("above the " + mask), e.getMessage());
                     }
                 }
-                System.out.println("no-IOMMU: " + maps.size() + " hugepages under the " + mask + ", " + refused + " above");
+                System.out.println(
+                        "no-IOMMU: " + maps.size() + " hugepages under the " + mask + ", " + refused + " above");
             } else {
                 DmaBuffer b = dev.dmaSpace().allocate(2 << 20);
                 buffers.add(b);
@@ -80,14 +82,17 @@ class EduDmaLimitGuestTest {
                 });
                 assertTrue(e.getMessage().contains("under the " + mask), e.getMessage());
                 assertEquals(31, maps.size(), "2 MiB mappings between the 1 MiB guard and 64 MiB");
-                assertThrows(DmaMapException.AboveDmaMask.class,
+                assertThrows(
+                        DmaMapException.AboveDmaMask.class,
                         () -> dev.dmaSpace().mapAt(b, Iova.of(mask.mask() + 1), DmaDirection.BIDIRECTIONAL));
             }
             for (DmaMapping m : maps) {
                 assertTrue(mask.covers(m.iova(), m.length()), m + " is above the " + mask);
             }
             if (!maps.isEmpty()) {
-                DmaMapping highest = maps.stream().max((a, b) -> a.iova().compareTo(b.iova())).orElseThrow();
+                DmaMapping highest = maps.stream()
+                        .max((a, b) -> a.iova().compareTo(b.iova()))
+                        .orElseThrow();
                 roundTrip(edu, highest, 3);
                 roundTrip(edu, maps.get(0), 4);
             }

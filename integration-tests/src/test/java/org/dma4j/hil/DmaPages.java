@@ -25,8 +25,14 @@ final class DmaPages implements AutoCloseable {
 
     DmaPages(int pages) {
         arena = Arena.ofShared();
-        memory = Syscalls.mmap(pages * PAGE, PROT_READ() | PROT_WRITE(), MAP_PRIVATE() | MAP_ANONYMOUS(), -1, 0,
-                arena, pages + " DMA pages");
+        memory = Syscalls.mmap(
+                pages * PAGE,
+                PROT_READ() | PROT_WRITE(),
+                MAP_PRIVATE() | MAP_ANONYMOUS(),
+                -1,
+                0,
+                arena,
+                pages + " DMA pages");
         memory.fill((byte) 0); // fault every page in before it is locked and resolved
         Syscalls.mlock(memory);
     }
@@ -43,8 +49,14 @@ final class DmaPages implements AutoCloseable {
     static DmaPages inHugepage(int pages) {
         Arena a = Arena.ofShared();
         try {
-            MemorySegment m = Syscalls.mmap(2 << 20, PROT_READ() | PROT_WRITE(),
-                    MAP_PRIVATE() | MAP_ANONYMOUS() | MAP_HUGETLB() | MAP_POPULATE(), -1, 0, a, "a 2 MiB hugepage");
+            MemorySegment m = Syscalls.mmap(
+                    2 << 20,
+                    PROT_READ() | PROT_WRITE(),
+                    MAP_PRIVATE() | MAP_ANONYMOUS() | MAP_HUGETLB() | MAP_POPULATE(),
+                    -1,
+                    0,
+                    a,
+                    "a 2 MiB hugepage");
             return new DmaPages(a, m.asSlice(0, pages * PAGE));
         } catch (RuntimeException e) {
             a.close();
@@ -58,7 +70,8 @@ final class DmaPages implements AutoCloseable {
 
     /** The physical address of page {@code i} (root only: PFNs read as 0 otherwise). */
     long physical(int i) {
-        try (Fd pagemap = Fd.open("/proc/self/pagemap", O_RDONLY()); Arena a = Arena.ofConfined()) {
+        try (Fd pagemap = Fd.open("/proc/self/pagemap", O_RDONLY());
+                Arena a = Arena.ofConfined()) {
             MemorySegment e = a.allocate(8);
             pagemap.pread(e, page(i).address() / PAGE * 8);
             long entry = e.get(ValueLayout.JAVA_LONG, 0);

@@ -26,10 +26,12 @@ class DoctorInGuestTest {
     void withTheIommuForType1() {
         Guest.require("type1");
         Map<String, Check> c = doctor();
-        for (String n : new String[] {"kernel", "user", "iommu", "vfio-type1", "vfio-pci", "iommufd", "pagemap", "devices"}) {
+        for (String n :
+                new String[] {"kernel", "user", "iommu", "vfio-type1", "vfio-pci", "iommufd", "pagemap", "devices"}) {
             assertStatus(c, n, Status.OK);
         }
-        org.junit.jupiter.api.Assertions.assertTrue(c.get("devices").detail().contains(Guest.nvmeBdf() + " (NVMe controller"),
+        org.junit.jupiter.api.Assertions.assertTrue(
+                c.get("devices").detail().contains(Guest.nvmeBdf() + " (NVMe controller"),
                 c.get("devices").detail());
         assertStatus(c, "no-iommu", Status.WARN);
     }

@@ -33,7 +33,8 @@ public final class Guest {
     /** Skips the calling test unless it runs in the rig's guest, in {@code variant}. */
     public static void require(String variant) {
         String v = System.getProperty("dma4j.hil.variant");
-        Assumptions.assumeTrue(v != null && System.getenv("DMA4J_GUEST") != null,
+        Assumptions.assumeTrue(
+                v != null && System.getenv("DMA4J_GUEST") != null,
                 "needs the QEMU guest (tools/test runs it; tools/hil gives a shell)");
         Assumptions.assumeTrue(v.equals(variant), "for the " + variant + " guest, this is " + v);
     }
@@ -41,10 +42,12 @@ public final class Guest {
     /** Skips the calling test unless it runs in the rig's guest, in one of {@code variants}. */
     public static void requireAny(String... variants) {
         String v = System.getProperty("dma4j.hil.variant");
-        Assumptions.assumeTrue(v != null && System.getenv("DMA4J_GUEST") != null,
+        Assumptions.assumeTrue(
+                v != null && System.getenv("DMA4J_GUEST") != null,
                 "needs the QEMU guest (tools/test runs it; tools/hil gives a shell)");
-        Assumptions.assumeTrue(java.util.List.of(variants).contains(v), "for the " + String.join(" or ", variants)
-                + " guest, this is " + v);
+        Assumptions.assumeTrue(
+                java.util.List.of(variants).contains(v),
+                "for the " + String.join(" or ", variants) + " guest, this is " + v);
     }
 
     /** The NVMe controller under test: its PCI address, bound to vfio-pci. */
@@ -130,7 +133,9 @@ public final class Guest {
     /** The IOMMU group number of a device. */
     public static String iommuGroup(String bdf) {
         try {
-            return Files.readSymbolicLink(Path.of("/sys/bus/pci/devices", bdf, "iommu_group")).getFileName().toString();
+            return Files.readSymbolicLink(Path.of("/sys/bus/pci/devices", bdf, "iommu_group"))
+                    .getFileName()
+                    .toString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -148,7 +153,8 @@ public final class Guest {
     /** Every record now in the kernel log ({@code /dev/kmsg}), as text lines. */
     public static List<String> kernelLog() {
         List<String> lines = new ArrayList<>();
-        try (Fd kmsg = Fd.open("/dev/kmsg", O_RDONLY() | O_NONBLOCK()); Arena a = Arena.ofConfined()) {
+        try (Fd kmsg = Fd.open("/dev/kmsg", O_RDONLY() | O_NONBLOCK());
+                Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(8192);
             while (true) {
                 long n;
@@ -163,8 +169,8 @@ public final class Guest {
                     }
                     throw e;
                 }
-                String record = new String(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
-                        StandardCharsets.UTF_8);
+                String record = new String(
+                        buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
                 lines.add(record.substring(record.indexOf(';') + 1).trim());
             }
         }
@@ -172,12 +178,15 @@ public final class Guest {
 
     /** IOVA ranges as {@code [0x0-0xfedfffff, ...]} (inclusive, unsigned). */
     public static String ranges(List<long[]> ranges) {
-        return ranges.stream().map(r -> "0x" + Long.toHexString(r[0]) + "-0x" + Long.toHexString(r[1]))
+        return ranges.stream()
+                .map(r -> "0x" + Long.toHexString(r[0]) + "-0x" + Long.toHexString(r[1]))
                 .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
     }
 
     /** The kernel log lines reporting an IOMMU (DMAR) fault. */
     public static List<String> dmarFaults() {
-        return kernelLog().stream().filter(l -> l.contains("DMAR") && l.contains("fault addr")).toList();
+        return kernelLog().stream()
+                .filter(l -> l.contains("DMAR") && l.contains("fault addr"))
+                .toList();
     }
 }

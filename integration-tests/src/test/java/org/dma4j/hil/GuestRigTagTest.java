@@ -25,17 +25,21 @@ class GuestRigTagTest {
     void guestSuiteCarriesATagThatSurefireExcludes() {
         String excluded = System.getProperty("dma4j.surefire.excludedGroups");
         assertNotNull(excluded, "run by surefire, which passes its excludedGroups as dma4j.surefire.excludedGroups");
-        List<String> excludedTags = Arrays.stream(excluded.split(",")).map(String::strip).toList();
+        List<String> excludedTags =
+                Arrays.stream(excluded.split(",")).map(String::strip).toList();
         Tag tag = GuestSuiteIT.class.getAnnotation(Tag.class);
         assertNotNull(tag, "GuestSuiteIT has no @Tag; surefire would run it for a matching -Dtest");
-        assertTrue(excludedTags.contains(tag.value()),
+        assertTrue(
+                excludedTags.contains(tag.value()),
                 "GuestSuiteIT's tag '" + tag.value() + "' is not in surefire's excludedGroups " + excludedTags);
     }
 
     @Test
     void everyGuestVariantTagIsExcludedOnTheHost() throws IOException {
-        List<String> excludedTags = Arrays.stream(System.getProperty("dma4j.surefire.excludedGroups", "").split(","))
-                .map(String::strip).toList();
+        List<String> excludedTags = Arrays.stream(
+                        System.getProperty("dma4j.surefire.excludedGroups", "").split(","))
+                .map(String::strip)
+                .toList();
         Pattern tag = Pattern.compile("@Tag\\(\"([^\"]+)\"\\)");
         List<String> missing = new ArrayList<>();
         int tagged = 0;

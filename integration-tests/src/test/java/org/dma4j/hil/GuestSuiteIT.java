@@ -37,9 +37,23 @@ class GuestSuiteIT {
 
     private static final long RUN_TIMEOUT_S = 1200;
     /** The nvmemeta guest's NVMe: MDTS 16 KiB, 16 MiB namespaces, metadata as QEMU's nvme-ns takes it. */
-    static final List<String> NVMEMETA = List.of("--nvme", "mdts=2,size=16", "--nvme-ns", "ms=8,mset=1", "--nvme-ns", "ms=8,mset=0",
-            "--nvme-ns", "ms=8,pi=1", "--nvme-ns", "ms=8,mset=1,pi=1", "--nvme-ns", "lbads=12,ms=64,mset=1",
-            "--nvme-ns", "ms=16,pi=1,pil=1", "--nvme-ns", "ms=16,mset=1,pi=3");
+    static final List<String> NVMEMETA = List.of(
+            "--nvme",
+            "mdts=2,size=16",
+            "--nvme-ns",
+            "ms=8,mset=1",
+            "--nvme-ns",
+            "ms=8,mset=0",
+            "--nvme-ns",
+            "ms=8,pi=1",
+            "--nvme-ns",
+            "ms=8,mset=1,pi=1",
+            "--nvme-ns",
+            "lbads=12,ms=64,mset=1",
+            "--nvme-ns",
+            "ms=16,pi=1,pil=1",
+            "--nvme-ns",
+            "ms=16,mset=1,pi=3");
 
     /**
      * The edu devices of each variant (org.dma4j.edu's guest tests): the first for the driver
@@ -57,8 +71,14 @@ class GuestSuiteIT {
         Path results = Path.of("target", "hil", variant).toAbsolutePath();
         Files.createDirectories(results);
         deleteReports(results.resolve("reports"));
-        List<String> cmd = new ArrayList<>(List.of("tools/hil", "--quiet", "--bind", "--results", results.toString(),
-                "--timeout", String.valueOf(RUN_TIMEOUT_S)));
+        List<String> cmd = new ArrayList<>(List.of(
+                "tools/hil",
+                "--quiet",
+                "--bind",
+                "--results",
+                results.toString(),
+                "--timeout",
+                String.valueOf(RUN_TIMEOUT_S)));
         if (variant.equals("noiommu")) {
             cmd.add("--no-iommu");
         }
@@ -77,7 +97,10 @@ class GuestSuiteIT {
 
         long start = System.nanoTime();
         Path hostLog = results.resolve("host.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(hostLog.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(hostLog.toFile())
+                .start();
         if (!p.waitFor(RUN_TIMEOUT_S + 300, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             fail("tools/hil did not return for the " + variant + " guest\n" + tail(hostLog));
@@ -90,14 +113,16 @@ class GuestSuiteIT {
                     + tail(hostLog) + "\n--- guest console ---\n" + tail(results.resolve("console.log")));
         }
         Summary s = Summary.read(report);
-        System.out.printf("guest suite %-8s %d tests, %d failures, %d errors, %d skipped (%d s: boot, run, shutdown)%n",
+        System.out.printf(
+                "guest suite %-8s %d tests, %d failures, %d errors, %d skipped (%d s: boot, run, shutdown)%n",
                 variant + ":", s.tests, s.failures, s.errors, s.skipped, seconds);
         for (String skip : s.skips) {
             System.out.println("  skipped: " + skip);
         }
         if (s.failures + s.errors > 0 || p.exitValue() != 0) {
             fail("the " + variant + " guest suite failed (tools/hil exit " + p.exitValue() + "):\n  "
-                    + String.join("\n  ", s.problems) + "\n--- guest console ---\n" + tail(results.resolve("console.log")));
+                    + String.join("\n  ", s.problems) + "\n--- guest console ---\n"
+                    + tail(results.resolve("console.log")));
         }
         assertTrue(s.tests > 0, "the " + variant + " guest ran no test");
         if (variant.equals("p2p")) {
@@ -123,8 +148,11 @@ class GuestSuiteIT {
             int offset = Integer.parseInt(f[1]);
             int length = Integer.parseInt(f[2]);
             byte[] region = java.util.Arrays.copyOfRange(file, offset, offset + length);
-            String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(region));
-            org.junit.jupiter.api.Assertions.assertEquals(f[3], sha, f[0] + ": the bytes at " + offset + " of ivshmem.bin on the host");
+            String sha = java.util.HexFormat.of()
+                    .formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(region));
+            org.junit.jupiter.api.Assertions.assertEquals(
+                    f[3], sha, f[0] + ": the bytes at " + offset + " of ivshmem.bin on the host");
         }
         System.out.println("  p2p: " + lines.size() + " regions of ivshmem.bin checked on the host");
     }
@@ -151,7 +179,8 @@ class GuestSuiteIT {
     /** The counts of a JUnit XML report, and what failed or skipped, one line each. */
     record Summary(int tests, int failures, int errors, int skipped, List<String> problems, List<String> skips) {
         static Summary read(Path xml) throws Exception {
-            Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile());
+            Document d =
+                    DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile());
             Element suite = d.getDocumentElement();
             List<String> problems = new ArrayList<>();
             List<String> skips = new ArrayList<>();
@@ -162,17 +191,23 @@ class GuestSuiteIT {
                 for (String kind : new String[] {"failure", "error"}) {
                     NodeList f = c.getElementsByTagName(kind);
                     if (f.getLength() > 0) {
-                        problems.add(name + ": " + ((Element) f.item(0)).getAttribute("message")
-                                + "\n" + f.item(0).getTextContent().lines().limit(25).reduce("", (a, b) -> a + "\n    " + b));
+                        problems.add(name + ": " + ((Element) f.item(0)).getAttribute("message") + "\n"
+                                + f.item(0).getTextContent().lines().limit(25).reduce("", (a, b) -> a + "\n    " + b));
                     }
                 }
                 NodeList sk = c.getElementsByTagName("skipped");
                 if (sk.getLength() > 0) {
-                    skips.add(name + ": " + ((Element) sk.item(0)).getAttribute("message") + sk.item(0).getTextContent().trim());
+                    skips.add(name + ": " + ((Element) sk.item(0)).getAttribute("message")
+                            + sk.item(0).getTextContent().trim());
                 }
             }
-            return new Summary(Integer.parseInt(suite.getAttribute("tests")), Integer.parseInt(suite.getAttribute("failures")),
-                    Integer.parseInt(suite.getAttribute("errors")), Integer.parseInt(suite.getAttribute("skipped")), problems, skips);
+            return new Summary(
+                    Integer.parseInt(suite.getAttribute("tests")),
+                    Integer.parseInt(suite.getAttribute("failures")),
+                    Integer.parseInt(suite.getAttribute("errors")),
+                    Integer.parseInt(suite.getAttribute("skipped")),
+                    problems,
+                    skips);
         }
     }
 }

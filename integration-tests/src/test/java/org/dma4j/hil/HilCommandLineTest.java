@@ -13,7 +13,9 @@ class HilCommandLineTest {
         String[] cmd = new String[args.length + 1];
         cmd[0] = "tools/hil";
         System.arraycopy(args, 0, cmd, 1, args.length);
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "tools/hil did not return");
         return new String[] {String.valueOf(p.exitValue()), err};
@@ -24,7 +26,9 @@ class HilCommandLineTest {
         long start = System.nanoTime();
         String[] r = run("--bind", "--shell");
         assertEquals("2", r[0], r[1]);
-        assertEquals("tools/hil: --shell needs a terminal on stdin (this one is not); use -- COMMAND to run something without one\n", r[1]);
+        assertEquals(
+                "tools/hil: --shell needs a terminal on stdin (this one is not); use -- COMMAND to run something without one\n",
+                r[1]);
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "took too long: it must not boot first");
     }
 

@@ -20,14 +20,24 @@ import org.junit.jupiter.api.Test;
 class HilShellIT {
     @Test
     void shellModeBindsTheNvmeBeforeTheShell() throws Exception {
-        Process p = new ProcessBuilder("integration-tests/hil-shell-session").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("integration-tests/hil-shell-session")
+                .redirectErrorStream(true)
+                .start();
         byte[] out = p.getInputStream().readAllBytes(); // the script ends itself: every wait in it has a deadline
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "hil-shell-session did not exit");
         String session = new String(out, StandardCharsets.UTF_8).replace("\r", "");
         assertEquals(0, p.exitValue(), session);
         assertTrue(session.contains("to leave: `exit` (powers the guest off) or Ctrl-A X (kills QEMU)"), session);
-        assertTrue(Pattern.compile("bind-nvme: 0000:\\S+ -> vfio-pci \\(IOMMU group \\d+\\)").matcher(session).find(), session);
-        assertTrue(Pattern.compile("\\* 0000:\\S+\\s+1b36:0010\\s+NVMe controller\\s+vfio-pci").matcher(session).find(), session);
+        assertTrue(
+                Pattern.compile("bind-nvme: 0000:\\S+ -> vfio-pci \\(IOMMU group \\d+\\)")
+                        .matcher(session)
+                        .find(),
+                session);
+        assertTrue(
+                Pattern.compile("\\* 0000:\\S+\\s+1b36:0010\\s+NVMe controller\\s+vfio-pci")
+                        .matcher(session)
+                        .find(),
+                session);
         assertTrue(session.contains("1 usable with VFIO now (*)"), session);
         assertTrue(session.contains("hil-shell-session: tools/hil exit 0"), session);
     }

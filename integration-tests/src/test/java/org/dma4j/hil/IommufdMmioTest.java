@@ -31,17 +31,21 @@ class IommufdMmioTest {
     void aRealBarIsRefusedWithTheReasonBeforeAnyIovaIsTaken() {
         Guest.requireAny("iommufd", "p2p");
         try (IommufdSpace space = IommufdSpace.open();
-             VfioPciDevice nvme = VfioPciDevice.open(PciAddress.parse(Guest.nvmeBdf()), space)) {
+                VfioPciDevice nvme = VfioPciDevice.open(PciAddress.parse(Guest.nvmeBdf()), space)) {
             DmaBuffer bar = nvme.barMemory(0);
-            var e = assertThrows(DmaMapException.Unsupported.class, () -> space.map(bar, DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO));
+            var e = assertThrows(
+                    DmaMapException.Unsupported.class, () -> space.map(bar, DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO));
             assertTrue(e.getMessage().startsWith("iommufd cannot map MMIO from a user address"), e.getMessage());
             assertTrue(e.getMessage().contains("type1"), "names the backend that can: " + e.getMessage());
             assertTrue(space.mappings().isEmpty());
             // Refused before the allocator: the next mapping gets the IOVA the refused one would have had.
-            try (DmaBuffer ram = space.allocate(bar.byteSize()); DmaMapping first = space.map(ram, DmaDirection.BIDIRECTIONAL)) {
+            try (DmaBuffer ram = space.allocate(bar.byteSize());
+                    DmaMapping first = space.map(ram, DmaDirection.BIDIRECTIONAL)) {
                 Iova expected = first.iova();
                 first.close();
-                assertThrows(DmaMapException.Unsupported.class, () -> space.map(bar, DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO));
+                assertThrows(
+                        DmaMapException.Unsupported.class,
+                        () -> space.map(bar, DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO));
                 try (DmaMapping again = space.map(ram, DmaDirection.BIDIRECTIONAL)) {
                     assertEquals(expected, again.iova());
                 }
@@ -57,7 +61,8 @@ class IommufdMmioTest {
     @Test
     void theKernelRefusesABarsUserAddressInIoasMap() {
         Guest.requireAny("iommufd", "p2p");
-        try (IommufdTest.Ioas ioas = new IommufdTest.Ioas(); RawVfioDevice dev = ioas.bindAndAttach()) {
+        try (IommufdTest.Ioas ioas = new IommufdTest.Ioas();
+                RawVfioDevice dev = ioas.bindAndAttach()) {
             MemorySegment bar0 = NvmeChecks.mapBar0(dev);
             var e = assertThrows(ErrnoException.class, () -> ioas.map(bar0.asSlice(0, 4096), IommufdTest.IOVA));
             System.out.println("IOMMU_IOAS_MAP of a BAR mmap: " + e.getMessage());

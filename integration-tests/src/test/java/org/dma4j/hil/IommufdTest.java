@@ -140,11 +140,15 @@ class IommufdTest {
 
     @Test
     void ioasAllocRangesMapUnmapDestroy() {
-        try (Ioas ioas = new Ioas(); DmaPages pages = new DmaPages(4)) {
+        try (Ioas ioas = new Ioas();
+                DmaPages pages = new DmaPages(4)) {
             List<long[]> ranges = ioas.ranges();
             assertTrue(!ranges.isEmpty(), "at least one allowed IOVA range");
-            assertTrue(ranges.stream().anyMatch(r -> Long.compareUnsigned(r[0], IOVA) <= 0
-                    && Long.compareUnsigned(r[1], IOVA + 0xffff) >= 0), "the test IOVA is allowed: " + Guest.ranges(ranges));
+            assertTrue(
+                    ranges.stream()
+                            .anyMatch(r -> Long.compareUnsigned(r[0], IOVA) <= 0
+                                    && Long.compareUnsigned(r[1], IOVA + 0xffff) >= 0),
+                    "the test IOVA is allowed: " + Guest.ranges(ranges));
 
             assertEquals(IOVA, ioas.map(pages.memory.asSlice(0, 8192), IOVA), "fixed IOVA");
             long chosen = ioas.map(pages.memory.asSlice(8192, 8192), -1);
@@ -167,14 +171,17 @@ class IommufdTest {
 
     @Test
     void cdevBindAttachAndBar0Registers() {
-        try (Ioas ioas = new Ioas(); RawVfioDevice dev = ioas.bindAndAttach()) {
+        try (Ioas ioas = new Ioas();
+                RawVfioDevice dev = ioas.bindAndAttach()) {
             NvmeChecks.registersReadable(NvmeChecks.mapBar0(dev));
         }
     }
 
     @Test
     void identifyByDma() {
-        try (Ioas ioas = new Ioas(); RawVfioDevice dev = ioas.bindAndAttach(); DmaPages pages = new DmaPages(3)) {
+        try (Ioas ioas = new Ioas();
+                RawVfioDevice dev = ioas.bindAndAttach();
+                DmaPages pages = new DmaPages(3)) {
             MemorySegment bar0 = NvmeChecks.mapBar0(dev);
             ioas.map(pages.memory, IOVA);
             NvmeChecks.identifyByDma(dev, bar0, pages, new long[] {IOVA, IOVA + 4096, IOVA + 8192});
@@ -184,7 +191,9 @@ class IommufdTest {
 
     @Test
     void dmaToAnUnmappedIovaIsADmarFault() {
-        try (Ioas ioas = new Ioas(); RawVfioDevice dev = ioas.bindAndAttach(); DmaPages pages = new DmaPages(2)) {
+        try (Ioas ioas = new Ioas();
+                RawVfioDevice dev = ioas.bindAndAttach();
+                DmaPages pages = new DmaPages(2)) {
             MemorySegment bar0 = NvmeChecks.mapBar0(dev);
             ioas.map(pages.memory, IOVA);
             NvmeChecks.unmappedIovaFaults(dev, bar0, pages, new long[] {IOVA, IOVA + 4096}, 0xbad_0000L);

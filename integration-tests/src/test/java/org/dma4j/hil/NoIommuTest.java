@@ -59,7 +59,10 @@ class NoIommuTest {
 
     @Test
     void noIommuModeIsOnAndOnlyTheNoIommuExtensionWorks() throws Exception {
-        assertEquals("Y", Files.readString(Path.of("/sys/module/vfio/parameters/enable_unsafe_noiommu_mode")).trim());
+        assertEquals(
+                "Y",
+                Files.readString(Path.of("/sys/module/vfio/parameters/enable_unsafe_noiommu_mode"))
+                        .trim());
         try (Fd container = Fd.open("/dev/vfio/vfio", O_RDWR())) {
             assertEquals(1, container.ioctl(Ioctls.VFIO_CHECK_EXTENSION, vfio_h.VFIO_NOIOMMU_IOMMU()));
         }
@@ -68,7 +71,9 @@ class NoIommuTest {
 
     @Test
     void containerHasNoDmaMapping() {
-        try (Setup s = new Setup(); DmaPages pages = DmaPages.inHugepage(1); Arena a = Arena.ofConfined()) {
+        try (Setup s = new Setup();
+                DmaPages pages = DmaPages.inHugepage(1);
+                Arena a = Arena.ofConfined()) {
             MemorySegment m = a.allocate(vfio_iommu_type1_dma_map.layout());
             vfio_iommu_type1_dma_map.argsz(m, (int) m.byteSize());
             vfio_iommu_type1_dma_map.vaddr(m, pages.memory.address());
@@ -80,16 +85,20 @@ class NoIommuTest {
 
     @Test
     void regionInfoAndBar0Registers() {
-        try (Setup s = new Setup(); RawVfioDevice dev = s.device()) {
+        try (Setup s = new Setup();
+                RawVfioDevice dev = s.device()) {
             NvmeChecks.registersReadable(NvmeChecks.mapBar0(dev));
         }
     }
 
     @Test
     void identifyByDmaToPhysicalAddresses() {
-        try (Setup s = new Setup(); RawVfioDevice dev = s.device(); DmaPages pages = DmaPages.inHugepage(3)) {
+        try (Setup s = new Setup();
+                RawVfioDevice dev = s.device();
+                DmaPages pages = DmaPages.inHugepage(3)) {
             MemorySegment bar0 = NvmeChecks.mapBar0(dev);
-            NvmeChecks.identifyByDma(dev, bar0, pages, new long[] {pages.physical(0), pages.physical(1), pages.physical(2)});
+            NvmeChecks.identifyByDma(
+                    dev, bar0, pages, new long[] {pages.physical(0), pages.physical(1), pages.physical(2)});
         }
     }
 }

@@ -10,7 +10,14 @@ import java.lang.invoke.VarHandle;
  * a later layer replaces it. Queues live in caller-mapped memory at caller-given IOVAs.
  */
 public final class RawNvme {
-    public static final int CAP = 0x00, VS = 0x08, CC = 0x14, CSTS = 0x1C, AQA = 0x24, ASQ = 0x28, ACQ = 0x30, DOORBELLS = 0x1000;
+    public static final int CAP = 0x00,
+            VS = 0x08,
+            CC = 0x14,
+            CSTS = 0x1C,
+            AQA = 0x24,
+            ASQ = 0x28,
+            ACQ = 0x30,
+            DOORBELLS = 0x1000;
     private static final VarHandle U32 = ValueLayout.JAVA_INT.varHandle();
     private static final int ENTRIES = 8;
 
@@ -116,8 +123,8 @@ public final class RawNvme {
         MemorySegment sqe = sq.asSlice((long) sqTail * 64, 64);
         sqe.fill((byte) 0);
         sqe.set(ValueLayout.JAVA_INT, 0, 0x06 | (++cid & 0xffff) << 16); // CDW0: opcode, CID
-        sqe.set(ValueLayout.JAVA_LONG, 24, prp1);                         // DPTR.PRP1
-        sqe.set(ValueLayout.JAVA_INT, 40, 1);                             // CDW10: CNS = controller
+        sqe.set(ValueLayout.JAVA_LONG, 24, prp1); // DPTR.PRP1
+        sqe.set(ValueLayout.JAVA_INT, 40, 1); // CDW10: CNS = controller
         sqTail = (sqTail + 1) % ENTRIES;
         VarHandle.releaseFence(); // the entry is in memory before the doorbell publishes it
         write32(DOORBELLS, sqTail);

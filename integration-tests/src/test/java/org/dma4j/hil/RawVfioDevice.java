@@ -57,15 +57,25 @@ public final class RawVfioDevice implements AutoCloseable {
                     argsz = wanted; // capability chain does not fit: ask again with the size it named
                     continue;
                 }
-                return new Region(index, vfio_region_info.flags(s), vfio_region_info.size(s),
-                        vfio_region_info.offset(s), vfio_region_info.cap_offset(s));
+                return new Region(
+                        index,
+                        vfio_region_info.flags(s),
+                        vfio_region_info.size(s),
+                        vfio_region_info.offset(s),
+                        vfio_region_info.cap_offset(s));
             }
         }
     }
 
     /** Maps a region (a BAR) into this process; unmapped when this device closes. */
     public MemorySegment mmap(Region r) {
-        return Syscalls.mmap(r.size(), PROT_READ() | PROT_WRITE(), MAP_SHARED(), fd.raw(), r.offset(), arena,
+        return Syscalls.mmap(
+                r.size(),
+                PROT_READ() | PROT_WRITE(),
+                MAP_SHARED(),
+                fd.raw(),
+                r.offset(),
+                arena,
                 "region " + r.index() + " of " + fd.name());
     }
 

@@ -120,7 +120,8 @@ class Type1Test {
                     int n = vfio_iommu_type1_info_cap_iova_range.nr_iovas(cap);
                     long base = vfio_iommu_type1_info_cap_iova_range.iova_ranges$offset();
                     for (int i = 0; i < n; i++) {
-                        MemorySegment r = cap.asSlice(base + i * vfio_iova_range.layout().byteSize());
+                        MemorySegment r =
+                                cap.asSlice(base + i * vfio_iova_range.layout().byteSize());
                         ranges.add(new long[] {vfio_iova_range.start(r), vfio_iova_range.end(r)});
                     }
                 } else if (id == vfio_h.VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL()) {
@@ -142,7 +143,8 @@ class Type1Test {
 
     @Test
     void groupIsViableAndTakesTheContainer() {
-        try (Setup s = new Setup(); Arena a = Arena.ofConfined()) {
+        try (Setup s = new Setup();
+                Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(vfio_group_status.layout());
             vfio_group_status.argsz(st, (int) st.byteSize());
             s.group.ioctl(Ioctls.VFIO_GROUP_GET_STATUS, st);
@@ -150,7 +152,8 @@ class Type1Test {
             assertTrue((flags & vfio_h.VFIO_GROUP_FLAGS_VIABLE()) != 0, "viable");
             assertTrue((flags & vfio_h.VFIO_GROUP_FLAGS_CONTAINER_SET()) != 0, "container set");
             // A second VFIO_SET_IOMMU on a container that has one is refused, typed.
-            var e = assertThrows(ErrnoException.class, () -> s.container.ioctl(Ioctls.VFIO_SET_IOMMU, vfio_h.VFIO_TYPE1v2_IOMMU()));
+            var e = assertThrows(
+                    ErrnoException.class, () -> s.container.ioctl(Ioctls.VFIO_SET_IOMMU, vfio_h.VFIO_TYPE1v2_IOMMU()));
             assertTrue(e.getMessage().contains("VFIO_SET_IOMMU on /dev/vfio/vfio"), e.getMessage());
         }
     }
@@ -161,10 +164,13 @@ class Type1Test {
     void aGroupHeldElsewhereIsEbusyTyped() {
         try (Setup s = new Setup()) {
             int group = Integer.parseInt(Guest.iommuGroup(Guest.nvmeBdf()));
-            var e = assertThrows(ErrnoException.class, () -> org.dma4j.iommu.VfioType1Space.open(group).close());
+            var e = assertThrows(
+                    ErrnoException.class,
+                    () -> org.dma4j.iommu.VfioType1Space.open(group).close());
             assertEquals(Errno.EBUSY, e.errno(), e.getMessage());
-            assertEquals("failed to open /dev/vfio/" + group + ": Device or resource busy (EBUSY); /dev/vfio/" + group
-                    + " is open in another process (or another container); VFIO lets one owner have a group at a time",
+            assertEquals(
+                    "failed to open /dev/vfio/" + group + ": Device or resource busy (EBUSY); /dev/vfio/" + group
+                            + " is open in another process (or another container); VFIO lets one owner have a group at a time",
                     e.getMessage());
         }
     }
@@ -178,20 +184,25 @@ class Type1Test {
             assertTrue(info.caps() >= 2, "IOVA ranges and dma_avail capabilities");
             assertTrue(info.dmaAvail() > 0, "dma_avail " + info.dmaAvail());
             assertTrue(!info.ranges().isEmpty(), "at least one valid IOVA range");
-            assertTrue(info.ranges().stream().anyMatch(r -> Long.compareUnsigned(r[0], IOVA) <= 0
-                    && Long.compareUnsigned(r[1], IOVA + 0xffff) >= 0), "the test IOVA is valid: " + Guest.ranges(info.ranges()));
+            assertTrue(
+                    info.ranges().stream()
+                            .anyMatch(r -> Long.compareUnsigned(r[0], IOVA) <= 0
+                                    && Long.compareUnsigned(r[1], IOVA + 0xffff) >= 0),
+                    "the test IOVA is valid: " + Guest.ranges(info.ranges()));
         }
     }
 
     @Test
     void mapAndUnmapAPinnedBuffer() {
-        try (Setup s = new Setup(); DmaPages pages = new DmaPages(2)) {
+        try (Setup s = new Setup();
+                DmaPages pages = new DmaPages(2)) {
             int before = s.info().dmaAvail();
             s.map(pages.memory, IOVA);
             assertEquals(before - 1, s.info().dmaAvail(), "one mapping uses one dma entry");
             var e = assertThrows(ErrnoException.class, () -> s.map(pages.memory, IOVA + 4096));
             assertEquals(Errno.EEXIST, e.errno(), e.getMessage());
-            assertTrue(e.getMessage().startsWith("failed to ioctl VFIO_IOMMU_MAP_DMA on /dev/vfio/vfio: File exists (EEXIST)"));
+            assertTrue(e.getMessage()
+                    .startsWith("failed to ioctl VFIO_IOMMU_MAP_DMA on /dev/vfio/vfio: File exists (EEXIST)"));
             assertEquals(2 * 4096, s.unmap(IOVA, 2 * 4096));
             assertEquals(0, s.unmap(IOVA, 2 * 4096), "nothing left to unmap");
             assertEquals(before, s.info().dmaAvail());
@@ -200,14 +211,17 @@ class Type1Test {
 
     @Test
     void regionInfoAndBar0Registers() {
-        try (Setup s = new Setup(); RawVfioDevice dev = s.device()) {
+        try (Setup s = new Setup();
+                RawVfioDevice dev = s.device()) {
             NvmeChecks.registersReadable(NvmeChecks.mapBar0(dev));
         }
     }
 
     @Test
     void identifyByDma() {
-        try (Setup s = new Setup(); RawVfioDevice dev = s.device(); DmaPages pages = new DmaPages(3)) {
+        try (Setup s = new Setup();
+                RawVfioDevice dev = s.device();
+                DmaPages pages = new DmaPages(3)) {
             MemorySegment bar0 = NvmeChecks.mapBar0(dev);
             s.map(pages.memory, IOVA);
             NvmeChecks.identifyByDma(dev, bar0, pages, new long[] {IOVA, IOVA + 4096, IOVA + 8192});
@@ -217,7 +231,9 @@ class Type1Test {
 
     @Test
     void dmaToAnUnmappedIovaIsADmarFault() {
-        try (Setup s = new Setup(); RawVfioDevice dev = s.device(); DmaPages pages = new DmaPages(2)) {
+        try (Setup s = new Setup();
+                RawVfioDevice dev = s.device();
+                DmaPages pages = new DmaPages(2)) {
             MemorySegment bar0 = NvmeChecks.mapBar0(dev);
             s.map(pages.memory, IOVA);
             NvmeChecks.unmappedIovaFaults(dev, bar0, pages, new long[] {IOVA, IOVA + 4096}, 0xdea_d000L);

@@ -36,9 +36,10 @@ final class GuestNvme implements AutoCloseable {
     /** Has the controller DMA its Identify Controller data to {@code target}; returns the completion status. */
     int identifyInto(DmaSpace space, Iova target) {
         try (DmaBuffer queues = space.allocate(2 * 4096);
-             DmaMapping sq = space.map(queues, 0, 4096, DmaDirection.BIDIRECTIONAL, null);
-             DmaMapping cq = space.map(queues, 4096, 4096, DmaDirection.BIDIRECTIONAL, null)) {
-            RawNvme nvme = new RawNvme(bar0, sq.memory(), sq.iova().value(), cq.memory(), cq.iova().value());
+                DmaMapping sq = space.map(queues, 0, 4096, DmaDirection.BIDIRECTIONAL, null);
+                DmaMapping cq = space.map(queues, 4096, 4096, DmaDirection.BIDIRECTIONAL, null)) {
+            RawNvme nvme = new RawNvme(
+                    bar0, sq.memory(), sq.iova().value(), cq.memory(), cq.iova().value());
             try {
                 return nvme.identifyController(target.value());
             } finally {

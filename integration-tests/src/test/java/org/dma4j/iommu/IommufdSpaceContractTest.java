@@ -26,7 +26,8 @@ class IommufdSpaceContractTest extends GuestDmaSpaceContract {
     void refusesMmioWithAReason() {
         try (DmaBuffer ram = DmaBuffer.allocate(4096)) {
             DmaBuffer bar = DmaBuffer.ofMmio(ram.segment(), "a stand-in BAR");
-            var e = assertThrows(DmaMapException.Unsupported.class, () -> space.map(bar, DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO));
+            var e = assertThrows(
+                    DmaMapException.Unsupported.class, () -> space.map(bar, DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO));
             assertTrue(e.getMessage().startsWith("iommufd cannot map MMIO from a user address"), e.getMessage());
             assertTrue(space.mappings().isEmpty());
         }

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.dma4j.MemoryKind;
 import org.dma4j.PageSize;
-
 import org.dma4j.hil.Guest;
 import org.dma4j.mem.DmaBuffer;
 import org.dma4j.mem.Pagemap;
@@ -45,8 +44,9 @@ class NoIommuSpaceContractTest extends GuestDmaSpaceContract {
 
     @Test
     void theIovaIsThePhysicalAddress() {
-        try (DmaBuffer b = space.allocate(4096); Pagemap p = Pagemap.open();
-             DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (DmaBuffer b = space.allocate(4096);
+                Pagemap p = Pagemap.open();
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             assertEquals(p.resolve(b.segment()).value(), m.iova().value());
             assertEquals(Backend.NOIOMMU, DmaSpaces.choose(Guest.nvmeBdf()));
         }
@@ -54,8 +54,9 @@ class NoIommuSpaceContractTest extends GuestDmaSpaceContract {
 
     @Test
     void aHugepageMapsAsOneRun() {
-        try (DmaBuffer b = space.allocate(2 << 20); Pagemap p = Pagemap.open();
-             DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (DmaBuffer b = space.allocate(2 << 20);
+                Pagemap p = Pagemap.open();
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             assertEquals(2 << 20, m.length());
             assertTrue(p.isContiguous(b.segment(), PageSize.SIZE_4K));
             assertEquals(p.resolve(b.segment()).value(), m.iova().value());
@@ -67,7 +68,8 @@ class NoIommuSpaceContractTest extends GuestDmaSpaceContract {
     void theGuestReservedHugepagesAtBoot() throws Exception {
         String cmdline = Files.readString(Path.of("/proc/cmdline"));
         assertTrue(cmdline.contains(" hugepages="), cmdline);
-        long total = Long.parseLong(Files.readString(Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages")).trim());
+        long total = Long.parseLong(Files.readString(Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"))
+                .trim());
         assertTrue(total >= 128, total + " hugepages reserved");
     }
 
@@ -87,7 +89,8 @@ class NoIommuSpaceContractTest extends GuestDmaSpaceContract {
         try (GuestNvme nvme = new GuestNvme(space)) {
             MemorySegment regs = nvme.bar0().asSlice(0, 4096);
             long cap = regs.get(ValueLayout.JAVA_LONG, 0);
-            var e = assertThrows(DmaMapException.InvalidRequest.class,
+            var e = assertThrows(
+                    DmaMapException.InvalidRequest.class,
                     () -> space.map(DmaBuffer.ofMmio(regs, "NVMe BAR0"), DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO));
             assertTrue(e.getMessage().startsWith("no-IOMMU cannot map MMIO"), e.getMessage());
             assertEquals(cap, regs.get(ValueLayout.JAVA_LONG, 0));

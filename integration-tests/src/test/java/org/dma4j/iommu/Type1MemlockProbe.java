@@ -14,12 +14,14 @@ public final class Type1MemlockProbe {
         int group = Integer.parseInt(args[0]);
         long bytes = Long.parseLong(args[1]);
         try (VfioType1Space space = VfioType1Space.open(group)) {
-            try (DmaBuffer locked = DmaBuffer.allocate(bytes); DmaMapping m = space.map(locked, DmaDirection.BIDIRECTIONAL)) {
+            try (DmaBuffer locked = DmaBuffer.allocate(bytes);
+                    DmaMapping m = space.map(locked, DmaDirection.BIDIRECTIONAL)) {
                 System.out.println("MLOCKED mapped " + m);
             } catch (RuntimeException e) {
                 System.out.println("MLOCKED failed: " + e.getMessage());
             }
-            try (DmaBuffer b = space.allocate(bytes); DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+            try (DmaBuffer b = space.allocate(bytes);
+                    DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
                 System.out.println("ALLOCATED mapped " + m.length());
             } catch (RuntimeException e) {
                 System.out.println("ALLOCATED failed: " + e.getMessage());

@@ -34,7 +34,8 @@ class Type1SpaceContractTest extends GuestDmaSpaceContract {
     void eachMappingUsesOneOfTheKernelsEntries() {
         VfioType1Space t = (VfioType1Space) space;
         int before = t.mappingsLeft();
-        try (DmaBuffer b = DmaBuffer.allocate(8192); DmaMapping m = space.map(b, DmaDirection.TO_DEVICE)) {
+        try (DmaBuffer b = DmaBuffer.allocate(8192);
+                DmaMapping m = space.map(b, DmaDirection.TO_DEVICE)) {
             assertEquals(before - 1, t.mappingsLeft());
         }
         assertEquals(before, t.mappingsLeft());
@@ -56,7 +57,8 @@ class Type1SpaceContractTest extends GuestDmaSpaceContract {
             }
             assertEquals(before, lockedKb(), "unmapping uncharges it");
         }
-        try (DmaBuffer locked = DmaBuffer.allocate(1 << 20); DmaMapping m = space.map(locked, DmaDirection.BIDIRECTIONAL)) {
+        try (DmaBuffer locked = DmaBuffer.allocate(1 << 20);
+                DmaMapping m = space.map(locked, DmaDirection.BIDIRECTIONAL)) {
             assertEquals(before + 2048, lockedKb(), "mlock and the type1 pin both charge mlocked memory");
         }
     }
@@ -67,21 +69,42 @@ class Type1SpaceContractTest extends GuestDmaSpaceContract {
      */
     @Test
     void aNonRootMemlockLimitMapsMoreThanHalfOfIt() throws Exception {
-        Assumptions.assumeTrue(new File("/usr/bin/setpriv").canExecute() && new File("/usr/bin/prlimit").canExecute(),
+        Assumptions.assumeTrue(
+                new File("/usr/bin/setpriv").canExecute() && new File("/usr/bin/prlimit").canExecute(),
                 "needs setpriv and prlimit to drop CAP_IPC_LOCK and limit memlock for a child process");
         int group = DmaSpaces.group(Guest.nvmeBdf());
         space.close(); // the child opens the group: VFIO allows one owner at a time
         space = null;
-        String cp = "target/test-classes:target/classes:" + Files.readString(Path.of("target/hil/classpath.txt")).trim();
+        String cp = "target/test-classes:target/classes:"
+                + Files.readString(Path.of("target/hil/classpath.txt")).trim();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("/usr/bin/setpriv", "--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock", "--",
-                "/usr/bin/prlimit", "--memlock=1048576:1048576", "--", java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-Xmx128m", "-XX:-UsePerfData",
-                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "--enable-native-access=ALL-UNNAMED", "-cp", cp, Type1MemlockProbe.class.getName(),
-                String.valueOf(group), String.valueOf(768 << 10)).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "/usr/bin/setpriv",
+                        "--bounding-set=-ipc_lock",
+                        "--inh-caps=-ipc_lock",
+                        "--",
+                        "/usr/bin/prlimit",
+                        "--memlock=1048576:1048576",
+                        "--",
+                        java,
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        "-Xmx128m",
+                        "-XX:-UsePerfData",
+                        "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        cp,
+                        Type1MemlockProbe.class.getName(),
+                        String.valueOf(group),
+                        String.valueOf(768 << 10))
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), out);
-        assertTrue(out.contains("MLOCKED failed: pinning 786432 bytes for DMA failed"), "mlock + pin is twice the charge: " + out);
+        assertTrue(
+                out.contains("MLOCKED failed: pinning 786432 bytes for DMA failed"),
+                "mlock + pin is twice the charge: " + out);
         assertTrue(out.contains("ALLOCATED mapped 786432"), out);
     }
 
@@ -89,7 +112,9 @@ class Type1SpaceContractTest extends GuestDmaSpaceContract {
     void mapsADevicesBarAsMmioForPeerToPeer() {
         try (GuestNvme nvme = new GuestNvme(space)) {
             DmaBuffer bar = DmaBuffer.ofMmio(nvme.bar0().asSlice(0, 4096), "NVMe BAR0");
-            assertThrows(DmaMapException.InvalidRequest.class, () -> space.map(bar, DmaDirection.BIDIRECTIONAL),
+            assertThrows(
+                    DmaMapException.InvalidRequest.class,
+                    () -> space.map(bar, DmaDirection.BIDIRECTIONAL),
                     "MMIO without DmaAttr.MMIO");
             try (DmaMapping m = space.map(bar, DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO)) {
                 assertEquals(org.dma4j.MemoryKind.MMIO, m.kind());

@@ -19,8 +19,9 @@ class IommufdSharedSpaceTest extends NvmeSharedSpaceContract {
     protected DmaSpace openSpace() {
         Guest.require("iommufd");
         List<String> bdfs = Guest.nvmeBdfs();
-        Assumptions.assumeTrue(bdfs.size() >= 2, "needs two NVMe controllers (tools/hil --nvme mdts=7 --nvme mdts=7); this guest has "
-                + bdfs.size());
+        Assumptions.assumeTrue(
+                bdfs.size() >= 2,
+                "needs two NVMe controllers (tools/hil --nvme mdts=7 --nvme mdts=7); this guest has " + bdfs.size());
         return DmaSpaces.open(Backend.IOMMUFD, bdfs.getFirst());
     }
 

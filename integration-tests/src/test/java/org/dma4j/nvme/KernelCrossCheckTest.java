@@ -43,10 +43,11 @@ class KernelCrossCheckTest {
         String bdf = Guest.nvmeBdf();
         // The device owns the type1 space it opens, and closes it after itself.
         try (VfioPciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), Backend.TYPE1);
-             NvmeController ctrl = NvmeController.open(dev)) {
+                NvmeController ctrl = NvmeController.open(dev)) {
             Namespace ns = ctrl.namespaces().get(0);
-            try (IoQueue q = ctrl.createIoQueue(8); DmaBuffer buf = DmaBuffer.allocate((long) BLOCKS * ns.blockSize());
-                 DmaMapping m = dev.dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
+            try (IoQueue q = ctrl.createIoQueue(8);
+                    DmaBuffer buf = DmaBuffer.allocate((long) BLOCKS * ns.blockSize());
+                    DmaMapping m = dev.dmaSpace().map(buf, DmaDirection.BIDIRECTIONAL)) {
                 body.run(ctrl, ns, q, buf, m);
             }
         }
@@ -98,7 +99,8 @@ class KernelCrossCheckTest {
             try (FileChannel ch = FileChannel.open(block, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 ByteBuffer got = ByteBuffer.allocate(bytes);
                 ch.read(got, DMA4J_LBA * blockSize[0]);
-                assertArrayEquals(java.util.Arrays.copyOf(ours, bytes), got.array(), "what dma4j wrote, the kernel reads");
+                assertArrayEquals(
+                        java.util.Arrays.copyOf(ours, bytes), got.array(), "what dma4j wrote, the kernel reads");
                 ch.write(ByteBuffer.wrap(theirs), KERNEL_LBA * blockSize[0]);
                 ch.force(true);
             }
@@ -107,7 +109,10 @@ class KernelCrossCheckTest {
         }
         withDma4j((ctrl, ns, q, buf, m) -> {
             q.read(ns, KERNEL_LBA, BLOCKS, m, 0);
-            assertArrayEquals(theirs, buf.segment().asSlice(0, bytes).toArray(ValueLayout.JAVA_BYTE), "what the kernel wrote, dma4j reads");
+            assertArrayEquals(
+                    theirs,
+                    buf.segment().asSlice(0, bytes).toArray(ValueLayout.JAVA_BYTE),
+                    "what the kernel wrote, dma4j reads");
         });
     }
 }

@@ -9,12 +9,12 @@ import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.dma4j.hil.Guest;
+import org.dma4j.iommu.Backend;
 import org.dma4j.iommu.DmaAttr;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapException;
 import org.dma4j.iommu.DmaMapping;
 import org.dma4j.iommu.DmaSpace;
-import org.dma4j.iommu.Backend;
 import org.dma4j.iommu.DmaSpaces;
 import org.dma4j.mem.DmaBuffer;
 import org.dma4j.pci.PciAddress;
@@ -39,7 +39,14 @@ class OneSpaceGuestTest {
     }
 
     /** Writes {@code data} at {@code lba} from {@code out} and reads it back through {@code in}; both mappings of the controller's space. */
-    private static void roundTrip(NvmeController ctrl, DmaBuffer outBuf, DmaMapping out, DmaBuffer inBuf, DmaMapping in, long lba, long seed) {
+    private static void roundTrip(
+            NvmeController ctrl,
+            DmaBuffer outBuf,
+            DmaMapping out,
+            DmaBuffer inBuf,
+            DmaMapping in,
+            long lba,
+            long seed) {
         Namespace ns = ctrl.namespaces().get(0);
         byte[] data = random(seed, (int) outBuf.byteSize());
         outBuf.segment().copyFrom(MemorySegment.ofArray(data));
@@ -56,7 +63,8 @@ class OneSpaceGuestTest {
         Guest.require("p2p");
         try (DmaSpace space = DmaSpaces.open(Backend.IOMMUFD, Guest.nvmeBdf())) {
             nvmeAndIvshmemInOneSpace(space, ivshmem -> {
-                var e = assertThrows(DmaMapException.Unsupported.class,
+                var e = assertThrows(
+                        DmaMapException.Unsupported.class,
                         () -> space.map(ivshmem.barMemory(2), DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO));
                 assertTrue(e.getMessage().startsWith("iommufd cannot map MMIO from a user address"), e.getMessage());
             });
@@ -69,7 +77,9 @@ class OneSpaceGuestTest {
         try (DmaSpace space = DmaSpaces.open(Backend.TYPE1, Guest.nvmeBdf())) {
             nvmeAndIvshmemInOneSpace(space, ivshmem -> {
                 try (DmaMapping bar = space.map(ivshmem.barMemory(2), DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO)) {
-                    assertTrue(bar.isLive() && space.mappings().contains(bar), "the BAR of one device, mapped in the shared space");
+                    assertTrue(
+                            bar.isLive() && space.mappings().contains(bar),
+                            "the BAR of one device, mapped in the shared space");
                 }
             });
         }
@@ -81,7 +91,8 @@ class OneSpaceGuestTest {
      * both in the space and after ivshmem has left.
      */
     private static void nvmeAndIvshmemInOneSpace(DmaSpace space, Consumer<PciDevice> withIvshmem) {
-        try (DmaBuffer outBuf = space.allocate(8192); DmaBuffer inBuf = space.allocate(8192)) {
+        try (DmaBuffer outBuf = space.allocate(8192);
+                DmaBuffer inBuf = space.allocate(8192)) {
             VfioPciDevice nvme = VfioPciDevice.open(PciAddress.parse(Guest.nvmeBdf()), space);
             try (NvmeController ctrl = NvmeController.open(nvme)) {
                 DmaMapping out = space.map(outBuf, DmaDirection.TO_DEVICE);
@@ -90,7 +101,9 @@ class OneSpaceGuestTest {
 
                 PciDevice ivshmem = VfioPciDevice.open(PciAddress.parse(Guest.ivshmemBdf()), space);
                 assertTrue(ivshmem.dmaSpace() == nvme.dmaSpace(), "both devices are in the one space");
-                assertTrue(space.mappings().contains(out) && space.mappings().contains(in), "the mappings are the space's, shared");
+                assertTrue(
+                        space.mappings().contains(out) && space.mappings().contains(in),
+                        "the mappings are the space's, shared");
                 withIvshmem.accept(ivshmem);
                 roundTrip(ctrl, outBuf, out, inBuf, in, 16, 2);
 

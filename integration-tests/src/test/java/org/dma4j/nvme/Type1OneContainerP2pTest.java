@@ -28,7 +28,8 @@ class Type1OneContainerP2pTest extends Type1P2pTest {
 
     @Override
     protected PciDevice openPeer() {
-        VfioPciDevice d = VfioPciDevice.open(PciAddress.parse(Guest.ivshmemBdf()), shared); // its group joins the container
+        VfioPciDevice d =
+                VfioPciDevice.open(PciAddress.parse(Guest.ivshmemBdf()), shared); // its group joins the container
         d.configWrite(PciDevice.COMMAND, 2, d.configRead(PciDevice.COMMAND, 2) | PciDevice.COMMAND_MEMORY);
         return d;
     }

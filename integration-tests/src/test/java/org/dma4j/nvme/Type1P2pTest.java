@@ -60,9 +60,13 @@ class Type1P2pTest extends P2pContract {
     @Override
     protected void expectInBackingFile(String test, long offset, byte[] bytes) {
         try {
-            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-            Files.writeString(Guest.resultsDir().resolve(EXPECTED), test + " " + offset + " " + bytes.length + " " + sha + "\n",
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            String sha = HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            Files.writeString(
+                    Guest.resultsDir().resolve(EXPECTED),
+                    test + " " + offset + " " + bytes.length + " " + sha + "\n",
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (NoSuchAlgorithmException e) {

@@ -19,8 +19,9 @@ class Type1SharedSpaceTest extends NvmeSharedSpaceContract {
     protected DmaSpace openSpace() {
         Guest.require("type1");
         List<String> bdfs = Guest.nvmeBdfs();
-        Assumptions.assumeTrue(bdfs.size() >= 2, "needs two NVMe controllers (tools/hil --nvme mdts=7 --nvme mdts=7); this guest has "
-                + bdfs.size());
+        Assumptions.assumeTrue(
+                bdfs.size() >= 2,
+                "needs two NVMe controllers (tools/hil --nvme mdts=7 --nvme mdts=7); this guest has " + bdfs.size());
         return DmaSpaces.open(Backend.TYPE1, bdfs.getFirst());
     }
 

@@ -35,10 +35,13 @@ class SysfsBindingGuestTest {
     void dma4jListShowsTheNvmeAsUsable() throws Exception {
         Guest.require("type1");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        var main = Class.forName("org.dma4j.cli.Main").getDeclaredMethod("run", java.util.List.class, PrintStream.class,
-                PrintStream.class);
+        var main = Class.forName("org.dma4j.cli.Main")
+                .getDeclaredMethod("run", java.util.List.class, PrintStream.class, PrintStream.class);
         main.setAccessible(true);
-        int code = (int) main.invoke(null, java.util.List.of("list"), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = (int) main.invoke(
+                null,
+                java.util.List.of("list"),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, code);

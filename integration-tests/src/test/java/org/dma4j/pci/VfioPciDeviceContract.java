@@ -59,7 +59,9 @@ abstract class VfioPciDeviceContract {
         VfioRegion bar0 = regions.get(vfio_h.VFIO_PCI_BAR0_REGION_INDEX());
         assertTrue(bar0.mmappable() && bar0.size() >= 0x2000, bar0.toString());
         // QEMU's NVMe keeps its MSI-X table in BAR0; VFIO says it may be mmapped all the same.
-        assertTrue(bar0.capabilityIds().contains(vfio_h.VFIO_REGION_INFO_CAP_MSIX_MAPPABLE()), "capabilities of BAR0: " + bar0);
+        assertTrue(
+                bar0.capabilityIds().contains(vfio_h.VFIO_REGION_INFO_CAP_MSIX_MAPPABLE()),
+                "capabilities of BAR0: " + bar0);
     }
 
     @Test
@@ -88,13 +90,18 @@ abstract class VfioPciDeviceContract {
     void msixInterruptOnACompletion() {
         assertTrue(dev.interruptCount(IrqType.MSIX) >= 1);
         try (DmaBuffer mem = space.allocate(3 * 4096);
-             DmaMapping sq = space.map(mem, 0, 4096, DmaDirection.BIDIRECTIONAL, null);
-             DmaMapping cq = space.map(mem, 4096, 4096, DmaDirection.BIDIRECTIONAL, null);
-             DmaMapping id = space.map(mem, 8192, 4096, DmaDirection.FROM_DEVICE, null);
-             Interrupts irq = dev.enableInterrupts(IrqType.MSIX, 1)) {
+                DmaMapping sq = space.map(mem, 0, 4096, DmaDirection.BIDIRECTIONAL, null);
+                DmaMapping cq = space.map(mem, 4096, 4096, DmaDirection.BIDIRECTIONAL, null);
+                DmaMapping id = space.map(mem, 8192, 4096, DmaDirection.FROM_DEVICE, null);
+                Interrupts irq = dev.enableInterrupts(IrqType.MSIX, 1)) {
             dev.setBusMaster(true);
             assertEquals(0, irq.poll(0));
-            RawNvme nvme = new RawNvme(RawNvme.Regs.of(dev.bar(0)), sq.memory(), sq.iova().value(), cq.memory(), cq.iova().value());
+            RawNvme nvme = new RawNvme(
+                    RawNvme.Regs.of(dev.bar(0)),
+                    sq.memory(),
+                    sq.iova().value(),
+                    cq.memory(),
+                    cq.iova().value());
             try {
                 assertEquals(0, nvme.identifyController(id.iova().value()));
                 assertTrue(irq.await(0, Duration.ofSeconds(5)) >= 1, "MSI-X vector 0 fired");
@@ -108,11 +115,16 @@ abstract class VfioPciDeviceContract {
     @Test
     void resetDisablesAnEnabledController() {
         try (DmaBuffer mem = space.allocate(2 * 4096);
-             DmaMapping sq = space.map(mem, 0, 4096, DmaDirection.BIDIRECTIONAL, null);
-             DmaMapping cq = space.map(mem, 4096, 4096, DmaDirection.BIDIRECTIONAL, null)) {
+                DmaMapping sq = space.map(mem, 0, 4096, DmaDirection.BIDIRECTIONAL, null);
+                DmaMapping cq = space.map(mem, 4096, 4096, DmaDirection.BIDIRECTIONAL, null)) {
             dev.setBusMaster(true);
             Bar bar = dev.bar(0);
-            new RawNvme(RawNvme.Regs.of(bar), sq.memory(), sq.iova().value(), cq.memory(), cq.iova().value());
+            new RawNvme(
+                    RawNvme.Regs.of(bar),
+                    sq.memory(),
+                    sq.iova().value(),
+                    cq.memory(),
+                    cq.iova().value());
             assertEquals(1, bar.read32(RawNvme.CSTS) & 1, "enabled and ready");
             dev.reset();
             assertEquals(0, bar.read32(RawNvme.CC) & 1, "CC.EN is clear after a function reset");

@@ -9,9 +9,9 @@ import java.util.List;
 import org.dma4j.Iova;
 import org.dma4j.hil.Guest;
 import org.dma4j.iommu.Backend;
-import org.dma4j.iommu.DmaSpace;
 import org.dma4j.iommu.DmaDirection;
 import org.dma4j.iommu.DmaMapping;
+import org.dma4j.iommu.DmaSpace;
 import org.dma4j.iommu.DmaSpaces;
 import org.dma4j.iommu.VfioType1Space;
 import org.dma4j.linux.SyscallFaults;
@@ -52,7 +52,8 @@ abstract class GuestFailNthContract {
             out.add("type1 dma_avail " + t.mappingsLeft() + ", not " + dmaAvailBefore);
         }
         if (probe != null) {
-            try (DmaBuffer b = space.allocate(4096); DmaMapping m = space.map(b, 0, 4096, DmaDirection.BIDIRECTIONAL, probe)) {
+            try (DmaBuffer b = space.allocate(4096);
+                    DmaMapping m = space.map(b, 0, 4096, DmaDirection.BIDIRECTIONAL, probe)) {
                 if (!m.iova().equals(probe)) {
                     out.add("the probe mapped at " + m.iova() + ", not " + probe);
                 }
@@ -70,7 +71,10 @@ abstract class GuestFailNthContract {
     @Test
     void openTheSpace() throws Exception {
         String bdf = bdf();
-        FailNth.sweep("open the " + backend() + " space", SyscallFaults.ALL, () -> DmaSpaces.open(Backend.parse(backend()), bdf).close(),
+        FailNth.sweep(
+                "open the " + backend() + " space",
+                SyscallFaults.ALL,
+                () -> DmaSpaces.open(Backend.parse(backend()), bdf).close(),
                 List::of);
     }
 
@@ -78,8 +82,11 @@ abstract class GuestFailNthContract {
     void openTheDevice() throws Exception {
         String bdf = bdf();
         try (DmaSpace space = DmaSpaces.open(Backend.parse(backend()), bdf)) {
-            FailNth.sweep("open the device on " + backend(), SyscallFaults.ALL,
-                    () -> VfioPciDevice.open(PciAddress.parse(bdf), space).close(), List::of);
+            FailNth.sweep(
+                    "open the device on " + backend(),
+                    SyscallFaults.ALL,
+                    () -> VfioPciDevice.open(PciAddress.parse(bdf), space).close(),
+                    List::of);
         }
     }
 
@@ -88,14 +95,21 @@ abstract class GuestFailNthContract {
     void mapAndUnmap() throws Exception {
         String bdf = bdf();
         try (DmaSpace space = DmaSpaces.open(Backend.parse(backend()), bdf);
-             PciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), space)) {
+                PciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), space)) {
             int avail = dmaAvail(space);
-            Iova probe = backend().equals("noiommu") ? null : Iova.of(space.iovaRanges().get(0).first().value() + (1L << 30));
-            FailNth.sweep("allocate, map and unmap on " + backend(), SyscallFaults.ALL, () -> {
-                try (DmaBuffer b = space.allocate(3 * 4096); DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
-                    assertTrue(m.length() > 0);
-                }
-            }, () -> leftovers(space, 0, avail, probe));
+            Iova probe = backend().equals("noiommu")
+                    ? null
+                    : Iova.of(space.iovaRanges().get(0).first().value() + (1L << 30));
+            FailNth.sweep(
+                    "allocate, map and unmap on " + backend(),
+                    SyscallFaults.ALL,
+                    () -> {
+                        try (DmaBuffer b = space.allocate(3 * 4096);
+                                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+                            assertTrue(m.length() > 0);
+                        }
+                    },
+                    () -> leftovers(space, 0, avail, probe));
         }
     }
 
@@ -103,20 +117,28 @@ abstract class GuestFailNthContract {
     void nvmeBringUpPolledAndWithInterrupts() throws Exception {
         String bdf = bdf();
         try (DmaSpace space = DmaSpaces.open(Backend.parse(backend()), bdf);
-             PciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), space)) {
+                PciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), space)) {
             int avail = dmaAvail(space);
-            FailNth.sweep("NVMe bring-up and close on " + backend(), SyscallFaults.ALL, () -> {
-                try (NvmeController c = NvmeController.open(dev, Duration.ofSeconds(5), 16, 2)) {
-                    assertTrue(c.ioQueuesGranted() >= 1);
-                }
-            }, () -> leftovers(space, 0, avail, null));
-            // Waiting on a vector reads its eventfd as often as the timing asks: reads are left out, creating it is not.
-            FailNth.sweep("NVMe bring-up with MSI-X and close on " + backend(),
-                    java.util.EnumSet.complementOf(java.util.EnumSet.of(SyscallFaults.Kind.READ)), () -> {
-                try (NvmeController c = NvmeController.openWithInterrupts(dev, Duration.ofSeconds(5), 16, 2)) {
-                    assertTrue(c.usesInterrupts());
-                }
-            }, () -> leftovers(space, 0, avail, null));
+            FailNth.sweep(
+                    "NVMe bring-up and close on " + backend(),
+                    SyscallFaults.ALL,
+                    () -> {
+                        try (NvmeController c = NvmeController.open(dev, Duration.ofSeconds(5), 16, 2)) {
+                            assertTrue(c.ioQueuesGranted() >= 1);
+                        }
+                    },
+                    () -> leftovers(space, 0, avail, null));
+            // Waiting on a vector reads its eventfd as often as the timing asks: reads are left out, creating it is
+            // not.
+            FailNth.sweep(
+                    "NVMe bring-up with MSI-X and close on " + backend(),
+                    java.util.EnumSet.complementOf(java.util.EnumSet.of(SyscallFaults.Kind.READ)),
+                    () -> {
+                        try (NvmeController c = NvmeController.openWithInterrupts(dev, Duration.ofSeconds(5), 16, 2)) {
+                            assertTrue(c.usesInterrupts());
+                        }
+                    },
+                    () -> leftovers(space, 0, avail, null));
         }
     }
 
@@ -124,17 +146,22 @@ abstract class GuestFailNthContract {
     void ioQueueCreation() throws Exception {
         String bdf = bdf();
         try (DmaSpace space = DmaSpaces.open(Backend.parse(backend()), bdf);
-             PciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), space);
-             NvmeController c = NvmeController.open(dev, Duration.ofSeconds(5), 16, 2)) {
+                PciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), space);
+                NvmeController c = NvmeController.open(dev, Duration.ofSeconds(5), 16, 2)) {
             Namespace ns = c.namespaces().get(0);
             int admin = space.mappings().size();
             int avail = dmaAvail(space);
-            FailNth.sweep("I/O queue creation, a read, deletion on " + backend(), SyscallFaults.ALL, () -> {
-                try (IoQueue q = c.createIoQueue(8); DmaBuffer b = space.allocate(4096);
-                     DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
-                    q.read(ns, 0, 1, m, 0);
-                }
-            }, () -> leftovers(space, admin, avail, null));
+            FailNth.sweep(
+                    "I/O queue creation, a read, deletion on " + backend(),
+                    SyscallFaults.ALL,
+                    () -> {
+                        try (IoQueue q = c.createIoQueue(8);
+                                DmaBuffer b = space.allocate(4096);
+                                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+                            q.read(ns, 0, 1, m, 0);
+                        }
+                    },
+                    () -> leftovers(space, admin, avail, null));
             assertEquals(0, c.resets(), "a failed system call is no reason to reset the controller");
         }
     }

@@ -29,11 +29,12 @@ abstract class GuestSoakContract {
         String bdf = Guest.nvmeBdf();
         long seconds = Long.getLong("dma4j.soak.seconds", 20);
         long seed = Long.getLong("dma4j.soak.seed", System.nanoTime());
-        System.out.println("guest soak on " + variant() + ": seed " + seed + " (replay: -Ddma4j.soak.seed=" + seed + ")");
+        System.out.println(
+                "guest soak on " + variant() + ": seed " + seed + " (replay: -Ddma4j.soak.seed=" + seed + ")");
         Leaks before = Leaks.now();
         Soak.Result r;
         try (DmaSpace space = DmaSpaces.open(Backend.parse(variant()), bdf);
-             PciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), space)) {
+                PciDevice dev = VfioPciDevice.open(PciAddress.parse(bdf), space)) {
             try (NvmeController c = NvmeController.open(dev, Duration.ofSeconds(10), 16, 2)) {
                 r = Soak.run(c, space, c.namespaces().get(0), 2, seconds, seed);
             }

@@ -53,8 +53,9 @@ class Type1SurpriseRemovalTest {
             NvmeController c = NvmeController.open(pci, Duration.ofSeconds(2), 16, 2);
             Namespace ns = c.namespaces().get(0);
             Thread io = Thread.ofPlatform().start(() -> {
-                try (IoQueue q = c.createIoQueue(8); DmaBuffer b = space.allocate(4096);
-                     DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+                try (IoQueue q = c.createIoQueue(8);
+                        DmaBuffer b = space.allocate(4096);
+                        DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
                     while (!Thread.currentThread().isInterrupted()) {
                         q.read(ns, ios.get() % 64, 1, m, 0);
                         ios.incrementAndGet();
@@ -88,7 +89,8 @@ class Type1SurpriseRemovalTest {
             assertFalse(remover.isAlive(), "the kernel did not complete the removal once the device was released");
             assertEquals(null, removeError.get());
             assertFalse(Files.exists(dev), bdf + " is still there");
-            System.out.println("sysfs removal: " + ios.get() + " reads before the release, I/O thread ended with " + ioError.get());
+            System.out.println("sysfs removal: " + ios.get() + " reads before the release, I/O thread ended with "
+                    + ioError.get());
             assertEquals(List.of(), Leaks.now().grewSince(before), "leaked");
         } finally {
             Files.writeString(Path.of("/sys/bus/pci/rescan"), "1");
@@ -98,7 +100,7 @@ class Type1SurpriseRemovalTest {
             new PciSysfs().bindVfio(PciAddress.parse(bdf));
         }
         try (VfioType1Space again = VfioType1Space.open(DmaSpaces.group(bdf));
-             VfioPciDevice d = VfioPciDevice.open(PciAddress.parse(bdf), again)) {
+                VfioPciDevice d = VfioPciDevice.open(PciAddress.parse(bdf), again)) {
             assertEquals(bdf, d.address().toString(), "usable again");
         }
     }

@@ -97,7 +97,14 @@ public final class FakeEdu implements DeviceModel {
 
     /** A PCI function with this model: QEMU's IDs, BAR0 of 1 MiB, one MSI vector and INTA#. The caller closes it. */
     public static FakePciDevice device(PciAddress address, FakeDmaSpace space, FakeEdu model) {
-        return new FakePciDevice(address, space, model, EduRegs.VENDOR, EduRegs.DEVICE, EduRegs.CLASS, EduRegs.REVISION,
+        return new FakePciDevice(
+                address,
+                space,
+                model,
+                EduRegs.VENDOR,
+                EduRegs.DEVICE,
+                EduRegs.CLASS,
+                EduRegs.REVISION,
                 Map.of(IrqType.MSI, 1, IrqType.INTX, 1));
     }
 
@@ -120,8 +127,10 @@ public final class FakeEdu implements DeviceModel {
         if (offset < 0x80 ? width == 4 : width == 4 || width == 8) {
             return true;
         }
-        ctx.reportBug(DmaDebugFault.Kind.DEVICE_MISUSE, width + "-byte access at 0x" + Long.toHexString(offset)
-                + ": edu takes 4-byte accesses below 0x80 and 4- or 8-byte ones above (others read all ones and write nothing)");
+        ctx.reportBug(
+                DmaDebugFault.Kind.DEVICE_MISUSE,
+                width + "-byte access at 0x" + Long.toHexString(offset)
+                        + ": edu takes 4-byte accesses below 0x80 and 4- or 8-byte ones above (others read all ones and write nothing)");
         return false;
     }
 
@@ -157,19 +166,22 @@ public final class FakeEdu implements DeviceModel {
             case EduRegs.IRQ_ACK -> lower((int) value);
             case EduRegs.DMA_SRC, EduRegs.DMA_DST, EduRegs.DMA_COUNT -> setDma((int) offset, value);
             case EduRegs.DMA_CMD -> startDma(value);
-            default -> { } // read-only or no register: ignored, as QEMU does
+            default -> {} // read-only or no register: ignored, as QEMU does
         }
     }
 
     private void startFactorial(int n) {
         if ((status & STATUS_COMPUTING) != 0) {
-            ctx.reportBug(DmaDebugFault.Kind.DEVICE_MISUSE, "factorial of " + Integer.toUnsignedString(n) + " written while"
-                    + " the last one still computes (status bit 0x01): edu ignores it");
+            ctx.reportBug(
+                    DmaDebugFault.Kind.DEVICE_MISUSE,
+                    "factorial of " + Integer.toUnsignedString(n) + " written while"
+                            + " the last one still computes (status bit 0x01): edu ignores it");
             return;
         }
         factorial = n;
         status |= STATUS_COMPUTING;
-        pending = thread.schedule(() -> finishFactorial(n), config.factorialLatency().toNanos(), TimeUnit.NANOSECONDS);
+        pending = thread.schedule(
+                () -> finishFactorial(n), config.factorialLatency().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private synchronized void finishFactorial(int n) {
@@ -187,8 +199,10 @@ public final class FakeEdu implements DeviceModel {
 
     private void setDma(int offset, long value) {
         if ((dmaCmd & CMD_START) != 0) {
-            ctx.reportBug(DmaDebugFault.Kind.DEVICE_MISUSE, "write of 0x" + Long.toHexString(value) + " to DMA register 0x"
-                    + Integer.toHexString(offset) + " while a transfer runs: edu ignores it");
+            ctx.reportBug(
+                    DmaDebugFault.Kind.DEVICE_MISUSE,
+                    "write of 0x" + Long.toHexString(value) + " to DMA register 0x" + Integer.toHexString(offset)
+                            + " while a transfer runs: edu ignores it");
             return;
         }
         switch (offset) {
@@ -203,8 +217,9 @@ public final class FakeEdu implements DeviceModel {
             return; // edu ignores a command without the start bit
         }
         if ((dmaCmd & CMD_START) != 0) {
-            ctx.reportBug(DmaDebugFault.Kind.DEVICE_MISUSE, "DMA command 0x" + Long.toHexString(cmd) + " while a transfer"
-                    + " runs: edu ignores it");
+            ctx.reportBug(
+                    DmaDebugFault.Kind.DEVICE_MISUSE,
+                    "DMA command 0x" + Long.toHexString(cmd) + " while a transfer" + " runs: edu ignores it");
             return;
         }
         dmaCmd = cmd;
@@ -214,14 +229,18 @@ public final class FakeEdu implements DeviceModel {
         String bug = null;
         DmaDebugFault.Kind kind = DmaDebugFault.Kind.DEVICE_MISUSE;
         long end = devAddr + dmaCount;
-        if (dmaCount == 0 || Long.compareUnsigned(devAddr, BUFFER) < 0 || Long.compareUnsigned(end, devAddr) < 0
+        if (dmaCount == 0
+                || Long.compareUnsigned(devAddr, BUFFER) < 0
+                || Long.compareUnsigned(end, devAddr) < 0
                 || Long.compareUnsigned(end, BUFFER + EduRegs.BUFFER_END) > 0) {
-            bug = "DMA of " + Long.toUnsignedString(dmaCount) + " bytes at device address 0x" + Long.toHexString(devAddr)
+            bug = "DMA of " + Long.toUnsignedString(dmaCount) + " bytes at device address 0x"
+                    + Long.toHexString(devAddr)
                     + " is outside edu's buffer 0x40000-0x40fff (or empty, or reaches its last byte, which QEMU 7.2's range"
                     + " check refuses): QEMU stops the whole machine (hw_error)";
         } else if ((ramAddr & config.dmaMask()) != ramAddr) {
             kind = DmaDebugFault.Kind.ABOVE_DMA_MASK;
-            bug = "DMA " + (toRam ? "to" : "from") + " host address 0x" + Long.toHexString(ramAddr) + " above the device's"
+            bug = "DMA " + (toRam ? "to" : "from") + " host address 0x" + Long.toHexString(ramAddr)
+                    + " above the device's"
                     + " DMA mask 0x" + Long.toHexString(config.dmaMask()) + ": edu clamps it to 0x"
                     + Long.toHexString(ramAddr & config.dmaMask()) + " and transfers there; the driver must map under"
                     + " the mask (PciDevice.setDmaMask)";
@@ -229,7 +248,9 @@ public final class FakeEdu implements DeviceModel {
         boolean drop = bug != null;
         int count = (int) dmaCount;
         long deviceOffset = devAddr - BUFFER;
-        pending = thread.schedule(() -> finishDma(drop, toRam, ramAddr, deviceOffset, count), config.dmaLatency().toNanos(),
+        pending = thread.schedule(
+                () -> finishDma(drop, toRam, ramAddr, deviceOffset, count),
+                config.dmaLatency().toNanos(),
                 TimeUnit.NANOSECONDS);
         if (bug != null) {
             ctx.reportBug(kind, bug); // thrown here in THROW mode; the transfer still ends, doing nothing

@@ -55,7 +55,8 @@ public final class VfioDeviceFiles {
             try {
                 Class.forName("org.dma4j.iommu.AbstractDmaSpace", true, VfioDeviceFiles.class.getClassLoader());
             } catch (ClassNotFoundException e) {
-                throw new Dma4jException("cannot load org.dma4j.iommu.AbstractDmaSpace, which registers the VFIO device opener", e);
+                throw new Dma4jException(
+                        "cannot load org.dma4j.iommu.AbstractDmaSpace, which registers the VFIO device opener", e);
             }
             o = opener;
         }

@@ -36,10 +36,32 @@ public final class AdminCommands {
      * MSI-X/MSI vector {@code vector}. CDW10: QSIZE bits 31:16 (0's based), QID bits 15:0. CDW11:
      * IV bits 31:16, IEN bit 1, PC bit 0.
      */
-    public static void createIoCq(MemorySegment s, long offset, int cid, int qid, int entries, long prp1, boolean contiguous,
-            boolean interrupts, int vector) {
+    public static void createIoCq(
+            MemorySegment s,
+            long offset,
+            int cid,
+            int qid,
+            int entries,
+            long prp1,
+            boolean contiguous,
+            boolean interrupts,
+            int vector) {
         int cdw11 = (interrupts ? vector << 16 | IEN : 0) | (contiguous ? PC : 0);
-        Sqe.write(s, offset, AdminOpcode.CREATE_IO_CQ.value(), cid, 0, 0, prp1, 0, queue(qid, entries), cdw11, 0, 0, 0, 0);
+        Sqe.write(
+                s,
+                offset,
+                AdminOpcode.CREATE_IO_CQ.value(),
+                cid,
+                0,
+                0,
+                prp1,
+                0,
+                queue(qid, entries),
+                cdw11,
+                0,
+                0,
+                0,
+                0);
     }
 
     /**
@@ -48,10 +70,24 @@ public final class AdminCommands {
      * bits 31:16 (0's based), QID bits 15:0. CDW11: CQID bits 31:16, QPRIO bits 2:1, PC bit 0.
      * CDW12: NVM set 0.
      */
-    public static void createIoSq(MemorySegment s, long offset, int cid, int qid, int entries, long prp1, boolean contiguous,
-            int cqid) {
+    public static void createIoSq(
+            MemorySegment s, long offset, int cid, int qid, int entries, long prp1, boolean contiguous, int cqid) {
         int cdw11 = cqid << 16 | (contiguous ? PC : 0);
-        Sqe.write(s, offset, AdminOpcode.CREATE_IO_SQ.value(), cid, 0, 0, prp1, 0, queue(qid, entries), cdw11, 0, 0, 0, 0);
+        Sqe.write(
+                s,
+                offset,
+                AdminOpcode.CREATE_IO_SQ.value(),
+                cid,
+                0,
+                0,
+                prp1,
+                0,
+                queue(qid, entries),
+                cdw11,
+                0,
+                0,
+                0,
+                0);
     }
 
     /** Delete I/O Submission Queue {@code qid}: CDW10 QID bits 15:0. */
@@ -106,16 +142,30 @@ public final class AdminCommands {
      * PRP1/PRP2. CDW10: NUMDL bits 31:16, RAE bit 15 (0), LSP bits 14:8 (0), LID bits 7:0. CDW11:
      * LSI bits 31:16 (0), NUMDU bits 15:0; NUMD, the dword count, is 0's based.
      */
-    public static void getLogPage(MemorySegment s, long offset, int cid, LogPageId lid, int nsid, long bytes, long prp1,
-            long prp2) {
+    public static void getLogPage(
+            MemorySegment s, long offset, int cid, LogPageId lid, int nsid, long bytes, long prp1, long prp2) {
         long numd = bytes / 4 - 1;
-        Sqe.write(s, offset, AdminOpcode.GET_LOG_PAGE.value(), cid, nsid, 0, prp1, prp2, (int) (numd & 0xffff) << 16 | lid.value(),
-                (int) (numd >>> 16 & 0xffff), 0, 0, 0, 0);
+        Sqe.write(
+                s,
+                offset,
+                AdminOpcode.GET_LOG_PAGE.value(),
+                cid,
+                nsid,
+                0,
+                prp1,
+                prp2,
+                (int) (numd & 0xffff) << 16 | lid.value(),
+                (int) (numd >>> 16 & 0xffff),
+                0,
+                0,
+                0,
+                0);
     }
 
     /** Abort command {@code abortCid} of submission queue {@code sqid}: CDW10 CID bits 31:16, SQID bits 15:0. */
     public static void abort(MemorySegment s, long offset, int cid, int sqid, int abortCid) {
-        Sqe.write(s, offset, AdminOpcode.ABORT.value(), cid, 0, 0, 0, 0, abortCid << 16 | (sqid & 0xffff), 0, 0, 0, 0, 0);
+        Sqe.write(
+                s, offset, AdminOpcode.ABORT.value(), cid, 0, 0, 0, 0, abortCid << 16 | (sqid & 0xffff), 0, 0, 0, 0, 0);
     }
 
     // --- decoders, for a controller -------------------------------------------------------------

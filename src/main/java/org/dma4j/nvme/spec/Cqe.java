@@ -26,7 +26,9 @@ public final class Cqe {
     public static final int SIZE_LOG2 = 4;
 
     /** The layout; {@code status} holds the phase tag in bit 0 and the status field in bits 15:1. */
-    public static final StructLayout LAYOUT = Layouts.struct("cqe", SIZE,
+    public static final StructLayout LAYOUT = Layouts.struct(
+            "cqe",
+            SIZE,
             at(0, "dw0", ValueLayout.JAVA_INT),
             at(4, "dw1", ValueLayout.JAVA_INT),
             at(8, "sqhd", ValueLayout.JAVA_SHORT),

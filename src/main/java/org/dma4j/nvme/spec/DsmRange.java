@@ -17,7 +17,9 @@ public final class DsmRange {
 
     public static final int SIZE = 16;
 
-    public static final StructLayout LAYOUT = Layouts.struct("dsm_range", SIZE,
+    public static final StructLayout LAYOUT = Layouts.struct(
+            "dsm_range",
+            SIZE,
             at(0, "contextAttributes", ValueLayout.JAVA_INT),
             at(4, "length", ValueLayout.JAVA_INT),
             at(8, "slba", ValueLayout.JAVA_LONG));

@@ -18,7 +18,9 @@ public final class ErrorLogPage {
     public static final int ENTRY_SIZE = 64;
 
     /** One entry; {@code status} holds the phase tag in bit 0 and the status field in bits 15:1, as a CQE does. */
-    public static final StructLayout ENTRY = Layouts.struct("error_log_entry", ENTRY_SIZE,
+    public static final StructLayout ENTRY = Layouts.struct(
+            "error_log_entry",
+            ENTRY_SIZE,
             at(0, "errorCount", ValueLayout.JAVA_LONG),
             at(8, "sqid", ValueLayout.JAVA_SHORT),
             at(10, "cid", ValueLayout.JAVA_SHORT),
@@ -69,7 +71,8 @@ public final class ErrorLogPage {
     }
 
     /** Writes the fields a controller reports for a failed command into entry {@code i}. */
-    public static void set(MemorySegment log, int i, long errorCount, int sqid, int cid, int status, long lba, int nsid) {
+    public static void set(
+            MemorySegment log, int i, long errorCount, int sqid, int cid, int status, long lba, int nsid) {
         ERROR_COUNT.set(log, entry(i), errorCount);
         SQID.set(log, entry(i), (short) sqid);
         CID.set(log, entry(i), (short) cid);

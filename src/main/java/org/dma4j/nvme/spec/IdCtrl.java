@@ -18,7 +18,9 @@ public final class IdCtrl {
 
     public static final int SIZE = 4096;
 
-    public static final StructLayout LAYOUT = Layouts.struct("id_ctrl", SIZE,
+    public static final StructLayout LAYOUT = Layouts.struct(
+            "id_ctrl",
+            SIZE,
             at(0, "vid", ValueLayout.JAVA_SHORT),
             at(2, "ssvid", ValueLayout.JAVA_SHORT),
             Layouts.ascii(4, "sn", 20),

@@ -26,12 +26,16 @@ public final class IdNs {
     public static final int ACTIVE_LIST_ENTRIES = 1024;
 
     /** One LBA Format entry: {@code ms} (metadata bytes), {@code lbads} (log2 of the data size), {@code rp} (bits 1:0). */
-    public static final StructLayout LBAF = Layouts.struct("lbaf", 4,
+    public static final StructLayout LBAF = Layouts.struct(
+            "lbaf",
+            4,
             at(0, "ms", ValueLayout.JAVA_SHORT),
             at(2, "lbads", ValueLayout.JAVA_BYTE),
             at(3, "rp", ValueLayout.JAVA_BYTE));
 
-    public static final StructLayout LAYOUT = Layouts.struct("id_ns", SIZE,
+    public static final StructLayout LAYOUT = Layouts.struct(
+            "id_ns",
+            SIZE,
             at(0, "nsze", ValueLayout.JAVA_LONG),
             at(8, "ncap", ValueLayout.JAVA_LONG),
             at(16, "nuse", ValueLayout.JAVA_LONG),
@@ -70,12 +74,15 @@ public final class IdNs {
     private static final VarHandle LBAF_LBADS = lbaf("lbads");
     private static final VarHandle LBAF_RP = lbaf("rp");
     /** The Active Namespace ID list (CNS 02h): {@link #ACTIVE_LIST_ENTRIES} NSIDs. */
-    public static final MemoryLayout ACTIVE_LIST = MemoryLayout.sequenceLayout(ACTIVE_LIST_ENTRIES, ValueLayout.JAVA_INT)
+    public static final MemoryLayout ACTIVE_LIST = MemoryLayout.sequenceLayout(
+                    ACTIVE_LIST_ENTRIES, ValueLayout.JAVA_INT)
             .withName("active_ns_list");
+
     private static final VarHandle NSID = ACTIVE_LIST.varHandle(PathElement.sequenceElement());
 
     private static VarHandle lbaf(String field) {
-        return LAYOUT.varHandle(PathElement.groupElement("lbaf"), PathElement.sequenceElement(), PathElement.groupElement(field));
+        return LAYOUT.varHandle(
+                PathElement.groupElement("lbaf"), PathElement.sequenceElement(), PathElement.groupElement(field));
     }
 
     /** NSZE, the namespace size in logical blocks (0: the NSID is not active). */

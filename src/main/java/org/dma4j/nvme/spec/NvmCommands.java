@@ -39,32 +39,89 @@ public final class NvmCommands {
      * the CDW12 bits above NLB ({@link #PRACT}, {@link #PRCHK_GUARD}, {@link #FUA}, ...);
      * {@code refTag} is EILBRT (CDW14).
      */
-    public static void read(MemorySegment s, long offset, int cid, int nsid, long slba, int blocks, long prp1, long prp2,
-            long mptr, int flags, int refTag) {
+    public static void read(
+            MemorySegment s,
+            long offset,
+            int cid,
+            int nsid,
+            long slba,
+            int blocks,
+            long prp1,
+            long prp2,
+            long mptr,
+            int flags,
+            int refTag) {
         rw(s, offset, NvmOpcode.READ, cid, nsid, slba, blocks, prp1, prp2, mptr, flags, refTag);
     }
 
     /** Write, as {@link #read} with data going the other way; {@code refTag} is ILBRT. */
-    public static void write(MemorySegment s, long offset, int cid, int nsid, long slba, int blocks, long prp1, long prp2,
-            long mptr, int flags, int refTag) {
+    public static void write(
+            MemorySegment s,
+            long offset,
+            int cid,
+            int nsid,
+            long slba,
+            int blocks,
+            long prp1,
+            long prp2,
+            long mptr,
+            int flags,
+            int refTag) {
         rw(s, offset, NvmOpcode.WRITE, cid, nsid, slba, blocks, prp1, prp2, mptr, flags, refTag);
     }
 
     /** Read or Write ({@code op}), as {@link #read}. */
-    public static void rw(MemorySegment s, long offset, NvmOpcode op, int cid, int nsid, long slba, int blocks, long prp1,
-            long prp2, long mptr, int flags, int refTag) {
-        Sqe.write(s, offset, op.value(), cid, nsid, mptr, prp1, prp2, (int) slba, (int) (slba >>> 32),
-                flags & 0xffff_0000 | (blocks - 1) & 0xffff, 0, refTag, 0);
+    public static void rw(
+            MemorySegment s,
+            long offset,
+            NvmOpcode op,
+            int cid,
+            int nsid,
+            long slba,
+            int blocks,
+            long prp1,
+            long prp2,
+            long mptr,
+            int flags,
+            int refTag) {
+        Sqe.write(
+                s,
+                offset,
+                op.value(),
+                cid,
+                nsid,
+                mptr,
+                prp1,
+                prp2,
+                (int) slba,
+                (int) (slba >>> 32),
+                flags & 0xffff_0000 | (blocks - 1) & 0xffff,
+                0,
+                refTag,
+                0);
     }
 
     /**
      * Write Zeroes of {@code blocks} (1 to 65536) at {@code slba}; {@code flags} as for Write
      * (with PRACT the controller generates the protection information) plus {@link #DEAC}.
      */
-    public static void writeZeroes(MemorySegment s, long offset, int cid, int nsid, long slba, int blocks, int flags,
-            int refTag) {
-        Sqe.write(s, offset, NvmOpcode.WRITE_ZEROES.value(), cid, nsid, 0, 0, 0, (int) slba, (int) (slba >>> 32),
-                flags & 0xffff_0000 | (blocks - 1) & 0xffff, 0, refTag, 0);
+    public static void writeZeroes(
+            MemorySegment s, long offset, int cid, int nsid, long slba, int blocks, int flags, int refTag) {
+        Sqe.write(
+                s,
+                offset,
+                NvmOpcode.WRITE_ZEROES.value(),
+                cid,
+                nsid,
+                0,
+                0,
+                0,
+                (int) slba,
+                (int) (slba >>> 32),
+                flags & 0xffff_0000 | (blocks - 1) & 0xffff,
+                0,
+                refTag,
+                0);
     }
 
     /** Flush of namespace {@code nsid}: volatile write cache to non-volatile media. */
@@ -76,10 +133,23 @@ public final class NvmCommands {
      * Dataset Management of {@code ranges} (1 to 256) {@link DsmRange}s at PRP1/PRP2 with
      * {@code attributes} ({@link #DSM_AD} to deallocate). CDW10: NR bits 7:0, 0's based.
      */
-    public static void datasetManagement(MemorySegment s, long offset, int cid, int nsid, int ranges, int attributes, long prp1,
-            long prp2) {
-        Sqe.write(s, offset, NvmOpcode.DATASET_MANAGEMENT.value(), cid, nsid, 0, prp1, prp2, (ranges - 1) & 0xff, attributes,
-                0, 0, 0, 0);
+    public static void datasetManagement(
+            MemorySegment s, long offset, int cid, int nsid, int ranges, int attributes, long prp1, long prp2) {
+        Sqe.write(
+                s,
+                offset,
+                NvmOpcode.DATASET_MANAGEMENT.value(),
+                cid,
+                nsid,
+                0,
+                prp1,
+                prp2,
+                (ranges - 1) & 0xff,
+                attributes,
+                0,
+                0,
+                0,
+                0);
     }
 
     // --- decoders, for a controller -------------------------------------------------------------

@@ -23,10 +23,8 @@ public final class PiTuple {
     private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    public static final StructLayout LAYOUT = Layouts.struct("pi_tuple", SIZE,
-            at(0, "guard", BE16),
-            at(2, "appTag", BE16),
-            at(4, "refTag", BE32));
+    public static final StructLayout LAYOUT =
+            Layouts.struct("pi_tuple", SIZE, at(0, "guard", BE16), at(2, "appTag", BE16), at(4, "refTag", BE32));
 
     private static final VarHandle GUARD = Layouts.handle(LAYOUT, "guard");
     private static final VarHandle APP_TAG = Layouts.handle(LAYOUT, "appTag");

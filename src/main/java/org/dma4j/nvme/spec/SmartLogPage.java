@@ -18,7 +18,9 @@ public final class SmartLogPage {
 
     public static final int SIZE = 512;
 
-    public static final StructLayout LAYOUT = Layouts.struct("smart_log", SIZE,
+    public static final StructLayout LAYOUT = Layouts.struct(
+            "smart_log",
+            SIZE,
             at(0, "criticalWarning", ValueLayout.JAVA_BYTE),
             at(1, "compositeTemperature", ValueLayout.JAVA_SHORT_UNALIGNED),
             at(3, "availableSpare", ValueLayout.JAVA_BYTE),

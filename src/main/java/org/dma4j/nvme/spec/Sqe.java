@@ -26,7 +26,9 @@ public final class Sqe {
     public static final int SIZE_LOG2 = 6;
 
     /** The layout; CDW0 is split into {@code opc}, {@code flags} (FUSE bits 1:0, PSDT bits 7:6) and {@code cid}. */
-    public static final StructLayout LAYOUT = Layouts.struct("sqe", SIZE,
+    public static final StructLayout LAYOUT = Layouts.struct(
+            "sqe",
+            SIZE,
             at(0, "opc", ValueLayout.JAVA_BYTE),
             at(1, "flags", ValueLayout.JAVA_BYTE),
             at(2, "cid", ValueLayout.JAVA_SHORT),
@@ -66,8 +68,21 @@ public final class Sqe {
      * Writes a whole entry at {@code offset}: FUSE 0 (not fused), PSDT 0 (PRPs), CDW2-3 0 and
      * the given fields. Allocates nothing.
      */
-    public static void write(MemorySegment s, long offset, int opcode, int cid, int nsid, long mptr, long prp1, long prp2,
-            int cdw10, int cdw11, int cdw12, int cdw13, int cdw14, int cdw15) {
+    public static void write(
+            MemorySegment s,
+            long offset,
+            int opcode,
+            int cid,
+            int nsid,
+            long mptr,
+            long prp1,
+            long prp2,
+            int cdw10,
+            int cdw11,
+            int cdw12,
+            int cdw13,
+            int cdw14,
+            int cdw15) {
         OPC.set(s, offset, (byte) opcode);
         FLAGS.set(s, offset, (byte) 0);
         CID.set(s, offset, (short) cid);

@@ -73,7 +73,10 @@ public enum StatusCode {
     ABORTED_BY_HOST(3, 0x71, "Command Aborted By Host");
 
     /** Status code types (SCT). */
-    public static final int GENERIC = 0, COMMAND_SPECIFIC = 1, MEDIA_AND_DATA_INTEGRITY = 2, PATH_RELATED = 3,
+    public static final int GENERIC = 0,
+            COMMAND_SPECIFIC = 1,
+            MEDIA_AND_DATA_INTEGRITY = 2,
+            PATH_RELATED = 3,
             VENDOR_SPECIFIC = 7;
     /** Do Not Retry, bit 14 of the status field. */
     public static final int DNR = 1 << 14;

@@ -74,25 +74,31 @@ class FakeEduStrictTest {
     @Test
     void aDmaOutsideTheBufferIsReportedNotACrash() {
         open(FakeDmaSpace.Mode.THROW, FakeEdu.Config.defaults());
-        try (DmaBuffer b = space.allocate(4096); DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (DmaBuffer b = space.allocate(4096);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             bar.write64(EduRegs.DMA_SRC, m.iova().value());
             bar.write64(EduRegs.DMA_DST, EduRegs.BUFFER + 4000);
             bar.write64(EduRegs.DMA_COUNT, 200);
             var f = assertThrows(DmaDebugFault.class, () -> bar.write32(EduRegs.DMA_CMD, EduRegs.CMD_START));
             assertEquals(DmaDebugFault.Kind.DEVICE_MISUSE, f.kind());
-            assertTrue(f.getMessage().contains("outside edu's buffer 0x40000-0x40fff (or empty, or reaches its last byte"),
+            assertTrue(
+                    f.getMessage().contains("outside edu's buffer 0x40000-0x40fff (or empty, or reaches its last byte"),
                     f.getMessage());
             waitIdle(bar); // the transfer ends, having done nothing
             bar.write64(EduRegs.DMA_DST, EduRegs.BUFFER);
             bar.write64(EduRegs.DMA_COUNT, 4096);
-            assertEquals(DmaDebugFault.Kind.DEVICE_MISUSE,
-                    assertThrows(DmaDebugFault.class, () -> bar.write32(EduRegs.DMA_CMD, EduRegs.CMD_START)).kind(),
+            assertEquals(
+                    DmaDebugFault.Kind.DEVICE_MISUSE,
+                    assertThrows(DmaDebugFault.class, () -> bar.write32(EduRegs.DMA_CMD, EduRegs.CMD_START))
+                            .kind(),
                     "QEMU 7.2 refuses a transfer that reaches the buffer's last byte");
             waitIdle(bar);
             bar.write64(EduRegs.DMA_COUNT, 0);
             bar.write64(EduRegs.DMA_DST, EduRegs.BUFFER);
-            assertEquals(DmaDebugFault.Kind.DEVICE_MISUSE,
-                    assertThrows(DmaDebugFault.class, () -> bar.write32(EduRegs.DMA_CMD, EduRegs.CMD_START)).kind(),
+            assertEquals(
+                    DmaDebugFault.Kind.DEVICE_MISUSE,
+                    assertThrows(DmaDebugFault.class, () -> bar.write32(EduRegs.DMA_CMD, EduRegs.CMD_START))
+                            .kind(),
                     "an empty transfer is fatal in QEMU 7.2 too");
             waitIdle(bar);
         }
@@ -103,27 +109,37 @@ class FakeEduStrictTest {
         open(FakeDmaSpace.Mode.THROW, FakeEdu.Config.defaults()); // 28 bits
         // A driver that believes the device drives 32 bits: dma4j maps where it is told.
         try (EduDevice edu = EduDevice.open(dev, EduDevice.Options.defaults().with(DmaMask.bits(32)));
-             DmaBuffer b = space.allocate(4096);
-             DmaMapping high = space.mapAt(b, Iova.of(0x1000_0000L), DmaDirection.BIDIRECTIONAL)) {
+                DmaBuffer b = space.allocate(4096);
+                DmaMapping high = space.mapAt(b, Iova.of(0x1000_0000L), DmaDirection.BIDIRECTIONAL)) {
             var f = assertThrows(DmaDebugFault.class, () -> edu.toDevice(high, 0, 0, 64));
             assertEquals(DmaDebugFault.Kind.ABOVE_DMA_MASK, f.kind());
-            assertTrue(f.getMessage().contains("host address 0x10000000 above the device's DMA mask 0xfffffff: edu clamps it"
-                    + " to 0x0"), f.getMessage());
+            assertTrue(
+                    f.getMessage()
+                            .contains("host address 0x10000000 above the device's DMA mask 0xfffffff: edu clamps it"
+                                    + " to 0x0"),
+                    f.getMessage());
         }
     }
 
     @Test
     void writesWhileBusyAreReportedAsQemuDropsThem() {
-        open(FakeDmaSpace.Mode.THROW, FakeEdu.Config.defaults().withLatency(Duration.ofSeconds(1), Duration.ofSeconds(1)));
-        try (DmaBuffer b = space.allocate(4096); DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        open(
+                FakeDmaSpace.Mode.THROW,
+                FakeEdu.Config.defaults().withLatency(Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        try (DmaBuffer b = space.allocate(4096);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             bar.write64(EduRegs.DMA_SRC, m.iova().value());
             bar.write64(EduRegs.DMA_DST, EduRegs.BUFFER);
             bar.write64(EduRegs.DMA_COUNT, 16);
             bar.write32(EduRegs.DMA_CMD, EduRegs.CMD_START);
-            assertEquals(DmaDebugFault.Kind.DEVICE_MISUSE,
-                    assertThrows(DmaDebugFault.class, () -> bar.write64(EduRegs.DMA_SRC, 0)).kind());
-            assertEquals(DmaDebugFault.Kind.DEVICE_MISUSE,
-                    assertThrows(DmaDebugFault.class, () -> bar.write32(EduRegs.DMA_CMD, EduRegs.CMD_START)).kind());
+            assertEquals(
+                    DmaDebugFault.Kind.DEVICE_MISUSE,
+                    assertThrows(DmaDebugFault.class, () -> bar.write64(EduRegs.DMA_SRC, 0))
+                            .kind());
+            assertEquals(
+                    DmaDebugFault.Kind.DEVICE_MISUSE,
+                    assertThrows(DmaDebugFault.class, () -> bar.write32(EduRegs.DMA_CMD, EduRegs.CMD_START))
+                            .kind());
             bar.write32(EduRegs.FACTORIAL, 5);
             var f = assertThrows(DmaDebugFault.class, () -> bar.write32(EduRegs.FACTORIAL, 6));
             assertTrue(f.getMessage().contains("written while the last one still computes"), f.getMessage());
@@ -147,7 +163,8 @@ class FakeEduStrictTest {
     @Test
     void theTransferLandsOnlyWhenTheDeviceSaysItIsDone() {
         open(FakeDmaSpace.Mode.THROW, FakeEdu.Config.defaults().withLatency(Duration.ofMillis(300), Duration.ZERO));
-        try (DmaBuffer b = space.allocate(4096); DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
+        try (DmaBuffer b = space.allocate(4096);
+                DmaMapping m = space.map(b, DmaDirection.BIDIRECTIONAL)) {
             bar.write64(EduRegs.DMA_SRC, EduRegs.BUFFER);
             bar.write64(EduRegs.DMA_DST, m.iova().value());
             bar.write64(EduRegs.DMA_COUNT, 4095);
@@ -155,7 +172,10 @@ class FakeEduStrictTest {
             bar.write32(EduRegs.DMA_CMD, EduRegs.CMD_START | EduRegs.CMD_TO_RAM);
             assertEquals(0x77, m.memory().get(ValueLayout.JAVA_BYTE, 0), "a driver that does not wait reads old bytes");
             waitIdle(bar);
-            assertArrayEquals(new byte[4095], m.memory().asSlice(0, 4095).toArray(ValueLayout.JAVA_BYTE), "the (zeroed) buffer arrived");
+            assertArrayEquals(
+                    new byte[4095],
+                    m.memory().asSlice(0, 4095).toArray(ValueLayout.JAVA_BYTE),
+                    "the (zeroed) buffer arrived");
         }
     }
 

@@ -90,7 +90,8 @@ class CqeDecodingTest {
             s.fill((byte) 0xee);
             Cqe.writeHead(s, 0, 0x0007_0007, 0, 5, 1);
             Cqe.writeDw3(s, 0, 0xffff, StatusCode.INVALID_FIELD.withDnr(), 1);
-            assertArrayEquals(HexFormat.of().parseHex("07000700" + "00000000" + "05000100" + "ffff0580"),
+            assertArrayEquals(
+                    HexFormat.of().parseHex("07000700" + "00000000" + "05000100" + "ffff0580"),
                     s.toArray(ValueLayout.JAVA_BYTE));
         }
     }
@@ -108,7 +109,12 @@ class CqeDecodingTest {
         assertEquals(0x10c, StatusCode.INVALID_QUEUE_DELETION.field());
         assertEquals(0x080, StatusCode.LBA_OUT_OF_RANGE.field());
         assertNull(StatusCode.of(0, 0x7f), "an unknown code has no constant");
-        assertEquals(StatusCode.values().length, java.util.Arrays.stream(StatusCode.values()).map(StatusCode::field).distinct().count(),
+        assertEquals(
+                StatusCode.values().length,
+                java.util.Arrays.stream(StatusCode.values())
+                        .map(StatusCode::field)
+                        .distinct()
+                        .count(),
                 "no two constants share a code");
     }
 }

@@ -36,8 +36,12 @@ class SqeEncodingTest {
     private void assertEntry(String expected) {
         byte[] want = HexFormat.of().parseHex(expected.replaceAll("[\\s|]", ""));
         assertEquals(64, want.length, "the expected entry is 64 bytes");
-        assertArrayEquals(want, sq.asSlice(Sqe.SIZE, Sqe.SIZE).toArray(ValueLayout.JAVA_BYTE),
-                () -> "entry was " + HexFormat.of().formatHex(sq.asSlice(Sqe.SIZE, Sqe.SIZE).toArray(ValueLayout.JAVA_BYTE)));
+        assertArrayEquals(
+                want,
+                sq.asSlice(Sqe.SIZE, Sqe.SIZE).toArray(ValueLayout.JAVA_BYTE),
+                () -> "entry was "
+                        + HexFormat.of()
+                                .formatHex(sq.asSlice(Sqe.SIZE, Sqe.SIZE).toArray(ValueLayout.JAVA_BYTE)));
         for (long i = 0; i < Sqe.SIZE; i++) {
             assertEquals((byte) 0xaa, sq.get(ValueLayout.JAVA_BYTE, i), "the slot before is untouched");
         }
@@ -183,8 +187,18 @@ class SqeEncodingTest {
     void writeWithProtectionInformationAndMetadataPointer() {
         // 65536 blocks (NLB FFFFh), PRACT + PRCHK guard and reference tag (bits 29, 28, 26: 3400_0000h),
         // ILBRT 10h, MPTR 9000h, PRP2 a PRP list at A000h.
-        NvmCommands.write(sq, slot(), 0xffff, 2, 0x10, 65536, 0x4000, 0xa000, 0x9000,
-                NvmCommands.PRACT | NvmCommands.PRCHK_GUARD | NvmCommands.PRCHK_REFTAG, 0x10);
+        NvmCommands.write(
+                sq,
+                slot(),
+                0xffff,
+                2,
+                0x10,
+                65536,
+                0x4000,
+                0xa000,
+                0x9000,
+                NvmCommands.PRACT | NvmCommands.PRCHK_GUARD | NvmCommands.PRCHK_REFTAG,
+                0x10);
         assertEntry("""
                 01 00 ff ff  02 00 00 00  00 00 00 00  00 00 00 00
                 00 90 00 00  00 00 00 00  00 40 00 00  00 00 00 00
@@ -218,8 +232,9 @@ class SqeEncodingTest {
     @Test
     void decodersReadWhatTheSpecificationPlacesWhere() {
         // A Create I/O CQ and a Write put together by hand, byte by byte.
-        byte[] cq = HexFormat.of().parseHex("05000900" + "00".repeat(20) + "0030000000000000" + "00".repeat(8)
-                + "0200ff00" + "03000400" + "00".repeat(16));
+        byte[] cq = HexFormat.of()
+                .parseHex("05000900" + "00".repeat(20) + "0030000000000000" + "00".repeat(8) + "0200ff00" + "03000400"
+                        + "00".repeat(16));
         MemorySegment e = arena.allocate(64, 8).copyFrom(MemorySegment.ofArray(cq));
         assertEquals(0x05, Sqe.opcode(e, 0));
         assertEquals(9, Sqe.cid(e, 0));
@@ -231,9 +246,10 @@ class SqeEncodingTest {
         assertEquals(4, AdminCommands.interruptVector(e, 0));
         assertEquals(4, AdminCommands.completionQueueId(e, 0)); // the same bits, read as Create I/O SQ's CQID
 
-        byte[] w = HexFormat.of().parseHex("0140" + "0700" + "01000000" + "00".repeat(8) + "0090000000000000"
-                + "0040000000000000" + "0000000000000000" + "78563412" + "01000000" + "07000018" + "00000000"
-                + "efbeadde" + "3412ffff");
+        byte[] w = HexFormat.of()
+                .parseHex("0140" + "0700" + "01000000" + "00".repeat(8) + "0090000000000000"
+                        + "0040000000000000" + "0000000000000000" + "78563412" + "01000000" + "07000018" + "00000000"
+                        + "efbeadde" + "3412ffff");
         MemorySegment e2 = arena.allocate(64, 8).copyFrom(MemorySegment.ofArray(w));
         assertEquals(0x01, Sqe.opcode(e2, 0));
         assertEquals(0x40, Sqe.flags(e2, 0), "PSDT 01b");
