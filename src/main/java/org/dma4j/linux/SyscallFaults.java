@@ -66,7 +66,8 @@ public final class SyscallFaults {
 
     private static synchronized Session open(int n, int errno, Set<Kind> kinds) {
         if (active != null) {
-            throw new IllegalStateException("a syscall fault-injection session is already open on " + active.thread);
+            throw new org.dma4j.StateException(
+                    "a syscall fault-injection session is already open on " + active.thread + "; close it first");
         }
         Session s = new Session(Thread.currentThread(), n, errno, EnumSet.copyOf(kinds));
         active = s;

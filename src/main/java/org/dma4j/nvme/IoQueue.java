@@ -1,6 +1,7 @@
 package org.dma4j.nvme;
 
 import java.util.concurrent.CompletableFuture;
+import org.dma4j.ConcurrentUseException;
 import org.dma4j.StateException;
 import org.dma4j.iommu.DmaMapException;
 import org.dma4j.iommu.DmaMapping;
@@ -31,7 +32,9 @@ import org.dma4j.nvme.spec.NvmOpcode;
  * <p>Threading: a queue belongs to one thread at a time (hand it over with a happens-before,
  * e.g. a thread start). Only that thread submits, polls and runs synchronous commands; a
  * completion handler runs on it, inside {@code poll}, and so do the futures' completions and
- * their dependent stages (unless given an executor). Other threads use other queues. After a
+ * their dependent stages (unless given an executor). Other threads use other queues: a second
+ * thread submitting or polling while the owner is inside submit or poll gets a
+ * {@link ConcurrentUseException} (best-effort, without a lock) rather than a corrupted queue. After a
  * controller reset the queue is re-created (same qid, size and memory) on its owner's next use,
  * and the commands it had outstanding fail with {@link NvmeException.Reset} (a handler sees
  * {@link CompletionHandler#RESET}). {@link #close()} deletes the queue pair from the controller;
@@ -43,6 +46,10 @@ public final class IoQueue implements AutoCloseable {
     private final QueuePair qp;
     private final long maxTransfer;
     private boolean closed;
+    /** The thread inside submit or poll, and how deep (a handler may submit): plain fields, a best-effort check. */
+    private Thread user;
+
+    private int depth;
 
     IoQueue(NvmeController controller, QueuePair qp) {
         this.controller = controller;
@@ -173,6 +180,25 @@ public final class IoQueue implements AutoCloseable {
             long mdOffset,
             byte how,
             CompletableFuture<Void> future) {
+        enter();
+        try {
+            return submitOwned(op, ns, lba, blocks, buf, offset, md, mdOffset, how, future);
+        } finally {
+            exit();
+        }
+    }
+
+    private int submitOwned(
+            NvmOpcode op,
+            Namespace ns,
+            long lba,
+            int blocks,
+            DmaMapping buf,
+            long offset,
+            DmaMapping md,
+            long mdOffset,
+            byte how,
+            CompletableFuture<Void> future) {
         int opc = op.value();
         ensureOpen();
         ns.checkSupported(); // before anything reaches the controller
@@ -285,9 +311,14 @@ public final class IoQueue implements AutoCloseable {
             throw new IllegalArgumentException(
                     "poll needs a CompletionHandler; poll() records completions for isDone instead");
         }
-        ensureOpen();
-        revive();
-        return qp.poll(handler, Integer.MAX_VALUE);
+        enter();
+        try {
+            ensureOpen();
+            revive();
+            return qp.poll(handler, Integer.MAX_VALUE);
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -301,17 +332,19 @@ public final class IoQueue implements AutoCloseable {
             throw new IllegalArgumentException("statuses has room for " + statuses.length + " completions, cids for "
                     + cids.length + "; give it at least as many");
         }
-        ensureOpen();
-        revive();
-        batch.cids = cids;
-        batch.statuses = statuses;
-        batch.n = 0;
+        enter();
         try {
+            ensureOpen();
+            revive();
+            batch.cids = cids;
+            batch.statuses = statuses;
+            batch.n = 0;
             qp.poll(batch, cids.length);
             return batch.n;
         } finally {
             batch.cids = null;
             batch.statuses = null;
+            exit();
         }
     }
 
@@ -354,9 +387,14 @@ public final class IoQueue implements AutoCloseable {
      * the same work without the caller scanning for done commands.
      */
     public int poll() {
-        ensureOpen();
-        revive();
-        return qp.poll();
+        enter();
+        try {
+            ensureOpen();
+            revive();
+            return qp.poll();
+        } finally {
+            exit();
+        }
     }
 
     /** Whether command {@code cid} has completed (and was recorded by {@link #poll()} or a synchronous command). */
@@ -469,6 +507,30 @@ public final class IoQueue implements AutoCloseable {
 
     static String name(int opc) {
         return NvmOpcode.nameOf(opc);
+    }
+
+    /**
+     * Marks this thread as inside submit or poll; another thread already inside is a
+     * {@link ConcurrentUseException}, not a corrupted queue. Plain fields: no lock and no fence on
+     * the hot path, so the check is best-effort (as {@link java.util.ConcurrentModificationException}),
+     * which is enough to catch a queue shared between threads.
+     */
+    private void enter() {
+        Thread me = Thread.currentThread();
+        Thread other = user;
+        if (other != null && other != me) {
+            throw new ConcurrentUseException("I/O queue " + qp.qid + " is in use by thread '" + other.getName()
+                    + "' while '" + me.getName() + "' submits or polls; a queue belongs to one thread at a time:"
+                    + " create one queue per thread, or hand it over (thread start, lock, concurrent queue)");
+        }
+        user = me;
+        depth++;
+    }
+
+    private void exit() {
+        if (--depth == 0) {
+            user = null;
+        }
     }
 
     private void ensureOpen() {

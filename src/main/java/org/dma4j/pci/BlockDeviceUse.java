@@ -1,7 +1,6 @@
 package org.dma4j.pci;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +45,7 @@ final class BlockDeviceUse {
                 h.forEach(holder -> out.add("/dev/" + name + " is held by " + holder.getFileName()
                         + " (device-mapper, md RAID or another stacking driver)"));
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new PciSetupException("cannot tell whether the device's disks are in use: " + e.getMessage(), e);
             }
         }
         return out;
@@ -60,7 +59,7 @@ final class BlockDeviceUse {
                             && Files.isDirectory(p.resolve("holders")))
                     .toList();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new PciSetupException("cannot tell whether the device's disks are in use: " + e.getMessage(), e);
         }
     }
 
@@ -68,7 +67,7 @@ final class BlockDeviceUse {
         try {
             return Files.exists(p) ? Files.readAllLines(p) : List.of();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new PciSetupException("cannot tell whether the device's disks are in use: " + e.getMessage(), e);
         }
     }
 
@@ -76,7 +75,7 @@ final class BlockDeviceUse {
         try {
             return Files.readString(p).trim();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new PciSetupException("cannot tell whether the device's disks are in use: " + e.getMessage(), e);
         }
     }
 }

@@ -15,6 +15,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.dma4j.ConcurrentUseException;
 import org.dma4j.fake.FakeDmaSpace;
 import org.dma4j.fake.FakeNvme;
 import org.dma4j.fake.FakePciDevice;
@@ -272,6 +277,64 @@ class IoQueueCompletionTest {
         try (IoQueue q = ctrl.createIoQueue(8)) {
             var e = spoiled(q, 10, q.qid() + 1);
             assertTrue(e.getMessage().contains("names another submission queue"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aSecondThreadUsingTheQueueWhileItsOwnerPollsIsATypedError() throws Exception {
+        try (IoQueue q = ctrl.createIoQueue(8)) {
+            int cid = q.submitRead(ns, 0, 1, m, 0);
+            CountDownLatch inside = new CountDownLatch(1);
+            CountDownLatch tried = new CountDownLatch(1);
+            AtomicReference<Throwable> other = new AtomicReference<>();
+            Thread intruder = new Thread(
+                    () -> {
+                        try {
+                            inside.await(5, TimeUnit.SECONDS);
+                            q.submitRead(ns, 1, 1, m, 0);
+                        } catch (Throwable e) {
+                            other.set(e);
+                        } finally {
+                            tried.countDown();
+                        }
+                    },
+                    "intruder");
+            intruder.start();
+            assertEquals(1, q.poll((c, status, result) -> {
+                seen.add(new int[] {c, status, result});
+                inside.countDown();
+                try {
+                    tried.await(5, TimeUnit.SECONDS); // the owner is inside poll while the intruder submits
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            intruder.join(5000);
+            var e = assertInstanceOf(ConcurrentUseException.class, other.get());
+            assertTrue(
+                    e.getMessage()
+                            .contains("is in use by thread '"
+                                    + Thread.currentThread().getName() + "' while 'intruder'"),
+                    e.getMessage());
+            assertEquals(Set.of(cid), seenCids());
+            assertEquals(7, q.free(), "the intruder took no command identifier");
+        }
+    }
+
+    @Test
+    void aQueueHandedToAnotherThreadKeepsWorking() throws Exception {
+        try (IoQueue q = ctrl.createIoQueue(8)) {
+            int cid = q.submitRead(ns, 0, 1, m, 0);
+            AtomicInteger polled = new AtomicInteger(-1);
+            Thread next = new Thread(() -> polled.set(q.poll(record))); // start() hands the queue over
+            next.start();
+            next.join(5000);
+            assertEquals(1, polled.get());
+            assertEquals(Set.of(cid), seenCids());
+            seen.clear();
+            int again = q.submitRead(ns, 1, 1, m, 0); // and back, after join()
+            assertEquals(1, q.poll(record));
+            assertEquals(Set.of(again), seenCids());
         }
     }
 
