@@ -36,8 +36,7 @@ final class MyEdu implements AutoCloseable {
         this.bar = device.bar(0);
         int id = bar.read32(ID);
         if ((id & 0xffff) != 0x00ed) { // validate what the device says before believing it
-            throw new Dma4jException(
-                    device.address() + ": identification 0x" + Integer.toHexString(id) + ", not 0xRRrr00ed");
+            throw new Dma4jException(device.address() + ": identification 0x" + Integer.toHexString(id) + ", not 0xRRrr00ed");
         }
         device.setDmaMask(DmaMask.bits(28)); // edu drives 28 address bits: IOVAs are chosen below 2^28
         this.irq = interrupts == null ? null : device.enableInterrupts(interrupts, 1);
@@ -55,10 +54,7 @@ final class MyEdu implements AutoCloseable {
     // guide:begin dma
     /** RAM -> the device's buffer: {@code count} bytes from the start of {@code from}. */
     void toDevice(DmaMapping from, int count) {
-        if (count <= 0
-                || count > 4095
-                || count > from.length()
-                || !device.dmaMask().covers(from.iova(), count)) {
+        if (count <= 0 || count > 4095 || count > from.length() || !device.dmaMask().covers(from.iova(), count)) {
             // QEMU 7.2 stops the machine on a DMA outside the buffer, or reaching its last byte
             throw new IllegalArgumentException("check before the device sees it: 1 to 4095 bytes");
         }
@@ -70,10 +66,7 @@ final class MyEdu implements AutoCloseable {
 
     /** The device's buffer -> RAM. */
     void fromDevice(DmaMapping to, int count) {
-        if (count <= 0
-                || count > 4095
-                || count > to.length()
-                || !device.dmaMask().covers(to.iova(), count)) {
+        if (count <= 0 || count > 4095 || count > to.length() || !device.dmaMask().covers(to.iova(), count)) {
             throw new IllegalArgumentException("check before the device sees it");
         }
         bar.write64(DMA_SRC, BUFFER);
@@ -104,7 +97,7 @@ final class MyEdu implements AutoCloseable {
             }
             if (irq.await(0, Duration.ofNanos(left)) > 0 && (bar.read32(IRQ_STATUS) & IRQ_DMA) != 0) {
                 bar.write32(IRQ_ACK, IRQ_DMA); // clear the cause in the device first,
-                irq.unmask(0); // then let INTx fire again (a no-op for MSI)
+                irq.unmask(0);                  // then let INTx fire again (a no-op for MSI)
                 return;
             }
         }

@@ -49,7 +49,7 @@ final class MyEduModel implements DeviceModel {
             case 0x88 -> dst = value;
             case 0x90 -> count = value;
             case 0x98 -> run(value);
-            default -> {}
+            default -> { }
         }
     }
 

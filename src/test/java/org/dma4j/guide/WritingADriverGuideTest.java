@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
  */
 class WritingADriverGuideTest {
     private static final Path GUIDE = Path.of("docs/writing-a-driver.md");
-    private static final Pattern SNIPPET =
-            Pattern.compile("<!-- snippet: ([^#]+)#([\\w-]+) -->\\n```java\\n(.*?)```", Pattern.DOTALL);
+    private static final Pattern SNIPPET = Pattern.compile("<!-- snippet: ([^#]+)#([\\w-]+) -->\\n```java\\n(.*?)```",
+            Pattern.DOTALL);
     private static final Pattern BEGIN = Pattern.compile("^\\s*// guide:begin ([\\w-]+)$");
 
     /** The lines of {@code file} between its markers for {@code region}, with their common indentation removed. */
@@ -40,10 +40,7 @@ class WritingADriverGuideTest {
         int end = lines.stream().map(String::strip).toList().indexOf("// guide:end " + region);
         assertTrue(begin >= 0 && end > begin, file + " has no region " + region);
         List<String> body = lines.subList(begin + 1, end);
-        int indent = body.stream()
-                .filter(l -> !l.isBlank())
-                .mapToInt(l -> l.length() - l.stripLeading().length())
-                .min()
+        int indent = body.stream().filter(l -> !l.isBlank()).mapToInt(l -> l.length() - l.stripLeading().length()).min()
                 .orElse(0);
         StringBuilder out = new StringBuilder();
         for (String l : body) {
@@ -59,17 +56,12 @@ class WritingADriverGuideTest {
         Matcher m = SNIPPET.matcher(guide);
         while (m.find()) {
             Path file = Path.of(m.group(1));
-            assertEquals(
-                    region(file, m.group(2)),
-                    m.group(3),
-                    "the guide's snippet " + m.group(1) + "#" + m.group(2)
-                            + " differs from its source; copy the region into the guide again");
+            assertEquals(region(file, m.group(2)), m.group(3), "the guide's snippet " + m.group(1) + "#" + m.group(2)
+                    + " differs from its source; copy the region into the guide again");
             quoted.add(m.group(1) + "#" + m.group(2));
         }
         assertEquals(8, quoted.size(), "snippets in the guide: " + quoted);
-        assertEquals(
-                quoted.size(),
-                countJavaBlocks(guide),
+        assertEquals(quoted.size(), countJavaBlocks(guide),
                 "a java block in the guide without a snippet marker (every Java snippet must be compiled)");
         Set<String> regions = new LinkedHashSet<>();
         try (Stream<Path> files = Files.list(Path.of("src/test/java/org/dma4j/guide"))) {
@@ -94,22 +86,17 @@ class WritingADriverGuideTest {
     @Test
     void everyDma4jCommandInTheGuideExists() throws Exception {
         String guide = Files.readString(GUIDE, StandardCharsets.UTF_8);
-        List<String> commands =
-                guide.lines().filter(l -> l.startsWith("$ dma4j ")).toList();
+        List<String> commands = guide.lines().filter(l -> l.startsWith("$ dma4j ")).toList();
         assertEquals(4, commands.size(), commands.toString());
-        Method run = Class.forName("org.dma4j.cli.Main")
-                .getDeclaredMethod("run", List.class, PrintStream.class, PrintStream.class);
+        Method run = Class.forName("org.dma4j.cli.Main").getDeclaredMethod("run", List.class, PrintStream.class,
+                PrintStream.class);
         run.setAccessible(true);
         for (String c : commands) {
-            List<String> args = new ArrayList<>(
-                    Arrays.asList(c.substring("$ dma4j ".length()).split(" ")));
+            List<String> args = new ArrayList<>(Arrays.asList(c.substring("$ dma4j ".length()).split(" ")));
             args.add("--help"); // parsed as the user types it, run as help: nothing opens a device here
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int rc = (int) run.invoke(
-                    null,
-                    args,
-                    new PrintStream(out, true, StandardCharsets.UTF_8),
+            int rc = (int) run.invoke(null, args, new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
             assertEquals(0, rc, c + ": " + err.toString(StandardCharsets.UTF_8));
             assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: dma4j "), c);

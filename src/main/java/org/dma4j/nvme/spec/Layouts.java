@@ -8,7 +8,6 @@ import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.dma4j.Dma4jException;
 
 /** Struct layouts written as the specification's tables are: a byte offset and a field per row, gaps padded. */
 final class Layouts {
@@ -35,8 +34,9 @@ final class Layouts {
         long pos = 0;
         for (Field f : fields) {
             if (f.offset() < pos) {
-                throw new Dma4jException(name + "." + f.layout().name().orElseThrow() + " at " + f.offset()
-                        + " overlaps the field before it (ends at " + pos + ")");
+                throw new IllegalArgumentException(
+                        name + "." + f.layout().name().orElseThrow() + " at " + f.offset()
+                                + " overlaps the field before it (ends at " + pos + ")");
             }
             if (f.offset() > pos) {
                 members.add(MemoryLayout.paddingLayout(f.offset() - pos));
@@ -45,7 +45,7 @@ final class Layouts {
             pos = f.offset() + f.layout().byteSize();
         }
         if (pos > size) {
-            throw new Dma4jException(name + " fields end at " + pos + ", past its " + size + " bytes");
+            throw new IllegalArgumentException(name + " fields end at " + pos + ", past its " + size + " bytes");
         }
         if (pos < size) {
             members.add(MemoryLayout.paddingLayout(size - pos));
