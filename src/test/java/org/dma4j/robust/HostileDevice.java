@@ -157,14 +157,17 @@ record HostileDevice(List<Corruption> corruptions) {
             }
             try (c) {
                 c.setShutdownTimeout(Duration.ofMillis(100));
-                session(c, space);
+                // A corrupted Identify Namespace is a device lying about its own format (its data moves
+                // by the format it really has): the driver cannot tell, so only errors are checked then.
+                boolean formatLies = corruptions.stream().anyMatch(x -> x instanceof IdentifyByte b && b.cns() == 0);
+                session(c, space, !formatLies);
             } catch (org.dma4j.Dma4jException e) {
                 // refused, by name: fine
             }
         }
     }
 
-    private static void session(NvmeController c, FakeDmaSpace space) {
+    private static void session(NvmeController c, FakeDmaSpace space, boolean checkData) {
         List<Namespace> all = c.namespaces();
         for (Namespace ns : all) {
             if (!ns.isSupported() || ns.separateMetadataSize() != 0 || ns.blockSize() > 64 * 1024) {
@@ -182,7 +185,7 @@ record HostileDevice(List<Corruption> corruptions) {
                 q.write(ns, lba, 2, m, 0);
                 seg.fill((byte) 0);
                 q.read(ns, lba, 2, m, 0);
-                for (long i = 0; i < bytes; i += 8) {
+                for (long i = 0; checkData && i < bytes; i += 8) {
                     if (seg.get(ValueLayout.JAVA_LONG, i) != i * 0x9e3779b97f4a7c15L) {
                         throw new AssertionError("read back different data at byte " + i + " of namespace " + ns.nsid()
                                 + " although every command succeeded");
