@@ -121,6 +121,30 @@ public final class Guest {
         return out;
     }
 
+    /** Where p2p guest tests leave what the host must find in ivshmem.bin: one line per test, "name offset length sha256". */
+    public static final String P2P_EXPECTED = "p2p-expected.txt";
+
+    /**
+     * Records that {@code bytes} must be at {@code offset} of ivshmem's backing file, for
+     * GuestSuiteIT to check on the host after the guest has gone.
+     */
+    public static void expectInIvshmemFile(String test, long offset, byte[] bytes) {
+        try {
+            String sha = java.util.HexFormat.of()
+                    .formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+            Files.writeString(
+                    resultsDir().resolve(P2P_EXPECTED),
+                    test + " " + offset + " " + bytes.length + " " + sha + "\n",
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The rig's results directory, shared with the host at the same path ({@code tools/hil --results}). */
     public static Path resultsDir() {
         String dir = System.getenv("DMA4J_HIL_RESULTS");

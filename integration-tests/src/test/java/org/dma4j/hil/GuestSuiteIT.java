@@ -63,7 +63,8 @@ class GuestSuiteIT {
     static final java.util.Map<String, List<String>> EDU = java.util.Map.of(
             "type1", List.of("--edu", "", "--edu", "dma_mask=0x3ffffff"),
             "iommufd", List.of("--edu", ""),
-            "noiommu", List.of("--edu", "dma_mask=0xffffffff", "--edu", "dma_mask=0x3fffffff"));
+            "noiommu", List.of("--edu", "dma_mask=0xffffffff", "--edu", "dma_mask=0x3fffffff"),
+            "p2p", List.of("--edu", "")); // edu's default mask: Type1EduP2pTest
 
     @ParameterizedTest(name = "guest suite: {0}")
     @ValueSource(strings = {"type1", "iommufd", "noiommu", "nvmesetups", "nvmemeta", "p2p"})
@@ -130,8 +131,8 @@ class GuestSuiteIT {
         }
     }
 
-    /** What Type1P2pTest leaves: one line per test, "name offset length sha256" of what must be in ivshmem.bin. */
-    static final String P2P_EXPECTED = "p2p-expected.txt";
+    /** What the p2p tests leave (Guest.expectInIvshmemFile): one line per test, "name offset length sha256". */
+    static final String P2P_EXPECTED = Guest.P2P_EXPECTED;
 
     /**
      * The peer-to-peer bytes, checked where the guest cannot fake them: in the file QEMU's
@@ -141,7 +142,12 @@ class GuestSuiteIT {
         Path expected = results.resolve(P2P_EXPECTED);
         assertTrue(Files.exists(expected), "the p2p guest left no " + expected);
         List<String> lines = Files.readAllLines(expected);
-        assertTrue(lines.size() >= 2, "expected the read-into and write-from BAR tests in " + expected + ": " + lines);
+        for (String test : List.of(
+                "nvmeReadsBlocksIntoThePeersBar", "nvmeWritesBlocksFromThePeersBar", "eduCopiesFromRamIntoTheBar")) {
+            assertTrue(
+                    lines.stream().anyMatch(l -> l.startsWith(test + " ")),
+                    "no " + test + " in " + expected + ": " + lines);
+        }
         byte[] file = Files.readAllBytes(results.resolve("ivshmem.bin"));
         for (String line : lines) {
             String[] f = line.split(" ");

@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import java.util.function.Consumer;
+import org.dma4j.edu.EduDevice;
 import org.dma4j.hil.Guest;
 import org.dma4j.iommu.Backend;
 import org.dma4j.iommu.DmaAttr;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * container (two IOMMU groups) and on one iommufd IOAS. A mapping made before the second device
  * joined serves the controller after it joined and after it left. ivshmem's BAR maps into the
  * type1 container and is refused on the IOAS, with the reason (kernel 6.12's IOMMU_IOAS_MAP
- * cannot map MMIO from a user address).
+ * cannot map MMIO from a user address). With edu in the container too, the NVMe controller reads
+ * blocks into the BAR and edu copies them from there into RAM.
  */
 @Tag("p2p")
 class OneSpaceGuestTest {
@@ -82,6 +84,56 @@ class OneSpaceGuestTest {
                             "the BAR of one device, mapped in the shared space");
                 }
             });
+        }
+    }
+
+    /**
+     * Three devices in one type1 container: the NVMe controller reads blocks into ivshmem's BAR
+     * (mapped MMIO), and edu copies them from the BAR through its buffer into RAM. edu joins
+     * first, so that its 28-bit mask holds for every IOVA of the space.
+     */
+    @Test
+    void type1NvmeIntoTheBarThenEduIntoRam() {
+        Guest.require("p2p");
+        int bytes = 4092; // whole dwords below QEMU 7.2's 4095-byte edu transfer limit
+        long barOffset = 0x90000; // apart from the other p2p tests' regions
+        byte[] data = random(4, 4096);
+        String eduBdf = Guest.eduBdfs().get(0);
+        try (DmaSpace space = DmaSpaces.open(Backend.TYPE1, eduBdf)) {
+            VfioPciDevice eduPci = VfioPciDevice.open(PciAddress.parse(eduBdf), space);
+            VfioPciDevice nvme = null;
+            VfioPciDevice ivshmem = null;
+            try (EduDevice edu = EduDevice.open(eduPci, EduDevice.Options.defaults())) {
+                nvme = VfioPciDevice.open(PciAddress.parse(Guest.nvmeBdf()), space);
+                ivshmem = VfioPciDevice.open(PciAddress.parse(Guest.ivshmemBdf()), space);
+                ivshmem.configWrite(
+                        PciDevice.COMMAND, 2, ivshmem.configRead(PciDevice.COMMAND, 2) | PciDevice.COMMAND_MEMORY);
+                try (NvmeController ctrl = NvmeController.open(nvme);
+                        IoQueue q = ctrl.createIoQueue(8);
+                        DmaBuffer ram = space.allocate(4096);
+                        DmaMapping out = space.map(ram, DmaDirection.BIDIRECTIONAL);
+                        DmaMapping bar = space.map(ivshmem.barMemory(2), DmaDirection.BIDIRECTIONAL, DmaAttr.MMIO)) {
+                    Namespace ns = ctrl.namespaces().get(0);
+                    ram.segment().copyFrom(MemorySegment.ofArray(data));
+                    q.write(ns, 32, 4096 / ns.blockSize(), out, 0);
+                    ram.segment().fill((byte) 0);
+                    q.read(ns, 32, 4096 / ns.blockSize(), bar, barOffset); // NVMe -> BAR
+                    edu.toDevice(bar, barOffset, 0, bytes); // BAR -> edu
+                    edu.fromDevice(0, out, 0, bytes); // edu -> RAM
+                    assertArrayEquals(
+                            java.util.Arrays.copyOf(data, bytes),
+                            ram.segment().asSlice(0, bytes).toArray(ValueLayout.JAVA_BYTE),
+                            "NVMe -> BAR -> edu -> RAM");
+                }
+            } finally {
+                if (ivshmem != null) {
+                    ivshmem.close();
+                }
+                if (nvme != null) {
+                    nvme.close();
+                }
+                eduPci.close();
+            }
         }
     }
 

@@ -1,13 +1,6 @@
 package org.dma4j.nvme;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import org.dma4j.hil.Guest;
 import org.dma4j.iommu.DmaSpaces;
 import org.dma4j.iommu.VfioType1Space;
@@ -26,9 +19,6 @@ import org.junit.jupiter.api.Tag;
  */
 @Tag("p2p")
 class Type1P2pTest extends P2pContract {
-    /** Where the guest leaves what the host must find in ivshmem.bin: one line per test, "name offset length sha256". */
-    static final String EXPECTED = "p2p-expected.txt";
-
     @Override
     protected PciDevice openNvme() {
         Guest.require("p2p");
@@ -59,18 +49,6 @@ class Type1P2pTest extends P2pContract {
 
     @Override
     protected void expectInBackingFile(String test, long offset, byte[] bytes) {
-        try {
-            String sha = HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-            Files.writeString(
-                    Guest.resultsDir().resolve(EXPECTED),
-                    test + " " + offset + " " + bytes.length + " " + sha + "\n",
-                    StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        Guest.expectInIvshmemFile(test, offset, bytes);
     }
 }
