@@ -28,11 +28,12 @@ public final class FailNth {
     }
 
     /** The injection points of one operation, for the report. */
-    public record Coverage(String operation, int points, int reported, int absorbed) {
+    public record Coverage(String operation, int points, int reported, int absorbed, int unreached) {
         @Override
         public String toString() {
             return operation + ": " + points + " injection points (" + reported + " failed with a typed error, "
-                    + absorbed + " release failures absorbed and logged)";
+                    + absorbed + " release failures absorbed and logged"
+                    + (unreached > 0 ? ", " + unreached + " not reached in that run" : "") + ")";
         }
     }
 
@@ -58,7 +59,7 @@ public final class FailNth {
         }
         assertTrue(n > 0, name + " makes no system call of " + kinds);
         assertEquals(List.of(), Leaks.now().grewSince(before), name + " leaks without any fault");
-        int reported = 0, absorbed = 0;
+        int reported = 0, absorbed = 0, unreached = 0;
         for (int i = 1; i <= n; i++) {
             Throwable thrown = null;
             SyscallFaults.Kind failed;
@@ -71,8 +72,13 @@ public final class FailNth {
                 failed = s.failed();
             }
             String where = name + " with system call " + i + " of " + n + " (" + failed + ") failing";
-            assertTrue(failed != null, where + ": the call was never made (the operation is not deterministic)");
-            if (thrown == null) {
+            if (failed == null) {
+                // On a real device the count can differ between runs (a wait that polls more or less; in the
+                // guest, I/O queue creation counted 17 calls and a later run never made the 13th): this run
+                // made fewer calls. It must then have succeeded, leaking nothing (checked below), and is reported.
+                assertEquals(null, thrown, where + ": the call was never made, yet the operation failed");
+                unreached++;
+            } else if (thrown == null) {
                 assertTrue(
                         failed == SyscallFaults.Kind.CLOSE
                                 || failed == SyscallFaults.Kind.MUNMAP
@@ -94,7 +100,8 @@ public final class FailNth {
             assertEquals(List.of(), leftovers.get(), where + ": left behind");
             assertEquals(List.of(), Leaks.now().grewSince(before), where + ": leaked");
         }
-        Coverage c = new Coverage(name, n, reported, absorbed);
+        assertTrue(unreached < n, name + ": none of its " + n + " injection points was reached again");
+        Coverage c = new Coverage(name, n, reported, absorbed, unreached);
         System.out.println("fail_nth " + c);
         return c;
     }
