@@ -11,13 +11,16 @@ import java.util.Map;
  * Writes BENCHMARKS.md from one run of tools/bench/run: JMH's CSV, the C twins' TSV, the
  * optional kernel-vs-dma4j TSV and the run's facts. Every figure stands beside its C (or fio)
  * reference with the ratio; targets are checked and marked, never asserted.
- * Usage: java Report.java JMH.csv C.tsv KERNEL.tsv|- FACTS.txt ANALYSIS.md OUT.md
+ * Usage: java Report.java JMH.csv C.tsv KERNEL.tsv|- FACTS.txt ANALYSIS.md OUT.md [PERF.tsv]
+ * (PERF.tsv: "perf", queues, IOPS of dma4j nvme perf --device fake-null at QD32, 4 KiB.)
  */
 public class Report {
     record Score(double score, double error, String unit) {}
 
     static final Map<String, Score> java = new HashMap<>();
     static final Map<String, Score> c = new HashMap<>();
+    /** dma4j nvme perf's IOPS on fake-null by queue count. */
+    static final Map<Integer, Double> perf = new HashMap<>();
     static final StringBuilder out = new StringBuilder();
     static final List<String> missed = new ArrayList<>();
 
@@ -25,6 +28,14 @@ public class Report {
         Locale.setDefault(Locale.ROOT);
         readJmh(Path.of(a[0]));
         readC(Path.of(a[1]));
+        if (a.length > 6 && Files.exists(Path.of(a[6]))) {
+            for (String l : Files.readAllLines(Path.of(a[6]))) {
+                String[] f = l.split("\t");
+                if (f.length == 3 && f[0].equals("perf")) {
+                    perf.put(Integer.parseInt(f[1]), parse(f[2]));
+                }
+            }
+        }
         List<String> kernel = a[2].equals("-") || !Files.exists(Path.of(a[2])) ? List.of() : Files.readAllLines(Path.of(a[2]));
         List<String> facts = Files.readAllLines(Path.of(a[3]));
         String analysis = Files.exists(Path.of(a[4])) ? Files.readString(Path.of(a[4])) : "";
@@ -65,6 +76,8 @@ public class Report {
                 + " ns in C on this machine (`copy-4k-twice`)" + (copies == null ? "" : String.format(
                         ", a ceiling of %.1f M IOPS per thread for any fake that keeps its data", 1e3 / copies.score))
                 + ".\n\n");
+
+        perfSection();
 
         out.append("## Pagemap: `Pagemap.resolvePages` vs `pread` of /proc/self/pagemap in C\n\n");
         header("| pages | Java ns | C ns | ratio | B/op | ns/page | target | |");
@@ -145,6 +158,45 @@ public class Report {
         }
         out.append(analysis);
         Files.writeString(Path.of(a[5]), out);
+    }
+
+    /** dma4j nvme perf against the JMH figure for the same settings, and scaling from one queue (thread) to two. */
+    static void perfSection() {
+        out.append("## `dma4j nvme perf` against JMH, and scaling with queues\n\n");
+        out.append("`dma4j nvme perf --device fake-null --rw read --bs 4k --qd 32` (after its `--warmup`) against JMH's\n"
+                + "`NvmeBench.qd32` on the same fake (FakeNvme on a namespace that keeps no data): the two should agree.\n\n");
+        header("| measure | perf IOPS | JMH IOPS | perf / JMH | target | |");
+        Score j = java.get("org.dma4j.bench.NvmeBench.qd32|device=fakenull");
+        double jIops = j == null ? Double.NaN : 1e9 / j.score;
+        Double p1 = perf.get(1);
+        double agree = p1 == null ? Double.NaN : p1 / jIops;
+        out.append(String.format("| fake-null, QD32, 4 KiB, 1 queue | %s | %s (%s ns/IO) | %s | ±10 %% | %s |%n\n",
+                p1 == null ? "n/a" : String.format("%.2f M", p1 / 1e6), Double.isNaN(jIops) ? "n/a" : String.format("%.2f M", jIops / 1e6),
+                fmt(j), ratioText(agree), mark(!Double.isNaN(agree) && Math.abs(agree - 1) <= 0.10, "perf vs JMH")));
+        int cpus = Runtime.getRuntime().availableProcessors();
+        out.append("One I/O queue per thread on one controller, QD32 batches of 4 KiB reads; IOPS summed over the threads\n"
+                + "(JMH `NvmeScaleBench`, groups `one` and `two`; perf `--queues 1` and `--queues 2`). Near-linear on this\n"
+                + cpus + "-CPU machine means two queues do at least 1.7× the work of one.\n\n");
+        header("| path | 1 queue | 2 queues | 2 / 1 | B/op (2 queues) | target | |");
+        for (String[] d : new String[][] {{"null", "driver vs null device (JMH)"}, {"fakenull", "full fake, no data (JMH)"}}) {
+            Score one = java.get("org.dma4j.bench.NvmeScaleBench.one|device=" + d[0]);
+            Score two = java.get("org.dma4j.bench.NvmeScaleBench.two|device=" + d[0]);
+            double scale = ratio(two, one);
+            boolean driver = d[0].equals("null");
+            out.append(String.format("| %s | %s | %s | %s | %s | %s | %s |%n", d[1], mIops(one), mIops(two), ratioText(scale),
+                    bytes(alloc("org.dma4j.bench.NvmeScaleBench.two|device=" + d[0])), driver ? "≥ 1.7×" : "",
+                    mark(driver ? (Boolean) (scale >= 1.7) : null, "queue scaling, driver")));
+        }
+        Double p2 = perf.get(2);
+        double pScale = p1 == null || p2 == null ? Double.NaN : p2 / p1;
+        out.append(String.format("| dma4j nvme perf, fake-null | %s | %s | %s | | | |%n%n",
+                p1 == null ? "n/a" : String.format("%.2f M", p1 / 1e6), p2 == null ? "n/a" : String.format("%.2f M", p2 / 1e6),
+                ratioText(pScale)));
+    }
+
+    /** A JMH throughput score in ops/µs as millions of IOPS. */
+    static String mIops(Score s) {
+        return s == null ? "n/a" : String.format("%.2f M ± %.2f", s.score, s.error);
     }
 
     static void mmio(String what, String m, String cName) {

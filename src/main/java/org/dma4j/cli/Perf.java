@@ -30,8 +30,15 @@ final class Perf {
     /**
      * @param readPercent 100 = all reads, 0 = all writes
      * @param random random LBAs (aligned to the block size asked) or sequential
+     * @param seconds how long to measure
+     * @param warmup how long to run first, unmeasured (JIT compilation, caches; fio's ramp_time)
      */
-    record Options(int depth, int blockSize, int readPercent, boolean random, double seconds, int queues) {
+    record Options(
+            int depth, int blockSize, int readPercent, boolean random, double seconds, int queues, double warmup) {
+        Options(int depth, int blockSize, int readPercent, boolean random, double seconds, int queues) {
+            this(depth, blockSize, readPercent, random, seconds, queues, 0);
+        }
+
         String workload() {
             return (random ? "rand" : "seq")
                     + (readPercent == 100 ? "read" : readPercent == 0 ? "write" : "mix" + readPercent);
@@ -41,6 +48,7 @@ final class Perf {
     /**
      * One run's latencies in nanoseconds, reads and writes apart; {@code completions} counted by
      * the workers apart from the histograms (the two agree); {@code interrupted} when cancelled.
+     * {@code seconds} is the measured time: the warm-up is not in it, nor are its I/Os.
      */
     record Result(double seconds, Histogram reads, Histogram writes, long completions, boolean interrupted) {
         long ios() {
@@ -58,16 +66,17 @@ final class Perf {
             boolean terminal,
             BooleanSupplier cancelled)
             throws Exception {
+        long start = System.nanoTime();
+        long measureFrom = start + (long) (o.warmup() * 1e9);
         List<Worker> workers = new ArrayList<>();
         for (int i = 0; i < o.queues(); i++) {
-            workers.add(new Worker(ctrl, ns, o, i));
+            workers.add(new Worker(ctrl, ns, o, i, measureFrom));
         }
-        long start = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         for (Worker w : workers) {
             threads.add(Thread.ofPlatform().name("dma4j-perf-" + w.index).start(w));
         }
-        long end = start + (long) (o.seconds() * 1e9);
+        long end = measureFrom + (long) (o.seconds() * 1e9);
         long lastPrint = start, lastDone = 0;
         boolean printed = false, interrupted = false;
         try {
@@ -85,11 +94,12 @@ final class Perf {
                     long done = workers.stream().mapToLong(Worker::done).sum();
                     double rate = (done - lastDone) / ((now - lastPrint) / 1e9);
                     progress.printf(
-                            "%s  %5.1f s  %10.0f IOPS  %9.1f MiB/s%s",
+                            "%s  %5.1f s  %10.0f IOPS  %9.1f MiB/s%s%s",
                             terminal ? "\r" : "",
                             (now - start) / 1e9,
                             rate,
                             rate * o.blockSize() / (1 << 20),
+                            now - measureFrom < 0 ? "  (warm-up)" : "",
                             terminal ? "" : "\n");
                     progress.flush();
                     printed = true;
@@ -103,7 +113,7 @@ final class Perf {
                 t.join();
             }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = Math.max(0, (System.nanoTime() - measureFrom) / 1e9);
         if (progress != null && printed && terminal) {
             progress.println(); // keep the last progress line; the results follow below it
         }
@@ -139,19 +149,23 @@ final class Perf {
      * {@link IoQueue#poll(CompletionHandler)}, is recorded and replaced by the next command. The
      * latency clock starts before the submission. Nothing here is shared with another worker per
      * I/O: the histograms and counter are the worker's own, and the counter is published for the
-     * progress line once per poll, not per I/O.
+     * progress line once per poll, not per I/O. Commands submitted before {@code measureFrom} (the
+     * warm-up) are run but not recorded.
      */
     private static final class Worker implements Runnable, CompletionHandler {
         final NvmeController ctrl;
         final Namespace ns;
         final Options o;
         final int index;
+        final long measureFrom;
         final Histogram reads = newHistogram();
         final Histogram writes = newHistogram();
         volatile boolean stop;
         volatile Exception failure;
-        /** Completions so far, as the progress line may read them (published once per poll). */
+        /** Completions so far, warm-up included, as the progress line may read them (published once per poll). */
         private volatile long published;
+        /** Completions so far, warm-up included: the worker's own. */
+        private long all;
         /** Completions recorded: the worker's own; read by others only after the thread ended. */
         long completions;
 
@@ -167,11 +181,12 @@ final class Perf {
         private int inFlight;
         private boolean draining;
 
-        Worker(NvmeController ctrl, Namespace ns, Options o, int index) {
+        Worker(NvmeController ctrl, Namespace ns, Options o, int index, long measureFrom) {
             this.ctrl = ctrl;
             this.ns = ns;
             this.o = o;
             this.index = index;
+            this.measureFrom = measureFrom;
         }
 
         long done() {
@@ -199,7 +214,7 @@ final class Perf {
                     }
                     while (!stop) {
                         if (q.poll(this) > 0) {
-                            published = completions;
+                            published = all;
                         }
                     }
                 } finally {
@@ -221,8 +236,11 @@ final class Perf {
             if (status != 0) {
                 throw q.failure(cid, status);
             }
-            (isRead[cid] ? reads : writes).recordValue(Math.min(end - started[cid], HIGHEST_NANOS));
-            completions++;
+            all++;
+            if (started[cid] - measureFrom >= 0) { // not a warm-up command
+                (isRead[cid] ? reads : writes).recordValue(Math.min(end - started[cid], HIGHEST_NANOS));
+                completions++;
+            }
             submit(slotOf[cid]);
         }
 
@@ -253,7 +271,7 @@ final class Perf {
                     // a failed or bogus completion while stopping: the run's result is already decided
                 }
             }
-            published = completions;
+            published = all;
         }
     }
 }

@@ -93,6 +93,14 @@ final class PerfCommand implements Callable<Integer> {
     double seconds = 5;
 
     @Option(
+            names = "--warmup",
+            paramLabel = "SECONDS",
+            converter = Numbers.Seconds.class,
+            description = "run this long first without measuring (JIT compilation, caches; fio's ramp_time)," + " 0.."
+                    + (int) MAX_SECONDS + " seconds (default 0)")
+    double warmup = 0;
+
+    @Option(
             names = "--queues",
             paramLabel = "N",
             converter = Numbers.Number.class,
@@ -110,6 +118,7 @@ final class PerfCommand implements Callable<Integer> {
         Numbers.check(spec, "--qd", qd, 1, MAX_DEPTH);
         Numbers.check(spec, "--bs", bs, 512, MAX_BUFFERS);
         Numbers.check(spec, "--time", seconds, 0.001, MAX_SECONDS);
+        Numbers.check(spec, "--warmup", warmup, 0, MAX_SECONDS);
         Numbers.check(spec, "--queues", queues, 1, MAX_QUEUES);
         boolean mixed = rw == Rw.randrw || rw == Rw.rw;
         if (mix != null && !mixed) {
@@ -125,7 +134,7 @@ final class PerfCommand implements Callable<Integer> {
                             + " MiB of buffers; at most " + (MAX_BUFFERS >> 20) + " MiB");
         }
         device.validate();
-        return new Perf.Options((int) qd, (int) bs, read, rw.name().startsWith("rand"), seconds, (int) queues);
+        return new Perf.Options((int) qd, (int) bs, read, rw.name().startsWith("rand"), seconds, (int) queues, warmup);
     }
 
     /** What this controller and namespace allow; checked after opening, before any buffer. */

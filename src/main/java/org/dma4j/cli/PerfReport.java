@@ -52,7 +52,7 @@ final class PerfReport {
     }
 
     private static String row(Perf.Options o, Perf.Result r, int queues, String op, Histogram h) {
-        double iops = h.getTotalCount() / r.seconds();
+        double iops = h.getTotalCount() == 0 ? 0 : h.getTotalCount() / r.seconds();
         return String.format(
                 ROW,
                 o.workload(),
@@ -87,6 +87,8 @@ final class PerfReport {
                 .append(o.readPercent())
                 .append(",\"seconds\":")
                 .append(String.format("%.3f", r.seconds()))
+                .append(",\"warmupSeconds\":")
+                .append(String.format("%.3f", o.warmup()))
                 .append(",\"interrupted\":")
                 .append(r.interrupted())
                 .append(",\"read\":")
@@ -100,7 +102,7 @@ final class PerfReport {
 
     private static String op(Perf.Options o, Perf.Result r, Histogram h) {
         long n = h.getTotalCount();
-        double iops = n / r.seconds();
+        double iops = n == 0 ? 0 : n / r.seconds();
         StringBuilder sb = new StringBuilder("{\"ios\":")
                 .append(n)
                 .append(",\"iops\":")

@@ -58,6 +58,7 @@ class MainRandomArgsTest {
             "--rw",
             "--mix",
             "--time",
+            "--warmup",
             "--queues",
             "--verbose",
             "-v",

@@ -90,6 +90,21 @@ class PerfTest {
     }
 
     @Test
+    void theWarmUpRunsButIsNotMeasured() throws Exception {
+        long start = System.nanoTime();
+        Perf.Options o = new Perf.Options(4, 4096, 100, true, 0.2, 1, 1.5);
+        Perf.Result r = run(o, false, () -> false);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        assertTrue(elapsed >= 1.7, "the run took " + elapsed + " s of 1.5 s warm-up + 0.2 s");
+        assertTrue(
+                r.seconds() < elapsed - 1.4, "measured " + r.seconds() + " s of " + elapsed + ": the warm-up counted");
+        assertTrue(r.ios() > 0 && r.ios() == r.completions(), r.ios() + " I/Os, " + r.completions() + " completions");
+        String lines = progress();
+        assertTrue(lines.matches("(?s)\\s+1\\.\\d s\\s+\\d+ IOPS\\s+[\\d.]+ MiB/s  \\(warm-up\\)\n"), lines);
+        assertTrue(PerfReport.json(o, r, 1).contains("\"warmupSeconds\":1.500"), PerfReport.json(o, r, 1));
+    }
+
+    @Test
     void progressIsTheLastIntervalsRateWithCarriageReturnsOnlyOnATerminal() throws Exception {
         run(new Perf.Options(4, 4096, 100, true, 1.2, 1), false, () -> false);
         String lines = progress();

@@ -27,14 +27,21 @@ public final class NullNvme implements DeviceModel {
     private long asq;
     private int adminEntries;
     private int adminTail;
+    /**
+     * Per-queue state sits {@code PAD} slots apart (64 bytes of ints), so that queues driven by
+     * different threads ({@link NvmeScaleBench}) share no cache line, as queue pairs in separate
+     * structs would not in C.
+     */
+    private static final int PAD = 16;
+
     private final MemorySegment[] sq = new MemorySegment[MAX_QUEUES];
-    private final int[] sqSize = new int[MAX_QUEUES];
-    private final int[] sqHead = new int[MAX_QUEUES];
-    private final int[] sqCq = new int[MAX_QUEUES];
+    private final int[] sqSize = new int[MAX_QUEUES * PAD];
+    private final int[] sqHead = new int[MAX_QUEUES * PAD];
+    private final int[] sqCq = new int[MAX_QUEUES * PAD];
     private final MemorySegment[] cq = new MemorySegment[MAX_QUEUES];
-    private final int[] cqSize = new int[MAX_QUEUES];
-    private final int[] cqTail = new int[MAX_QUEUES];
-    private final int[] cqPhase = new int[MAX_QUEUES];
+    private final int[] cqSize = new int[MAX_QUEUES * PAD];
+    private final int[] cqTail = new int[MAX_QUEUES * PAD];
+    private final int[] cqPhase = new int[MAX_QUEUES * PAD];
 
     /** A null device whose admin side is {@code admin} (doorbell stride 4, so CAP.DSTRD must be 0). */
     public NullNvme(FakeNvme admin, FakeDmaSpace space) {
@@ -74,25 +81,26 @@ public final class NullNvme implements DeviceModel {
     /** The device's whole job per I/O: read the entry's CID, post a success completion with the phase tag last. */
     private void complete(int qid, int tail) {
         MemorySegment s = sq[qid];
-        int size = sqSize[qid];
-        int head = sqHead[qid];
-        int c = sqCq[qid];
+        int size = sqSize[qid * PAD];
+        int head = sqHead[qid * PAD];
+        int c = sqCq[qid * PAD];
         MemorySegment q = cq[c];
+        int cp = c * PAD;
         while (head != tail) {
             int cid = s.get(ValueLayout.JAVA_INT, (long) head * 64) >>> 16;
             head = head + 1 == size ? 0 : head + 1;
-            int t = cqTail[c];
+            int t = cqTail[cp];
             long at = (long) t * 16;
             q.set(ValueLayout.JAVA_LONG, at, 0L);
             q.set(ValueLayout.JAVA_INT, at + 8, head | qid << 16);
-            U32.setRelease(q, at + 12, cid | cqPhase[c] << 16);
-            if (++t == cqSize[c]) {
+            U32.setRelease(q, at + 12, cid | cqPhase[cp] << 16);
+            if (++t == cqSize[cp]) {
                 t = 0;
-                cqPhase[c] ^= 1;
+                cqPhase[cp] ^= 1;
             }
-            cqTail[c] = t;
+            cqTail[cp] = t;
         }
-        sqHead[qid] = head;
+        sqHead[qid * PAD] = head;
     }
 
     /** Admin commands up to the new tail: remember where Create I/O CQ/SQ put their queues. */
@@ -106,14 +114,14 @@ public final class NullNvme implements DeviceModel {
             long prp1 = e.get(ValueLayout.JAVA_LONG, 24);
             if (opc == 0x05 && qid < MAX_QUEUES) {
                 cq[qid] = space.translate(Iova.of(prp1), size * 16L, true);
-                cqSize[qid] = size;
-                cqTail[qid] = 0;
-                cqPhase[qid] = 1;
+                cqSize[qid * PAD] = size;
+                cqTail[qid * PAD] = 0;
+                cqPhase[qid * PAD] = 1;
             } else if (opc == 0x01 && qid < MAX_QUEUES) {
                 sq[qid] = space.translate(Iova.of(prp1), size * 64L, false);
-                sqSize[qid] = size;
-                sqHead[qid] = 0;
-                sqCq[qid] = e.get(ValueLayout.JAVA_INT, 44) >>> 16;
+                sqSize[qid * PAD] = size;
+                sqHead[qid * PAD] = 0;
+                sqCq[qid * PAD] = e.get(ValueLayout.JAVA_INT, 44) >>> 16;
             }
             adminTail = (adminTail + 1) % adminEntries;
         }

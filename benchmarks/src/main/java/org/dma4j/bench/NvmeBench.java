@@ -40,8 +40,11 @@ import org.openjdk.jmh.annotations.TearDown;
 public class NvmeBench implements CompletionHandler {
     static final int BLOCK = 512, IO = 4096, DEPTH = 32;
 
-    /** null: the null device model; fake: the full FakeNvme. */
-    @Param({"null", "fake"})
+    /**
+     * null: the null device model; fake: the full FakeNvme; fakenull: the full FakeNvme on a
+     * namespace that keeps no data ({@code dma4j nvme perf --device fake-null}, for comparing the two).
+     */
+    @Param({"null", "fake", "fakenull"})
     public String device;
 
     private FakeDmaSpace space;
@@ -63,7 +66,9 @@ public class NvmeBench implements CompletionHandler {
     @Setup(Level.Trial)
     public void setup() {
         space = FakeDmaSpace.open();
-        FakeNamespace fns = FakeNamespace.of(4096, BLOCK); // 2 MiB, filled below so that reads copy data
+        FakeNamespace fns = device.equals("fakenull")
+                ? FakeNamespace.nul(1L << 33, BLOCK) // as the CLI's fake-null
+                : FakeNamespace.of(4096, BLOCK); // 2 MiB, filled below so that reads copy data
         FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults().withNamespaces(fns));
         PciAddress addr = PciAddress.parse("0000:00:04.0");
         dev = device.equals("null")

@@ -230,6 +230,47 @@ class SqeEncodingTest {
     }
 
     @Test
+    void writeStoresEveryFieldWhereTheLayoutReadsIt() {
+        // Sqe.write stores quadwords; each field read back through the layout must be the one given.
+        long at = slot();
+        Sqe.write(
+                sq,
+                at,
+                0x9e,
+                0xbeef,
+                0x8765_4321,
+                0x1111_2222_3333_4444L,
+                0x5555_6666_7777_8888L,
+                0x9999_aaaa_bbbb_ccccL,
+                0x8000_0010,
+                0x8000_0011,
+                0x8000_0012,
+                0x8000_0013,
+                0x8000_0014,
+                0x8000_0015);
+        assertEquals(0x9e, Sqe.opcode(sq, at));
+        assertEquals(0, Sqe.flags(sq, at));
+        assertEquals(0xbeef, Sqe.cid(sq, at));
+        assertEquals(0x8765_4321, Sqe.nsid(sq, at));
+        assertEquals(0, Sqe.cdw2(sq, at));
+        assertEquals(0, Sqe.cdw3(sq, at));
+        assertEquals(0x1111_2222_3333_4444L, Sqe.mptr(sq, at));
+        assertEquals(0x5555_6666_7777_8888L, Sqe.prp1(sq, at));
+        assertEquals(0x9999_aaaa_bbbb_ccccL, Sqe.prp2(sq, at));
+        int[] dwords = {
+            Sqe.cdw10(sq, at),
+            Sqe.cdw11(sq, at),
+            Sqe.cdw12(sq, at),
+            Sqe.cdw13(sq, at),
+            Sqe.cdw14(sq, at),
+            Sqe.cdw15(sq, at)
+        };
+        for (int i = 0; i < 6; i++) {
+            assertEquals(0x8000_0010 + i, dwords[i], "CDW" + (10 + i));
+        }
+    }
+
+    @Test
     void decodersReadWhatTheSpecificationPlacesWhere() {
         // A Create I/O CQ and a Write put together by hand, byte by byte.
         byte[] cq = HexFormat.of()
