@@ -12,15 +12,15 @@ import java.util.Map;
  * optional kernel-vs-dma4j TSV and the run's facts. Every figure stands beside its C (or fio)
  * reference with the ratio; targets are checked and marked, never asserted.
  * Usage: java Report.java JMH.csv C.tsv KERNEL.tsv|- FACTS.txt ANALYSIS.md OUT.md [PERF.tsv]
- * (PERF.tsv: "perf", queues, IOPS of dma4j nvme perf --device fake-null at QD32, 4 KiB.)
+ * (PERF.tsv: "perf", rates|latency, queues, IOPS of dma4j nvme perf --device fake-null at QD32, 4 KiB.)
  */
 public class Report {
     record Score(double score, double error, String unit) {}
 
     static final Map<String, Score> java = new HashMap<>();
     static final Map<String, Score> c = new HashMap<>();
-    /** dma4j nvme perf's IOPS on fake-null by queue count. */
-    static final Map<Integer, Double> perf = new HashMap<>();
+    /** dma4j nvme perf's IOPS on fake-null: "rates 1", "rates 2" (--no-latency), "latency 1". */
+    static final Map<String, Double> perf = new HashMap<>();
     static final StringBuilder out = new StringBuilder();
     static final List<String> missed = new ArrayList<>();
 
@@ -31,8 +31,8 @@ public class Report {
         if (a.length > 6 && Files.exists(Path.of(a[6]))) {
             for (String l : Files.readAllLines(Path.of(a[6]))) {
                 String[] f = l.split("\t");
-                if (f.length == 3 && f[0].equals("perf")) {
-                    perf.put(Integer.parseInt(f[1]), parse(f[2]));
+                if (f.length == 4 && f[0].equals("perf")) {
+                    perf.put(f[1] + " " + f[2], parse(f[3]));
                 }
             }
         }
@@ -164,20 +164,35 @@ public class Report {
     static void perfSection() {
         out.append("## `dma4j nvme perf` against JMH, and scaling with queues\n\n");
         out.append("`dma4j nvme perf --device fake-null --rw read --bs 4k --qd 32` (after its `--warmup`) against JMH's\n"
-                + "`NvmeBench.qd32` on the same fake (FakeNvme on a namespace that keeps no data): the two should agree.\n\n");
-        header("| measure | perf IOPS | JMH IOPS | perf / JMH | target | |");
+                + "`NvmeBench.qd32` on the same fake (FakeNvme on a namespace that keeps no data). JMH reads no clock per I/O,\n"
+                + "and neither does perf with `--no-latency`: those two should agree. Timing each command costs perf one\n"
+                + "`System.nanoTime()` per I/O on top.\n\n");
+        header("| perf | perf IOPS | JMH IOPS | perf / JMH | perf ns/IO - JMH ns/IO | target | |");
         Score j = java.get("org.dma4j.bench.NvmeBench.qd32|device=fakenull");
         double jIops = j == null ? Double.NaN : 1e9 / j.score;
-        Double p1 = perf.get(1);
-        double agree = p1 == null ? Double.NaN : p1 / jIops;
-        out.append(String.format("| fake-null, QD32, 4 KiB, 1 queue | %s | %s (%s ns/IO) | %s | ±10 %% | %s |%n\n",
-                p1 == null ? "n/a" : String.format("%.2f M", p1 / 1e6), Double.isNaN(jIops) ? "n/a" : String.format("%.2f M", jIops / 1e6),
-                fmt(j), ratioText(agree), mark(!Double.isNaN(agree) && Math.abs(agree - 1) <= 0.10, "perf vs JMH")));
+        for (String[] m : new String[][] {{"rates 1", "--no-latency"}, {"latency 1", "timing each command"}}) {
+            Double p = perf.get(m[0]);
+            double agree = p == null ? Double.NaN : p / jIops;
+            boolean rates = m[0].startsWith("rates");
+            out.append(String.format("| %s | %s | %s (%s ns/IO) | %s | %s | %s | %s |%n", m[1],
+                    p == null ? "n/a" : String.format("%.2f M", p / 1e6), Double.isNaN(jIops) ? "n/a" : String.format("%.2f M", jIops / 1e6),
+                    fmt(j), ratioText(agree), p == null || j == null ? "n/a" : String.format("%+.1f", 1e9 / p - j.score),
+                    rates ? "±10 %" : "", mark(rates ? (Boolean) (!Double.isNaN(agree) && Math.abs(agree - 1) <= 0.10) : null,
+                            "perf vs JMH")));
+        }
+        out.append('\n');
+        Score c1 = c.get("nvme-qd32|-");
+        Score c2 = c.get("nvme-qd32-x2|-");
         int cpus = Runtime.getRuntime().availableProcessors();
         out.append("One I/O queue per thread on one controller, QD32 batches of 4 KiB reads; IOPS summed over the threads\n"
-                + "(JMH `NvmeScaleBench`, groups `one` and `two`; perf `--queues 1` and `--queues 2`). Near-linear on this\n"
-                + cpus + "-CPU machine means two queues do at least 1.7× the work of one.\n\n");
+                + "(JMH `NvmeScaleBench`, groups `one` and `two`; perf `--queues 1` and `--queues 2 --no-latency`). The C twin\n"
+                + "ran once alone and then as two processes at once (`nvme-qd32-x2`: the two processes' IOPS summed).\n"
+                + "Near-linear on this " + cpus + "-CPU machine means two queues do at least 1.7× the work of one.\n\n");
         header("| path | 1 queue | 2 queues | 2 / 1 | B/op (2 queues) | target | |");
+        if (c1 != null && c2 != null) {
+            out.append(String.format("| C twin, null device | %.2f M | %.2f M | %.2f× | | | |%n", 1e3 / c1.score, 1e3 / c2.score,
+                    c1.score / c2.score));
+        }
         for (String[] d : new String[][] {{"null", "driver vs null device (JMH)"}, {"fakenull", "full fake, no data (JMH)"}}) {
             Score one = java.get("org.dma4j.bench.NvmeScaleBench.one|device=" + d[0]);
             Score two = java.get("org.dma4j.bench.NvmeScaleBench.two|device=" + d[0]);
@@ -187,7 +202,8 @@ public class Report {
                     bytes(alloc("org.dma4j.bench.NvmeScaleBench.two|device=" + d[0])), driver ? "≥ 1.7×" : "",
                     mark(driver ? (Boolean) (scale >= 1.7) : null, "queue scaling, driver")));
         }
-        Double p2 = perf.get(2);
+        Double p1 = perf.get("rates 1");
+        Double p2 = perf.get("rates 2");
         double pScale = p1 == null || p2 == null ? Double.NaN : p2 / p1;
         out.append(String.format("| dma4j nvme perf, fake-null | %s | %s | %s | | | |%n%n",
                 p1 == null ? "n/a" : String.format("%.2f M", p1 / 1e6), p2 == null ? "n/a" : String.format("%.2f M", p2 / 1e6),

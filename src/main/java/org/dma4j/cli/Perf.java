@@ -32,11 +32,20 @@ final class Perf {
      * @param random random LBAs (aligned to the block size asked) or sequential
      * @param seconds how long to measure
      * @param warmup how long to run first, unmeasured (JIT compilation, caches; fio's ramp_time)
+     * @param latency whether to time each command (one clock read per I/O); without, only rates
+     *     (fio's gtod_reduce), for figures comparable with a benchmark that reads no clock
      */
     record Options(
-            int depth, int blockSize, int readPercent, boolean random, double seconds, int queues, double warmup) {
+            int depth,
+            int blockSize,
+            int readPercent,
+            boolean random,
+            double seconds,
+            int queues,
+            double warmup,
+            boolean latency) {
         Options(int depth, int blockSize, int readPercent, boolean random, double seconds, int queues) {
-            this(depth, blockSize, readPercent, random, seconds, queues, 0);
+            this(depth, blockSize, readPercent, random, seconds, queues, 0, true);
         }
 
         String workload() {
@@ -46,13 +55,21 @@ final class Perf {
     }
 
     /**
-     * One run's latencies in nanoseconds, reads and writes apart; {@code completions} counted by
-     * the workers apart from the histograms (the two agree); {@code interrupted} when cancelled.
-     * {@code seconds} is the measured time: the warm-up is not in it, nor are its I/Os.
+     * One run: reads and writes done, and their latencies in nanoseconds (empty histograms when
+     * not timed); {@code completions} counted apart (the total of the two);
+     * {@code interrupted} when cancelled. {@code seconds} is the measured time: the warm-up is not
+     * in it, nor are its completions.
      */
-    record Result(double seconds, Histogram reads, Histogram writes, long completions, boolean interrupted) {
+    record Result(
+            double seconds,
+            long readCount,
+            long writeCount,
+            Histogram reads,
+            Histogram writes,
+            long completions,
+            boolean interrupted) {
         long ios() {
-            return reads.getTotalCount() + writes.getTotalCount();
+            return readCount + writeCount;
         }
     }
 
@@ -70,7 +87,7 @@ final class Perf {
         long measureFrom = start + (long) (o.warmup() * 1e9);
         List<Worker> workers = new ArrayList<>();
         for (int i = 0; i < o.queues(); i++) {
-            workers.add(new Worker(ctrl, ns, o, i, measureFrom));
+            workers.add(new Worker(ctrl, ns, o, i, o.warmup() <= 0));
         }
         List<Thread> threads = new ArrayList<>();
         for (Worker w : workers) {
@@ -78,10 +95,17 @@ final class Perf {
         }
         long end = measureFrom + (long) (o.seconds() * 1e9);
         long lastPrint = start, lastDone = 0;
-        boolean printed = false, interrupted = false;
+        boolean printed = false, interrupted = false, warm = o.warmup() <= 0;
         try {
             while (System.nanoTime() < end) {
-                Thread.sleep(Math.max(1, Math.min(20, (end - System.nanoTime()) / 1_000_000)));
+                long next = warm ? end : measureFrom;
+                Thread.sleep(Math.max(1, Math.min(20, (next - System.nanoTime()) / 1_000_000)));
+                if (!warm && System.nanoTime() - measureFrom >= 0) {
+                    warm = true;
+                    measureFrom = System.nanoTime(); // from now on the workers count (a few µs to see the flag)
+                    end = measureFrom + (long) (o.seconds() * 1e9);
+                    workers.forEach(w -> w.measuring = true);
+                }
                 if (workers.stream().anyMatch(w -> w.failure != null)) {
                     break; // no waiting out --time: the failure is reported below
                 }
@@ -99,7 +123,7 @@ final class Perf {
                             (now - start) / 1e9,
                             rate,
                             rate * o.blockSize() / (1 << 20),
-                            now - measureFrom < 0 ? "  (warm-up)" : "",
+                            warm ? "" : "  (warm-up)",
                             terminal ? "" : "\n");
                     progress.flush();
                     printed = true;
@@ -113,7 +137,7 @@ final class Perf {
                 t.join();
             }
         }
-        double seconds = Math.max(0, (System.nanoTime() - measureFrom) / 1e9);
+        double seconds = warm ? (System.nanoTime() - measureFrom) / 1e9 : 0;
         if (progress != null && printed && terminal) {
             progress.println(); // keep the last progress line; the results follow below it
         }
@@ -131,13 +155,15 @@ final class Perf {
             throw first;
         }
         Histogram reads = newHistogram(), writes = newHistogram();
-        long completions = 0;
+        long completions = 0, readCount = 0, writeCount = 0;
         for (Worker w : workers) { // the threads have ended: their fields are visible (join)
             reads.add(w.reads);
             writes.add(w.writes);
+            readCount += w.readCount;
+            writeCount += w.writeCount;
             completions += w.completions;
         }
-        return new Result(seconds, reads, writes, completions, interrupted);
+        return new Result(seconds, readCount, writeCount, reads, writes, completions, interrupted);
     }
 
     static Histogram newHistogram() {
@@ -149,15 +175,19 @@ final class Perf {
      * {@link IoQueue#poll(CompletionHandler)}, is recorded and replaced by the next command. The
      * latency clock starts before the submission. Nothing here is shared with another worker per
      * I/O: the histograms and counter are the worker's own, and the counter is published for the
-     * progress line once per poll, not per I/O. Commands submitted before {@code measureFrom} (the
-     * warm-up) are run but not recorded.
+     * progress line once per poll, not per I/O. Completions before {@code measuring} is set (the
+     * warm-up) are run but not recorded. One clock read per I/O: the one that ends a command's
+     * latency starts its successor's (taken before the submission, as before).
      */
     private static final class Worker implements Runnable, CompletionHandler {
         final NvmeController ctrl;
         final Namespace ns;
         final Options o;
         final int index;
-        final long measureFrom;
+        final boolean latency;
+        /** Set by the run when the warm-up is over: completions from then on are recorded. */
+        volatile boolean measuring;
+
         final Histogram reads = newHistogram();
         final Histogram writes = newHistogram();
         volatile boolean stop;
@@ -168,6 +198,9 @@ final class Perf {
         private long all;
         /** Completions recorded: the worker's own; read by others only after the thread ended. */
         long completions;
+
+        long readCount;
+        long writeCount;
 
         private IoQueue q;
         private DmaMapping m;
@@ -181,12 +214,13 @@ final class Perf {
         private int inFlight;
         private boolean draining;
 
-        Worker(NvmeController ctrl, Namespace ns, Options o, int index, long measureFrom) {
+        Worker(NvmeController ctrl, Namespace ns, Options o, int index, boolean measuring) {
             this.ctrl = ctrl;
             this.ns = ns;
             this.o = o;
             this.index = index;
-            this.measureFrom = measureFrom;
+            this.latency = o.latency();
+            this.measuring = measuring;
         }
 
         long done() {
@@ -210,7 +244,7 @@ final class Perf {
                 next = (span / o.queues()) * index;
                 try {
                     for (int slot = 0; slot < o.depth(); slot++) {
-                        submit(slot);
+                        submit(slot, latency ? System.nanoTime() : 0);
                     }
                     while (!stop) {
                         if (q.poll(this) > 0) {
@@ -228,7 +262,7 @@ final class Perf {
         /** A completion: its latency into the histogram, then the next command in its slot. */
         @Override
         public void complete(int cid, int status, int result) {
-            long end = System.nanoTime();
+            long end = latency ? System.nanoTime() : 0;
             inFlight--;
             if (draining) {
                 return;
@@ -237,18 +271,25 @@ final class Perf {
                 throw q.failure(cid, status);
             }
             all++;
-            if (started[cid] - measureFrom >= 0) { // not a warm-up command
-                (isRead[cid] ? reads : writes).recordValue(Math.min(end - started[cid], HIGHEST_NANOS));
+            if (measuring) { // not the warm-up
+                if (isRead[cid]) {
+                    readCount++;
+                } else {
+                    writeCount++;
+                }
+                if (latency) {
+                    (isRead[cid] ? reads : writes).recordValue(Math.min(end - started[cid], HIGHEST_NANOS));
+                }
                 completions++;
             }
-            submit(slotOf[cid]);
+            submit(slotOf[cid], end);
         }
 
-        private void submit(int slot) {
+        /** Submits the next command in {@code slot}; {@code start} was read before (0 when not timed). */
+        private void submit(int slot, long start) {
             long lba = (o.random() ? rnd.nextLong(span) : next++ % span) * blocks;
             boolean read = o.readPercent() == 100 || (o.readPercent() > 0 && rnd.nextInt(100) < o.readPercent());
             long offset = (long) slot * o.blockSize();
-            long start = System.nanoTime(); // before the submission: the doorbell and the device's work are latency
             int cid = read ? q.submitRead(ns, lba, blocks, m, offset) : q.submitWrite(ns, lba, blocks, m, offset);
             if (cid < 0) { // a completion frees its CID before its handler runs: only a driver bug gets here
                 throw new IllegalStateException(

@@ -101,6 +101,12 @@ final class PerfCommand implements Callable<Integer> {
     double warmup = 0;
 
     @Option(
+            names = "--no-latency",
+            description = "time no command: rates only, without a clock read per I/O (as fio's gtod_reduce);"
+                    + " the latency columns show -")
+    boolean noLatency;
+
+    @Option(
             names = "--queues",
             paramLabel = "N",
             converter = Numbers.Number.class,
@@ -134,7 +140,8 @@ final class PerfCommand implements Callable<Integer> {
                             + " MiB of buffers; at most " + (MAX_BUFFERS >> 20) + " MiB");
         }
         device.validate();
-        return new Perf.Options((int) qd, (int) bs, read, rw.name().startsWith("rand"), seconds, (int) queues, warmup);
+        return new Perf.Options(
+                (int) qd, (int) bs, read, rw.name().startsWith("rand"), seconds, (int) queues, warmup, !noLatency);
     }
 
     /** What this controller and namespace allow; checked after opening, before any buffer. */

@@ -33,13 +33,13 @@ final class PerfReport {
                 "max us"));
         boolean mix = o.readPercent() != 0 && o.readPercent() != 100;
         if (o.readPercent() != 0) {
-            sb.append(row(o, r, queues, "read", r.reads()));
+            sb.append(row(o, r, queues, "read", r.readCount(), r.reads()));
         }
         if (o.readPercent() != 100) {
-            sb.append(row(o, r, queues, "write", r.writes()));
+            sb.append(row(o, r, queues, "write", r.writeCount(), r.writes()));
         }
         if (mix) {
-            sb.append(row(o, r, queues, "total", total(r)));
+            sb.append(row(o, r, queues, "total", r.ios(), total(r)));
         }
         return sb.toString();
     }
@@ -51,8 +51,9 @@ final class PerfReport {
         return t;
     }
 
-    private static String row(Perf.Options o, Perf.Result r, int queues, String op, Histogram h) {
-        double iops = h.getTotalCount() == 0 ? 0 : h.getTotalCount() / r.seconds();
+    /** One row: {@code n} commands, {@code h} their latencies (empty when not timed: "-"). */
+    private static String row(Perf.Options o, Perf.Result r, int queues, String op, long n, Histogram h) {
+        double iops = n == 0 ? 0 : n / r.seconds();
         return String.format(
                 ROW,
                 o.workload(),
@@ -89,19 +90,20 @@ final class PerfReport {
                 .append(String.format("%.3f", r.seconds()))
                 .append(",\"warmupSeconds\":")
                 .append(String.format("%.3f", o.warmup()))
+                .append(",\"latency\":")
+                .append(o.latency())
                 .append(",\"interrupted\":")
                 .append(r.interrupted())
                 .append(",\"read\":")
-                .append(op(o, r, r.reads()))
+                .append(op(o, r, r.readCount(), r.reads()))
                 .append(",\"write\":")
-                .append(op(o, r, r.writes()))
+                .append(op(o, r, r.writeCount(), r.writes()))
                 .append(",\"total\":")
-                .append(op(o, r, total(r)));
+                .append(op(o, r, r.ios(), total(r)));
         return sb.append("}\n").toString();
     }
 
-    private static String op(Perf.Options o, Perf.Result r, Histogram h) {
-        long n = h.getTotalCount();
+    private static String op(Perf.Options o, Perf.Result r, long n, Histogram h) {
         double iops = n == 0 ? 0 : n / r.seconds();
         StringBuilder sb = new StringBuilder("{\"ios\":")
                 .append(n)
@@ -110,7 +112,7 @@ final class PerfReport {
                 .append(",\"mibPerSecond\":")
                 .append(String.format("%.2f", iops * o.blockSize() / (1 << 20)))
                 .append(",\"latencyUs\":");
-        if (n == 0) {
+        if (h.getTotalCount() == 0) { // none, or not timed (--no-latency)
             return sb.append("null}").toString();
         }
         return sb.append("{\"min\":")

@@ -59,6 +59,7 @@ class MainRandomArgsTest {
             "--mix",
             "--time",
             "--warmup",
+            "--no-latency",
             "--queues",
             "--verbose",
             "-v",

@@ -92,7 +92,7 @@ class PerfTest {
     @Test
     void theWarmUpRunsButIsNotMeasured() throws Exception {
         long start = System.nanoTime();
-        Perf.Options o = new Perf.Options(4, 4096, 100, true, 0.2, 1, 1.5);
+        Perf.Options o = new Perf.Options(4, 4096, 100, true, 0.2, 1, 1.5, true);
         Perf.Result r = run(o, false, () -> false);
         double elapsed = (System.nanoTime() - start) / 1e9;
         assertTrue(elapsed >= 1.7, "the run took " + elapsed + " s of 1.5 s warm-up + 0.2 s");
@@ -102,6 +102,22 @@ class PerfTest {
         String lines = progress();
         assertTrue(lines.matches("(?s)\\s+1\\.\\d s\\s+\\d+ IOPS\\s+[\\d.]+ MiB/s  \\(warm-up\\)\n"), lines);
         assertTrue(PerfReport.json(o, r, 1).contains("\"warmupSeconds\":1.500"), PerfReport.json(o, r, 1));
+    }
+
+    @Test
+    void withoutLatencyOnlyRatesAreCounted() throws Exception {
+        Perf.Options o = new Perf.Options(8, 4096, 70, true, 0.3, 1, 0, false);
+        Perf.Result r = run(o, false, () -> false);
+        assertTrue(r.readCount() > 0 && r.writeCount() > 0, r.readCount() + " reads, " + r.writeCount() + " writes");
+        assertEquals(r.completions(), r.ios());
+        assertEquals(0, r.reads().getTotalCount() + r.writes().getTotalCount(), "no command was timed");
+        String table = PerfReport.table(o, r, 1);
+        String total =
+                table.lines().filter(l -> l.contains(" total ")).findFirst().orElseThrow();
+        assertTrue(total.matches("\\s+randmix70\\s+total\\s+4096\\s+8\\s+1\\s+[1-9]\\d*\\s+[\\d.]+(\\s+-){6}"), table);
+        String json = PerfReport.json(o, r, 1);
+        assertTrue(json.contains("\"latency\":false") && json.contains("\"latencyUs\":null"), json);
+        assertTrue(json.contains("\"total\":{\"ios\":" + r.ios() + ","), json);
     }
 
     @Test
