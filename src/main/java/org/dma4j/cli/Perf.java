@@ -287,7 +287,14 @@ final class Perf {
 
         /** Submits the next command in {@code slot}; {@code start} was read before (0 when not timed). */
         private void submit(int slot, long start) {
-            long lba = (o.random() ? rnd.nextLong(span) : next++ % span) * blocks;
+            long slotNo;
+            if (o.random()) {
+                slotNo = rnd.nextLong(span);
+            } else { // sequential, wrapping at the end without a division per I/O
+                slotNo = next;
+                next = next + 1 == span ? 0 : next + 1;
+            }
+            long lba = slotNo * blocks;
             boolean read = o.readPercent() == 100 || (o.readPercent() > 0 && rnd.nextInt(100) < o.readPercent());
             long offset = (long) slot * o.blockSize();
             int cid = read ? q.submitRead(ns, lba, blocks, m, offset) : q.submitWrite(ns, lba, blocks, m, offset);

@@ -334,7 +334,15 @@ final class QueuePair implements AutoCloseable {
                     bogus(problem, cid, sqid, head);
                     continue;
                 }
-                if (Math.floorMod(head - sqHead, entries) <= Math.floorMod(sqTail - sqHead, entries)) {
+                int fetched = head - sqHead; // both in [0, entries): a wrap is one add, not a division (floorMod)
+                if (fetched < 0) {
+                    fetched += entries;
+                }
+                int submitted = sqTail - sqHead;
+                if (submitted < 0) {
+                    submitted += entries;
+                }
+                if (fetched <= submitted) {
                     sqHead = head;
                 } else {
                     // Out of order, not corrupt: a controller may post completions in another order

@@ -36,6 +36,8 @@ public class IoctlBench {
     private MemorySegment count;
     private Fd read, write;
     private int raw;
+    /** ioctl(int, unsigned long, void *) through the FFM linker with nothing of dma4j: the JDK's own crossing. */
+    private MethodHandle bare;
 
     @Setup(Level.Trial)
     public void setup() throws Throwable {
@@ -51,6 +53,10 @@ public class IoctlBench {
         write = Fd.adopt(fds.getAtIndex(ValueLayout.JAVA_INT, 1), "pipe (write end)");
         raw = read.raw();
         count = arena.allocate(ValueLayout.JAVA_INT);
+        bare = linker.downcallHandle(
+                linker.defaultLookup().findOrThrow("ioctl"),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
+                Linker.Option.firstVariadicArg(2)); // as Syscalls declares it: ioctl is variadic
     }
 
     @TearDown(Level.Trial)
@@ -64,6 +70,13 @@ public class IoctlBench {
     public int syscalls() {
         Syscalls.ioctl(raw, "pipe", FIONREAD, count);
         return count.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    /** The same call through a plain FFM downcall handle (no errno capture, no checks): what any Java pays. */
+    @Benchmark
+    public int bare() throws Throwable {
+        int r = (int) bare.invokeExact(raw, (long) FIONREAD.number(), count);
+        return r + count.get(ValueLayout.JAVA_INT, 0);
     }
 
     @Benchmark
