@@ -186,7 +186,7 @@ public class Report {
                 + "`NvmeBench.qd32` on the same fake (FakeNvme on a namespace that keeps no data). JMH reads no clock per I/O,\n"
                 + "and neither does perf with `--no-latency`: those two should agree. Timing each command costs perf one\n"
                 + "`System.nanoTime()` per I/O on top. perf `--no-latency` ran " + perfRuns.size() + " times ("
-                + String.join(", ", perfRuns.stream().map(v -> String.format("%.2f M", v / 1e6)).toList())
+                + String.join(", ", perfRuns.stream().map(Report::millions).toList())
                 + " IOPS); the row has their median.\n\n");
         header("| perf | perf IOPS | JMH IOPS | perf / JMH | perf ns/IO - JMH ns/IO | target | |");
         Score j = java.get("org.dma4j.bench.NvmeBench.qd32|device=fakenull");
@@ -196,7 +196,7 @@ public class Report {
             double agree = p == null ? Double.NaN : p / jIops;
             boolean rates = m[0].startsWith("rates");
             out.append(String.format("| %s | %s | %s (%s ns/IO) | %s | %s | %s | %s |%n", m[1],
-                    p == null ? "n/a" : String.format("%.2f M", p / 1e6), Double.isNaN(jIops) ? "n/a" : String.format("%.2f M", jIops / 1e6),
+                    millions(p), millions(jIops),
                     fmt(j), ratioText(agree), p == null || j == null ? "n/a" : String.format("%+.1f", 1e9 / p - j.score),
                     rates ? "±10 %" : "", mark(rates ? (Boolean) (!Double.isNaN(agree) && Math.abs(agree - 1) <= 0.10) : null,
                             "perf vs JMH")));
@@ -227,8 +227,13 @@ public class Report {
         Double p2 = perf.get("rates 2");
         double pScale = p1 == null || p2 == null ? Double.NaN : p2 / p1;
         out.append(String.format("| dma4j nvme perf, fake-null | %s | %s | %s | | | |%n%n",
-                p1 == null ? "n/a" : String.format("%.2f M", p1 / 1e6), p2 == null ? "n/a" : String.format("%.2f M", p2 / 1e6),
+                millions(p1), millions(p2),
                 ratioText(pScale)));
+    }
+
+    /** IOPS as millions ("n/a" when missing). */
+    static String millions(Double iops) {
+        return iops == null || iops.isNaN() ? "n/a" : String.format("%.2f M", iops / 1e6);
     }
 
     /** A JMH throughput score in ops/µs as millions of IOPS. */

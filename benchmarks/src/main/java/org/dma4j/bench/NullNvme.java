@@ -8,6 +8,8 @@ import org.dma4j.fake.DeviceContext;
 import org.dma4j.fake.DeviceModel;
 import org.dma4j.fake.FakeDmaSpace;
 import org.dma4j.fake.FakeNvme;
+import org.dma4j.fake.FakePciDevice;
+import org.dma4j.pci.PciAddress;
 
 /**
  * The null device model: the trivial in-thread NVMe queue protocol of tools/bench/c/nullnvme.c
@@ -43,6 +45,23 @@ public final class NullNvme implements DeviceModel {
     private final int[] cqSize = new int[MAX_QUEUES * PAD];
     private final int[] cqTail = new int[MAX_QUEUES * PAD];
     private final int[] cqPhase = new int[MAX_QUEUES * PAD];
+
+    /**
+     * A fake PCI device at {@code address}: the null device model over {@code admin} when
+     * {@code kind} is "null", else the full {@code admin} FakeNvme itself (the benchmarks' two devices).
+     */
+    static FakePciDevice device(String kind, PciAddress address, FakeDmaSpace space, FakeNvme admin) {
+        return kind.equals("null")
+                ? new FakePciDevice(
+                        address,
+                        space,
+                        new NullNvme(admin, space),
+                        FakeNvme.VENDOR,
+                        FakeNvme.DEVICE,
+                        FakeNvme.CLASS,
+                        FakeNvme.MSIX_VECTORS)
+                : FakeNvme.device(address, space, admin);
+    }
 
     /** A null device whose admin side is {@code admin} (doorbell stride 4, so CAP.DSTRD must be 0). */
     public NullNvme(FakeNvme admin, FakeDmaSpace space) {

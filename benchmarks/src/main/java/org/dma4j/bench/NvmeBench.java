@@ -71,10 +71,7 @@ public class NvmeBench implements CompletionHandler {
                 : FakeNamespace.of(4096, BLOCK); // 2 MiB, filled below so that reads copy data
         FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults().withNamespaces(fns));
         PciAddress addr = PciAddress.parse("0000:00:04.0");
-        dev = device.equals("null")
-                ? new FakePciDevice(addr, space, new NullNvme(nvme, space), FakeNvme.VENDOR, FakeNvme.DEVICE, FakeNvme.CLASS,
-                        FakeNvme.MSIX_VECTORS)
-                : FakeNvme.device(addr, space, nvme);
+        dev = NullNvme.device(device, addr, space, nvme);
         ctrl = NvmeController.open(dev, Duration.ofSeconds(10), 32, 1);
         q = ctrl.createIoQueue(64);
         ns = ctrl.namespace(1);

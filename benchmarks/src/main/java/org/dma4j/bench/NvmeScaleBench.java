@@ -67,16 +67,7 @@ public class NvmeScaleBench {
             space = FakeDmaSpace.open();
             FakeNvme nvme = new FakeNvme(FakeNvme.Config.defaults().withNamespaces(FakeNamespace.nul(1L << 33, BLOCK)));
             PciAddress addr = PciAddress.parse("0000:00:04.0");
-            dev = device.equals("null")
-                    ? new FakePciDevice(
-                            addr,
-                            space,
-                            new NullNvme(nvme, space),
-                            FakeNvme.VENDOR,
-                            FakeNvme.DEVICE,
-                            FakeNvme.CLASS,
-                            FakeNvme.MSIX_VECTORS)
-                    : FakeNvme.device(addr, space, nvme);
+            dev = NullNvme.device(device, addr, space, nvme);
             ctrl = NvmeController.open(dev, Duration.ofSeconds(10), 32, 2);
             ns = ctrl.namespace(1);
         }
